@@ -1,0 +1,117 @@
+"""Domain errors: each has a stable machine-readable code and the HTTP status it maps to.
+
+No Quart import here; web/errors.py turns these into JSON or pages in one place.
+"""
+
+
+class CheckoutError(Exception):
+    status = 400
+    code = "invalid_request"
+    message = "The request is invalid."
+
+    def __init__(self, message: str | None = None, **details):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.details = details
+
+
+class InvalidRequest(CheckoutError):
+    status, code, message = 400, "invalid_request", "The request is invalid."
+
+
+class InvalidJSON(CheckoutError):
+    status, code, message = 400, "invalid_json", "The request body is not valid JSON."
+
+
+class InvalidAmount(CheckoutError):
+    status, code, message = 400, "invalid_amount", "The amount is invalid."
+
+
+class Unauthenticated(CheckoutError):
+    status, code, message = 401, "unauthenticated", "Missing or invalid credentials."
+
+
+class InvalidCredentials(CheckoutError):
+    status, code, message = 401, "invalid_credentials", "Email or password is incorrect."
+
+
+class InvalidPin(CheckoutError):
+    status, code, message = 401, "invalid_pin", "The wallet code or PIN is incorrect."
+
+
+class InsufficientFunds(CheckoutError):
+    status, code, message = 402, "insufficient_funds", "The wallet balance is too low for this payment."
+
+
+class Forbidden(CheckoutError):
+    status, code, message = 403, "forbidden", "This resource belongs to another account."
+
+
+class NotFound(CheckoutError):
+    status, code, message = 404, "not_found", "Not found."
+
+
+class SessionNotFound(NotFound):
+    code, message = "session_not_found", "No payment session has this id."
+
+
+class WalletNotFound(NotFound):
+    code, message = "wallet_not_found", "No wallet has this code."
+
+
+class AlreadyExists(CheckoutError):
+    status, code, message = 409, "already_exists", "This already exists."
+
+
+class EmailTaken(AlreadyExists):
+    code, message = "email_taken", "An account with this email already exists."
+
+
+class AlreadyPaid(CheckoutError):
+    status, code, message = 409, "already_paid", "This payment session has already been paid."
+
+
+class SessionCanceled(CheckoutError):
+    status, code, message = 409, "session_canceled", "This payment session was canceled."
+
+
+class IdempotencyInFlight(CheckoutError):
+    status, code, message = 409, "idempotency_in_flight", (
+        "A request with this Idempotency-Key is still being processed."
+    )
+
+
+class SessionExpired(CheckoutError):
+    status, code, message = 410, "session_expired", "This payment session has expired."
+
+
+class Unprocessable(CheckoutError):
+    status, code, message = 422, "unprocessable", "The request cannot be processed."
+
+
+class AmountMismatch(Unprocessable):
+    code, message = "amount_mismatch", "totalAmount does not match the session total."
+
+
+class SameWallet(Unprocessable):
+    code, message = "same_wallet", "A wallet cannot pay a session into itself."
+
+
+class CurrencyMismatch(Unprocessable):
+    code, message = "currency_mismatch", "The wallet currency does not match the session currency."
+
+
+class IdempotencyMismatch(Unprocessable):
+    code, message = "idempotency_error", (
+        "This Idempotency-Key was used with different request parameters."
+    )
+
+
+class WalletLocked(CheckoutError):
+    status, code, message = 423, "wallet_locked", (
+        "This wallet is locked after too many wrong PINs. Try again later."
+    )
+
+
+class StoreUnavailable(CheckoutError):
+    status, code, message = 503, "store_unavailable", "A data store is unavailable. Try again shortly."

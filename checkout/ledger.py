@@ -1,0 +1,108 @@
+"""Double-entry rules. Pure: builds and checks journal postings, no I/O.
+
+Every movement of money is one journal entry whose postings sum to zero. A posting
+names an account: a wallet code, or a system account such as ISSUANCE, which is the
+source of all money that enters the closed loop (welcome credits, top-ups).
+"""
+from dataclasses import dataclass
+
+SYSTEM_PREFIX = "system:"
+ISSUANCE = SYSTEM_PREFIX + "issuance"
+
+
+class UnbalancedEntry(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Posting:
+    account: str
+    amount: int  # minor units; positive credits the account, negative debits it
+
+    def as_document(self) -> dict:
+        return {"account": self.account, "amount": self.amount}
+
+
+def entry(kind: str, postings: list[Posting], currency: str, **refs) -> dict:
+    """A journal entry document, refusing anything that does not balance."""
+    check_balanced(postings)
+    return {
+        "kind": kind,
+        "currency": currency,
+        "postings": [p.as_document() for p in postings],
+        **refs,
+    }
+
+
+def check_balanced(postings: list[Posting]) -> None:
+    if len(postings) < 2:
+        raise UnbalancedEntry("an entry needs at least two postings")
+    for p in postings:
+        if not isinstance(p.amount, int) or isinstance(p.amount, bool) or p.amount == 0:
+            raise UnbalancedEntry(f"posting for {p.account} must be a non-zero int")
+    total = sum(p.amount for p in postings)
+    if total != 0:
+        raise UnbalancedEntry(f"postings sum to {total}, not 0")
+
+
+def issuance_postings(wallet_code: str, amount: int) -> list[Posting]:
+    return [Posting(ISSUANCE, -amount), Posting(wallet_code, amount)]
+
+
+def payment_postings(
+    payer: str, payee: str, fee_wallet: str, amount: int, fee: int
+) -> list[Posting]:
+    """The shopper pays amount + fee; the merchant gets the amount, the platform the fee."""
+    postings = [Posting(payer, -(amount + fee)), Posting(payee, amount)]
+    if fee:
+        postings.append(Posting(fee_wallet, fee))
+    return postings
+
+
+@dataclass(frozen=True)
+class ReconciliationReport:
+    problems: list[str]
+    total_balances: int
+    total_issued: int
+    entries_checked: int
+    wallets_checked: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def reconcile(
+    entry_sums: dict[str, int],
+    posting_totals: dict[str, int],
+    wallet_balances: dict[str, int],
+    entries_checked: int,
+) -> ReconciliationReport:
+    """Compare what the journal says with what the wallets hold.
+
+    entry_sums: journal id -> sum of its postings (every one must be 0)
+    posting_totals: account -> sum of all its postings
+    wallet_balances: wallet code -> stored balance
+    """
+    problems = [f"journal entry {jid} postings sum to {s}" for jid, s in entry_sums.items() if s]
+    system = {a: t for a, t in posting_totals.items() if a.startswith(SYSTEM_PREFIX)}
+    for code in sorted(set(wallet_balances) | (set(posting_totals) - set(system))):
+        stored = wallet_balances.get(code)
+        posted = posting_totals.get(code, 0)
+        if stored is None:
+            problems.append(f"postings name unknown wallet {code} (total {posted})")
+        elif stored != posted:
+            problems.append(f"wallet {code} balance {stored} != sum of its postings {posted}")
+        elif stored < 0:
+            problems.append(f"wallet {code} balance is negative: {stored}")
+    # Money held by system accounts other than issuance (e.g. payouts in clearing)
+    # is still owned by someone, so it counts beside the wallets.
+    total_balances = sum(wallet_balances.values()) + sum(
+        t for a, t in system.items() if a != ISSUANCE
+    )
+    total_issued = -system.get(ISSUANCE, 0)
+    if total_balances != total_issued:
+        problems.append(f"total balances {total_balances} != total issued {total_issued}")
+    return ReconciliationReport(
+        problems, total_balances, total_issued, entries_checked, len(wallet_balances)
+    )

@@ -1,0 +1,63 @@
+"""Amounts and fees. Pure functions: money is an int of minor units inside the app.
+
+Decimal only at the edges (parsing requests, writing responses); never float.
+"""
+from decimal import ROUND_HALF_UP, Decimal
+
+from .errors import InvalidAmount
+
+# ISO 4217 minor-unit exponents of the currencies a deployment may choose.
+CURRENCY_EXPONENTS = {
+    "USD": 2, "EUR": 2, "GBP": 2, "INR": 2, "CAD": 2, "AUD": 2, "CHF": 2,
+    "NGN": 2, "KES": 2, "ZAR": 2, "BRL": 2, "MXN": 2, "AED": 2, "ILS": 2,
+    "JPY": 0, "KRW": 0,
+    "KWD": 3, "BHD": 3,
+}
+
+# A single payment above this is a typo or an attack, not a purchase. Keeping every
+# amount well inside int64 also keeps balances and sums safe in MongoDB.
+MAX_AMOUNT_MINOR = 10**12
+
+
+def exponent(currency: str) -> int:
+    return CURRENCY_EXPONENTS[currency]
+
+
+def parse_amount(value, currency: str, field: str = "amount") -> int:
+    """A request amount in major units (JSON number parsed as Decimal or int) -> minor units."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise InvalidAmount(f"{field} must be a number, e.g. 12.50", field=field)
+    amount = Decimal(value)
+    if not amount.is_finite():
+        raise InvalidAmount(f"{field} must be a finite number", field=field)
+    digits = exponent(currency)
+    minor = amount.scaleb(digits)
+    if minor != minor.to_integral_value():
+        raise InvalidAmount(
+            f"{field} has more than {digits} decimal places for {currency}", field=field
+        )
+    if minor <= 0:
+        raise InvalidAmount(f"{field} must be greater than zero", field=field)
+    if minor > MAX_AMOUNT_MINOR:
+        raise InvalidAmount(f"{field} is too large", field=field)
+    return int(minor)
+
+
+def to_major(minor: int, currency: str) -> Decimal:
+    """Minor units -> Decimal major units with the currency's decimal places (12.50)."""
+    digits = exponent(currency)
+    return Decimal(minor).scaleb(-digits).quantize(Decimal(1).scaleb(-digits))
+
+
+def service_fee(amount_minor: int, fee_percent: Decimal) -> int:
+    """The shopper's fee on top of an amount: percent of it, rounded half up to a minor unit."""
+    fee = (Decimal(amount_minor) * fee_percent / Decimal(100)).quantize(
+        Decimal(1), rounding=ROUND_HALF_UP
+    )
+    return int(fee)
+
+
+def format_amount(minor: int, currency: str) -> str:
+    """Plain display form, e.g. '1,234.50 USD' (locale-aware formatting lives in the page layer)."""
+    major = to_major(minor, currency)
+    return f"{major:,} {currency}"

@@ -1,0 +1,31 @@
+"""Use cases. Each takes a Context (stores, settings, password hasher) as its first argument."""
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from ..security import Passwords
+from ..settings import Settings
+from ..stores import Stores
+
+
+@dataclass
+class Context:
+    stores: Stores
+    settings: Settings
+    passwords: Passwords
+    # Verified against when a login names an unknown email, so that answer takes as
+    # long as a wrong password and does not reveal which emails have accounts.
+    dummy_password_hash: str
+
+    @property
+    def db(self):
+        return self.stores.db
+
+    @property
+    def redis(self):
+        return self.stores.redis
+
+
+def utcnow() -> datetime:
+    # MongoDB keeps milliseconds: truncate so a value read back compares equal.
+    now = datetime.now(timezone.utc)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)

@@ -1,0 +1,85 @@
+import asyncio
+
+from bson import ObjectId
+
+from .. import money, security
+from ..errors import InvalidCredentials, Unauthenticated
+from ..storage import accounts as account_store
+from ..storage import wallets as wallet_store
+from . import Context, utcnow
+from .wallets import issue_credit, new_wallet
+
+
+async def register(ctx: Context, organization: str, email: str, password: str,
+                   category: str, pin: str | None) -> dict:
+    """Account, default wallet and welcome credit, all in one transaction.
+
+    Returns {"account", "wallet", "pin"}; the clear PIN is shown this once only.
+    """
+    password_hash = await asyncio.to_thread(ctx.passwords.hash, password)
+    account_id = ObjectId()
+    wallet, pin = new_wallet(ctx, account_id, "Default wallet", pin)
+    account = {
+        "_id": account_id,
+        "user_code": security.new_user_code(),
+        "organization": organization,
+        "email": email,
+        "category": category,
+        "password_hash": password_hash,
+        "default_wallet": wallet["code"],
+        "created_at": utcnow(),
+    }
+    credit = money.parse_amount(ctx.settings.welcome_credit, ctx.settings.currency) \
+        if ctx.settings.welcome_credit > 0 else 0
+
+    async def write(session):
+        # Fresh copies: the callback may be retried, and insert_one adds _id in place.
+        await account_store.insert_account(ctx.db, dict(account), session)
+        await wallet_store.insert_wallet(ctx.db, dict(wallet), session)
+        if credit:
+            await issue_credit(ctx, wallet, credit, "welcome_credit", session)
+
+    await ctx.stores.in_transaction(write)
+    wallet["balance"] = credit
+    return {"account": account, "wallet": wallet, "pin": pin}
+
+
+async def login(ctx: Context, email: str, password: str) -> dict:
+    account = await account_store.find_account_by_email(ctx.db, email)
+    stored = account["password_hash"] if account else ctx.dummy_password_hash
+    ok = await asyncio.to_thread(ctx.passwords.verify, stored, password)
+    if account is None or not ok:
+        raise InvalidCredentials()
+    token = security.issue_token(ctx.settings.jwt_secret, str(account["_id"]), ctx.settings.jwt_ttl)
+    wallet = await wallet_store.find_wallet(ctx.db, account["default_wallet"])
+    return {"account": account, "wallet": wallet, "token": token}
+
+
+async def authenticate_token(ctx: Context, token: str) -> dict:
+    account_id = security.read_token(ctx.settings.jwt_secret, token)
+    account = await account_store.find_account(ctx.db, account_id)
+    if account is None:
+        raise Unauthenticated("The account for this token no longer exists.")
+    return account
+
+
+async def update_profile(ctx: Context, account: dict, organization=None, email=None,
+                         category=None, password=None, current_password=None) -> dict:
+    if email is not None or password is not None:
+        ok = current_password is not None and await asyncio.to_thread(
+            ctx.passwords.verify, account["password_hash"], current_password
+        )
+        if not ok:
+            raise InvalidCredentials("currentPassword is incorrect.")
+    changes = {}
+    if organization is not None:
+        changes["organization"] = organization
+    if email is not None:
+        changes["email"] = email
+    if category is not None:
+        changes["category"] = category
+    if password is not None:
+        changes["password_hash"] = await asyncio.to_thread(ctx.passwords.hash, password)
+    if changes:
+        await account_store.update_account(ctx.db, account["_id"], changes)
+    return {**account, **changes}

@@ -1,0 +1,229 @@
+"""Payment sessions and paying them: the money path."""
+import logging
+from datetime import timedelta
+
+from .. import ledger, money, security
+from ..errors import (
+    AlreadyPaid,
+    AmountMismatch,
+    CurrencyMismatch,
+    Forbidden,
+    InvalidPin,
+    SameWallet,
+    SessionCanceled,
+    SessionExpired,
+    SessionNotFound,
+    WalletLocked,
+)
+from ..storage import journal as journal_store
+from ..storage import pin_attempts
+from ..storage import sessions as session_store
+from ..storage import transactions as txn_store
+from ..storage import wallets as wallet_store
+from ..stores import STORE_ERRORS
+from . import Context, utcnow
+from .wallets import owned_wallet
+
+log = logging.getLogger(__name__)
+
+MAX_PIN_FAILURES = 5
+PIN_LOCK_SECONDS = 15 * 60
+
+
+def effective_status(session: dict, now) -> str:
+    """The stored status, except that an open session past its expiry is expired already,
+    whether or not the sweeper has written that down yet."""
+    if session["status"] == "open" and now >= session["expires_at"]:
+        return "expired"
+    return session["status"]
+
+
+def seconds_left(session: dict, now) -> int:
+    if effective_status(session, now) != "open":
+        return 0
+    return max(0, int((session["expires_at"] - now).total_seconds()))
+
+
+async def create_session(ctx: Context, account: dict, wallet_code, amount: int, *,
+                         description=None, success_url=None, cancel_url=None,
+                         client_reference_id=None, metadata=None) -> dict:
+    wallet = await owned_wallet(ctx, account, wallet_code)
+    currency = wallet["currency"]
+    fee = money.service_fee(amount, ctx.settings.service_fee_percent)
+    now = utcnow()
+    session = {
+        "_id": security.new_session_id(),
+        "account_id": account["_id"],
+        "merchant_name": account["organization"],
+        "payee_wallet": wallet["code"],
+        "currency": currency,
+        "amount": amount,
+        "fee": fee,
+        "total": amount + fee,
+        "description": description,
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "client_reference_id": client_reference_id,
+        "metadata": metadata or {},
+        "status": "open",
+        "created_at": now,
+        "expires_at": now + timedelta(seconds=ctx.settings.session_ttl),
+        "paid_at": None,
+        "payer_wallet": None,
+    }
+    # MongoDB first: it is the truth. Redis only makes the checkout page fast.
+    await session_store.insert_session(ctx.db, session)
+    await session_store.cache_session(ctx.redis, session, ctx.settings.session_ttl)
+    return session
+
+
+async def session_for_owner(ctx: Context, account: dict, session_id) -> dict:
+    session = await session_store.find_session(ctx.db, session_id)
+    if session is None:
+        raise SessionNotFound()
+    if session["account_id"] != account["_id"]:
+        raise Forbidden("This payment session belongs to another account.")
+    return session
+
+
+async def session_for_checkout(ctx: Context, session_id: str) -> dict:
+    """The session for the hosted page: from Redis while it lives there, else MongoDB."""
+    session = await session_store.get_cached_session(ctx.redis, session_id)
+    if session is not None:
+        return session
+    session = await session_store.find_session(ctx.db, session_id)
+    if session is None:
+        raise SessionNotFound()
+    left = seconds_left(session, utcnow())
+    if left > 0:
+        await session_store.cache_session(ctx.redis, session, left)
+    return session
+
+
+def refuse_unpayable(session: dict, now) -> None:
+    status = effective_status(session, now)
+    if status == "complete":
+        raise AlreadyPaid()
+    if status == "expired":
+        raise SessionExpired()
+    if status == "canceled":
+        raise SessionCanceled()
+
+
+async def check_pin(ctx: Context, wallet_code: str, wallet: dict | None, pin: str) -> None:
+    """Verify a wallet PIN under the lockout: 5 wrong PINs lock the wallet for 15 minutes.
+
+    The attempt is counted before the PIN is compared, so a burst of concurrent guesses
+    gets at most MAX_PIN_FAILURES comparisons.
+    """
+    if await pin_attempts.count_failures(ctx.redis, wallet_code) >= MAX_PIN_FAILURES:
+        raise WalletLocked(retry_after=await pin_attempts.lock_seconds_left(ctx.redis, wallet_code))
+    attempts = await pin_attempts.record_failure(ctx.redis, wallet_code, PIN_LOCK_SECONDS)
+    if attempts > MAX_PIN_FAILURES:
+        raise WalletLocked(retry_after=PIN_LOCK_SECONDS)
+    ok = (
+        wallet is not None
+        and wallet.get("pin_hash") is not None
+        and security.pin_matches(ctx.settings.pin_pepper, wallet_code, pin, wallet["pin_hash"])
+    )
+    if ok:
+        await pin_attempts.clear_failures(ctx.redis, wallet_code)
+        return
+    left = MAX_PIN_FAILURES - attempts
+    if left == 0:
+        raise InvalidPin(
+            "The wallet code or PIN is incorrect. That was the last attempt: "
+            "this wallet is now locked for 15 minutes.",
+            attempts_left=0,
+        )
+    raise InvalidPin(
+        f"The wallet code or PIN is incorrect. {left} attempt{'s' if left != 1 else ''} left.",
+        attempts_left=left,
+    )
+
+
+async def pay(ctx: Context, session_id: str, payer_code: str, pin: str,
+              expected_total=None) -> dict:
+    """Pay an open session from the payer's wallet, exactly once.
+
+    expected_total, when given, is the total the payer agreed to, in major units as sent
+    (the API's totalAmount); it must equal the session's total.
+    Returns {"session", "payer_balance"}. Nothing moves unless every step succeeds.
+    """
+    now = utcnow()
+    session = await session_for_checkout(ctx, session_id)
+    refuse_unpayable(session, now)
+    if expected_total is not None and (
+        money.parse_amount(expected_total, session["currency"], "totalAmount") != session["total"]
+    ):
+        raise AmountMismatch(
+            f"totalAmount must be {money.to_major(session['total'], session['currency'])}"
+            f" {session['currency']} (amount plus service fee)."
+        )
+    payer = await wallet_store.find_wallet(ctx.db, payer_code)
+    # An unknown wallet code gets the same answer as a wrong PIN: no way to probe codes.
+    await check_pin(ctx, payer_code, payer, pin)
+    if payer_code == session["payee_wallet"]:
+        raise SameWallet()
+    if payer["currency"] != session["currency"]:
+        raise CurrencyMismatch()
+
+    async def move_money(db_session):
+        if not await session_store.mark_session_paid(
+            ctx.db, session_id, payer_code, now, db_session
+        ):
+            current = await session_store.find_session(ctx.db, session_id, db_session)
+            refuse_unpayable(current, now)
+            raise AlreadyPaid()  # not reached: whatever did not match is one of the above
+        entry = ledger.entry(
+            "payment",
+            ledger.payment_postings(
+                payer_code, session["payee_wallet"], ctx.settings.platform_fee_wallet,
+                session["amount"], session["fee"],
+            ),
+            session["currency"],
+            session_id=session_id,
+            created_at=now,
+        )
+        await journal_store.record_entry(ctx.db, entry, db_session)
+        shared = {
+            "type": "payment",
+            "currency": session["currency"],
+            "session_id": session_id,
+            "journal_id": entry["_id"],
+            "description": session["description"],
+            "fee": session["fee"],
+            "created_at": now,
+        }
+        await txn_store.insert_transactions(
+            ctx.db,
+            [
+                {**shared, "account_id": payer["account_id"], "wallet_code": payer_code,
+                 "direction": "debit", "amount": session["total"],
+                 "counterparty": session["payee_wallet"]},
+                {**shared, "account_id": session["account_id"],
+                 "wallet_code": session["payee_wallet"], "direction": "credit",
+                 "amount": session["amount"], "counterparty": payer_code},
+            ],
+            db_session,
+        )
+        updated = await wallet_store.find_wallet(ctx.db, payer_code, db_session)
+        return updated["balance"]
+
+    payer_balance = await ctx.stores.in_transaction(move_money)
+    # After the commit the cached copy would still say "open". If Redis fails here the
+    # payment stands: MongoDB refuses any second payment, so only log it.
+    try:
+        await session_store.forget_cached_session(ctx.redis, session_id)
+    except STORE_ERRORS:
+        log.warning("could not drop cached session %s after payment", session_id)
+    session.update(status="complete", payer_wallet=payer_code, paid_at=now)
+    return {"session": session, "payer_balance": payer_balance}
+
+
+def success_redirect(session: dict) -> str | None:
+    """The merchant's success URL with Stripe's {CHECKOUT_SESSION_ID} placeholder filled."""
+    url = session.get("success_url")
+    if not url:
+        return None
+    return url.replace("{CHECKOUT_SESSION_ID}", session["_id"])

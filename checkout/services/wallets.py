@@ -1,0 +1,75 @@
+from .. import ledger, security
+from ..errors import Forbidden, WalletNotFound
+from ..storage import journal as journal_store
+from ..storage import transactions as txn_store
+from ..storage import wallets as wallet_store
+from . import Context, utcnow
+
+
+def new_wallet(ctx: Context, account_id, name: str, pin: str | None) -> tuple[dict, str]:
+    """A wallet document with a fresh code and the keyed hash of its PIN (given or generated).
+    Returns (document, pin): the clear PIN goes back to the owner once and is never stored."""
+    pin = security.check_pin_format(pin) if pin is not None else security.new_pin()
+    code = security.new_wallet_code()
+    doc = {
+        "code": code,
+        "account_id": account_id,
+        "kind": "merchant",
+        "name": name,
+        "currency": ctx.settings.currency,
+        "balance": 0,
+        "pin_hash": security.pin_hash(ctx.settings.pin_pepper, code, pin),
+        "created_at": utcnow(),
+    }
+    return doc, pin
+
+
+async def create_wallet(ctx: Context, account: dict, name: str | None, pin: str | None):
+    doc, pin = new_wallet(ctx, account["_id"], name or "Wallet", pin)
+    await wallet_store.insert_wallet(ctx.db, doc)
+    return doc, pin
+
+
+async def list_wallets(ctx: Context, account: dict) -> list[dict]:
+    return await wallet_store.list_wallets(ctx.db, account["_id"])
+
+
+async def owned_wallet(ctx: Context, account: dict, code) -> dict:
+    wallet = await wallet_store.find_wallet(ctx.db, code) if isinstance(code, str) else None
+    if wallet is None:
+        raise WalletNotFound()
+    if wallet["account_id"] != account["_id"]:
+        raise Forbidden("This wallet belongs to another account.")
+    return wallet
+
+
+async def issue_credit(ctx: Context, wallet: dict, amount: int, kind: str, session) -> None:
+    """Money entering the closed loop (welcome credit, top-up): from the issuance account."""
+    now = utcnow()
+    entry = ledger.entry(
+        kind,
+        ledger.issuance_postings(wallet["code"], amount),
+        wallet["currency"],
+        created_at=now,
+    )
+    await journal_store.record_entry(ctx.db, entry, session)
+    await txn_store.insert_transactions(
+        ctx.db,
+        [
+            {
+                "account_id": wallet["account_id"],
+                "wallet_code": wallet["code"],
+                "type": kind,
+                "direction": "credit",
+                "amount": amount,
+                "fee": 0,
+                "currency": wallet["currency"],
+                "counterparty": None,
+                "session_id": None,
+                "journal_id": entry["_id"],
+                "description": "Welcome credit" if kind == "welcome_credit" else kind,
+                "created_at": now,
+            }
+        ],
+        session,
+    )

@@ -1,0 +1,136 @@
+"""Typed settings read from the environment (and an optional .env file).
+
+Tests build Settings(...) directly; the server calls Settings.from_env().
+"""
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from .money import CURRENCY_EXPONENTS
+
+log = logging.getLogger(__name__)
+
+SECRET_NAMES = ("JWT_SECRET", "SECRET_KEY", "PIN_PEPPER")
+
+
+class SettingsError(Exception):
+    """Configuration that must stop the process at start-up."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    mongo_uri: str = "mongodb://127.0.0.1:27017/"
+    mongo_db: str = "checkout"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    jwt_secret: str = field(default="", repr=False)
+    secret_key: str = field(default="", repr=False)
+    pin_pepper: str = field(default="", repr=False)
+    public_base_url: str = "http://127.0.0.1:8000"
+    session_ttl: int = 600
+    service_fee_percent: Decimal = Decimal("0.2")
+    welcome_credit: Decimal = Decimal("1000")
+    currency: str = "USD"
+    environment: str = "production"
+    jwt_ttl: int = 3600
+    platform_fee_wallet: str = "wllt-platform-fees"
+    # Password hashing cost; tests lower it so the suite stays fast.
+    argon2_time_cost: int = 3
+    argon2_memory_cost: int = 65536
+
+    @property
+    def is_local(self) -> bool:
+        return self.environment in ("local", "test")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_base_url.startswith("https://")
+
+    @classmethod
+    def from_env(cls, environ=None) -> "Settings":
+        if environ is None:
+            _load_dotenv()
+            environ = os.environ
+        env = {k: v for k, v in environ.items() if v != ""}
+        environment = env.get("CHECKOUT_ENV", "production").lower()
+        if environment not in ("production", "local", "test"):
+            raise SettingsError("CHECKOUT_ENV must be production, local or test")
+
+        secrets_found = {}
+        for name in SECRET_NAMES:
+            value = env.get(name)
+            if value is None:
+                if environment == "production":
+                    raise SettingsError(
+                        f"{name} is not set. Set it in the environment (see .env.example); "
+                        "it is required when CHECKOUT_ENV=production."
+                    )
+                value = secrets.token_urlsafe(32)
+                log.warning("%s is not set: using a throwaway value for this local run", name)
+            elif len(value) < 32:
+                raise SettingsError(f"{name} must be at least 32 characters long")
+            secrets_found[name] = value
+
+        if "REDIS_URL" in env:
+            redis_url = env["REDIS_URL"]
+        else:
+            host = env.get("REDIS_HOST", "127.0.0.1")
+            port = _int(env, "REDIS_PORT", 6379)
+            redis_url = f"redis://{host}:{port}/0"
+
+        currency = env.get("CURRENCY", "USD").upper()
+        if currency not in CURRENCY_EXPONENTS:
+            raise SettingsError(
+                f"CURRENCY {currency!r} is not supported; use one of {sorted(CURRENCY_EXPONENTS)}"
+            )
+        fee = _decimal(env, "SERVICE_FEE", "0.2")
+        if not Decimal(0) <= fee < Decimal(100):
+            raise SettingsError("SERVICE_FEE is a percentage between 0 and 100")
+        welcome = _decimal(env, "WELCOME_CREDIT", "1000")
+        if welcome < 0:
+            raise SettingsError("WELCOME_CREDIT cannot be negative")
+        ttl = _int(env, "SESSION_TTL", 600)
+        if not 30 <= ttl <= 7 * 24 * 3600:
+            raise SettingsError("SESSION_TTL must be between 30 seconds and 7 days")
+
+        return cls(
+            mongo_uri=env.get("MONGO_URI", "mongodb://127.0.0.1:27017/"),
+            mongo_db=env.get("MONGO_DB", "checkout"),
+            redis_url=redis_url,
+            jwt_secret=secrets_found["JWT_SECRET"],
+            secret_key=secrets_found["SECRET_KEY"],
+            pin_pepper=secrets_found["PIN_PEPPER"],
+            public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            session_ttl=ttl,
+            service_fee_percent=fee,
+            welcome_credit=welcome,
+            currency=currency,
+            environment=environment,
+            jwt_ttl=_int(env, "JWT_TTL", 3600),
+        )
+
+
+def _load_dotenv() -> None:
+    try:
+        from dotenv import load_dotenv
+    except ImportError:  # python-dotenv is optional at run time
+        return
+    load_dotenv(override=False)
+
+
+def _int(env, name, default) -> int:
+    try:
+        return int(env.get(name, default))
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number") from None
+
+
+def _decimal(env, name, default) -> Decimal:
+    try:
+        value = Decimal(env.get(name, default))
+    except InvalidOperation:
+        raise SettingsError(f"{name} must be a number") from None
+    if not value.is_finite():
+        raise SettingsError(f"{name} must be a finite number")
+    return value

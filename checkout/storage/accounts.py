@@ -1,0 +1,33 @@
+from bson import ObjectId
+from bson.errors import InvalidId
+from pymongo.errors import DuplicateKeyError
+
+from ..errors import EmailTaken
+
+
+async def insert_account(db, account: dict, session=None) -> None:
+    try:
+        await db.accounts.insert_one(account, session=session)
+    except DuplicateKeyError as exc:
+        if "email" in str(exc):
+            raise EmailTaken() from None
+        raise
+
+
+async def find_account_by_email(db, email: str) -> dict | None:
+    return await db.accounts.find_one({"email": email})
+
+
+async def find_account(db, account_id: str) -> dict | None:
+    try:
+        oid = ObjectId(account_id)
+    except (InvalidId, TypeError):
+        return None
+    return await db.accounts.find_one({"_id": oid})
+
+
+async def update_account(db, account_id, changes: dict) -> None:
+    try:
+        await db.accounts.update_one({"_id": account_id}, {"$set": changes})
+    except DuplicateKeyError:
+        raise EmailTaken() from None

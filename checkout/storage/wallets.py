@@ -1,0 +1,60 @@
+from ..errors import InsufficientFunds
+from ..ledger import SYSTEM_PREFIX
+
+
+async def insert_wallet(db, wallet: dict, session=None) -> None:
+    await db.wallets.insert_one(wallet, session=session)
+
+
+async def find_wallet(db, code: str, session=None) -> dict | None:
+    return await db.wallets.find_one({"code": code}, session=session)
+
+
+async def list_wallets(db, account_id) -> list[dict]:
+    cursor = db.wallets.find({"account_id": account_id}).sort("created_at", 1)
+    return await cursor.to_list(length=None)
+
+
+async def ensure_platform_wallet(db, code: str, currency: str, now) -> None:
+    """The wallet that receives service fees, so every cent has an owner."""
+    await db.wallets.update_one(
+        {"code": code},
+        {
+            "$setOnInsert": {
+                "code": code,
+                "account_id": None,
+                "kind": "platform_fees",
+                "name": "Platform fees",
+                "currency": currency,
+                "balance": 0,
+                "pin_hash": None,
+                "created_at": now,
+            }
+        },
+        upsert=True,
+    )
+
+
+async def apply_postings(db, postings: list[dict], session) -> None:
+    """Move balances for one journal entry; debits only where the balance covers them.
+
+    Must run inside the same transaction that inserts the journal entry.
+    """
+    for posting in postings:
+        account, amount = posting["account"], posting["amount"]
+        if account.startswith(SYSTEM_PREFIX):
+            continue
+        if amount < 0:
+            result = await db.wallets.update_one(
+                {"code": account, "balance": {"$gte": -amount}},
+                {"$inc": {"balance": amount}},
+                session=session,
+            )
+            if result.matched_count != 1:
+                raise InsufficientFunds()
+        else:
+            result = await db.wallets.update_one(
+                {"code": account}, {"$inc": {"balance": amount}}, session=session
+            )
+            if result.matched_count != 1:
+                raise RuntimeError(f"credit to unknown wallet {account}")

@@ -1,0 +1,1 @@
+"""The JSON API: the original Node/Express paths and camelCase field names."""

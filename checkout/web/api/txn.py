@@ -1,0 +1,89 @@
+from quart import Blueprint, g, jsonify, request
+
+from ... import validation
+from ...errors import InvalidRequest
+from ...money import parse_amount, to_major
+from ...security import check_pin_format
+from ...services import payments, transactions, utcnow
+from .. import context
+from .auth import account_required
+from .idempotency import idempotent
+from .parsing import json_body, optional_json_body
+from .views import session_json, timestamp, transaction_json
+
+blueprint = Blueprint("txn", __name__, url_prefix="/api/v1/txn")
+
+
+@blueprint.post("/payment-session/<wallet_code>")
+@account_required
+@idempotent
+async def create_payment_session(wallet_code):
+    ctx = context()
+    data = await json_body()
+    validation.require_fields(data, ("amount",))
+    amount = parse_amount(data["amount"], ctx.settings.currency)
+    session = await payments.create_session(
+        ctx, g.account, wallet_code, amount,
+        description=validation.text(data, "description", required=False, max_length=500),
+        success_url=validation.url(data, "successUrl"),
+        cancel_url=validation.url(data, "cancelUrl"),
+        client_reference_id=validation.text(data, "clientReferenceId", required=False),
+        metadata=validation.metadata(data),
+    )
+    return jsonify(session_json(session, utcnow(), ctx.settings.public_base_url)), 201
+
+
+@blueprint.get("/payment-session/<session_id>")
+@account_required
+async def read_payment_session(session_id):
+    ctx = context()
+    session = await payments.session_for_owner(ctx, g.account, session_id)
+    return jsonify(session_json(session, utcnow(), ctx.settings.public_base_url))
+
+
+@blueprint.post("/accept-payment/<session_id>")
+async def accept_payment(session_id):
+    data = await json_body()
+    validation.require_fields(data, ("fromWalletCode", "totalAmount", "pin"))
+    payer = validation.text(data, "fromWalletCode", max_length=64)
+    pin = check_pin_format(data["pin"])
+    result = await payments.pay(
+        context(), session_id, payer, pin, expected_total=data["totalAmount"]
+    )
+    paid = result["session"]
+    currency = paid["currency"]
+    return jsonify({
+        "transactionTraceId": paid["_id"],
+        "status": paid["status"],
+        "amount": to_major(paid["amount"], currency),
+        "serviceFee": to_major(paid["fee"], currency),
+        "totalAmount": to_major(paid["total"], currency),
+        "currency": currency,
+        "fromWalletCode": payer,
+        "toWalletCode": paid["payee_wallet"],
+        "balance": to_major(result["payer_balance"], currency),
+        "paidAt": timestamp(paid["paid_at"]),
+        "redirectUrl": payments.success_redirect(paid),
+    })
+
+
+@blueprint.route("/transaction", methods=["GET", "POST"])
+@account_required
+async def list_transactions():
+    # The original API used POST for this read; GET with query parameters works too.
+    data = await optional_json_body() if request.method == "POST" else {}
+    limit = data.get("limit", request.args.get("limit", 20))
+    if isinstance(limit, str):
+        if not limit.isdigit():
+            raise InvalidRequest("limit must be a whole number from 1 to 100", field="limit")
+        limit = int(limit)
+    starting_after = data.get("startingAfter", request.args.get("startingAfter"))
+    if starting_after is not None and not isinstance(starting_after, str):
+        raise InvalidRequest("startingAfter must be a transaction id", field="startingAfter")
+    page = await transactions.list_transactions(context(), g.account, limit, starting_after)
+    rows = [transaction_json(r) for r in page["data"]]
+    return jsonify({
+        "data": rows,
+        "hasMore": page["has_more"],
+        "nextCursor": rows[-1]["id"] if page["has_more"] else None,
+    })

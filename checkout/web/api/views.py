@@ -1,0 +1,80 @@
+"""JSON shapes of our records, in the original API's camelCase."""
+from datetime import datetime
+
+from ...money import to_major
+from ...services.payments import effective_status, seconds_left
+
+
+def timestamp(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def mask_wallet(code: str | None) -> str | None:
+    if not code:
+        return None
+    return f"{code[:5]}••••{code[-4:]}"
+
+
+def wallet_json(wallet: dict) -> dict:
+    return {
+        "walletCode": wallet["code"],
+        "name": wallet.get("name"),
+        "balance": to_major(wallet["balance"], wallet["currency"]),
+        "currency": wallet["currency"],
+        "createdAt": timestamp(wallet.get("created_at")),
+    }
+
+
+def profile_json(account: dict) -> dict:
+    return {
+        "userCode": account["user_code"],
+        "merchant": account["organization"],
+        "organization": account["organization"],
+        "email": account["email"],
+        "category": account["category"],
+        "walletCode": account["default_wallet"],
+        "createdAt": timestamp(account.get("created_at")),
+    }
+
+
+def session_json(session: dict, now: datetime, base_url: str) -> dict:
+    currency = session["currency"]
+    return {
+        "transactionTraceId": session["_id"],
+        "status": effective_status(session, now),
+        "amount": to_major(session["amount"], currency),
+        "serviceFee": to_major(session["fee"], currency),
+        "totalAmount": to_major(session["total"], currency),
+        "currency": currency,
+        "session-time": seconds_left(session, now),
+        "checkoutUrl": f"{base_url}/checkout/{session['_id']}",
+        "walletCode": session["payee_wallet"],
+        "description": session.get("description"),
+        "successUrl": session.get("success_url"),
+        "cancelUrl": session.get("cancel_url"),
+        "clientReferenceId": session.get("client_reference_id"),
+        "metadata": session.get("metadata") or {},
+        "createdAt": timestamp(session["created_at"]),
+        "expiresAt": timestamp(session["expires_at"]),
+        "paidAt": timestamp(session.get("paid_at")),
+        "payerWallet": mask_wallet(session.get("payer_wallet")),
+    }
+
+
+def transaction_json(record: dict) -> dict:
+    currency = record["currency"]
+    return {
+        "id": str(record["_id"]),
+        "type": record["type"],
+        "direction": record["direction"],
+        "amount": to_major(record["amount"], currency),
+        "fee": to_major(record.get("fee", 0), currency),
+        "currency": currency,
+        "walletCode": record["wallet_code"],
+        "counterpartyWalletCode": mask_wallet(record.get("counterparty")),
+        "transactionTraceId": record.get("session_id"),
+        "description": record.get("description"),
+        "createdAt": timestamp(record["created_at"]),
+    }

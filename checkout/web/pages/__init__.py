@@ -1,0 +1,1 @@
+"""Server-rendered pages: the hosted checkout (and later the dashboard)."""

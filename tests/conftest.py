@@ -1,0 +1,69 @@
+import secrets
+
+import pytest
+import pytest_asyncio
+
+from checkout import create_app
+from checkout.settings import Settings
+
+from .servers import start_app, start_redis, start_secantus
+
+TEST_SECRETS = {
+    "JWT_SECRET": "test-jwt-secret-" + "j" * 32,
+    "SECRET_KEY": "test-secret-key-" + "s" * 32,
+    "PIN_PEPPER": "test-pin-pepper-" + "p" * 32,
+}
+
+
+@pytest.fixture(scope="session")
+def mongo_server():
+    server = start_secantus()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    server = start_redis()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def store_env(mongo_server, redis_server):
+    """Environment that points the app at this test session's own stores."""
+    return {
+        "CHECKOUT_ENV": "test",
+        "MONGO_URI": f"mongodb://127.0.0.1:{mongo_server.port}/",
+        "MONGO_DB": "checkout_test_" + secrets.token_hex(4),
+        "REDIS_URL": f"redis://127.0.0.1:{redis_server.port}/0",
+        **TEST_SECRETS,
+    }
+
+
+@pytest.fixture
+def settings(store_env):
+    base = Settings.from_env(store_env)
+    # Cheap argon2 keeps the suite fast; production uses the defaults.
+    return Settings(**{**base.__dict__, "argon2_time_cost": 1, "argon2_memory_cost": 1024,
+                       "public_base_url": "http://checkout.test"})
+
+
+@pytest_asyncio.fixture
+async def app(settings):
+    application = create_app(settings)
+    async with application.test_app() as test_app:
+        yield test_app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(store_env):
+    """Two Hypercorn workers serving the app over real HTTP against the same stores."""
+    server = start_app(store_env, workers=2)
+    yield f"http://127.0.0.1:{server.port}"
+    server.stop()
