@@ -1,0 +1,80 @@
+"""Idempotency-Key on creating POSTs: replay, conflict, in flight."""
+import asyncio
+from decimal import Decimal
+
+from tests.support import body, call, register
+
+
+def session_url(merchant):
+    return f"/api/v1/txn/payment-session/{merchant['walletCode']}"
+
+
+async def test_same_key_replays_the_first_response(client, app):
+    merchant = await register(client)
+    headers = {**merchant["headers"], "Idempotency-Key": "order-1001"}
+    first = await call(client, "POST", session_url(merchant), {"amount": Decimal("5.00")}, headers)
+    second = await call(client, "POST", session_url(merchant), {"amount": Decimal("5.00")}, headers)
+    assert first.status_code == second.status_code == 201
+    assert await first.get_data() == await second.get_data()
+    assert second.headers["Idempotent-Replayed"] == "true"
+    db = app.app.extensions["checkout"].db
+    assert await db.payment_sessions.count_documents({"payee_wallet": merchant["walletCode"]}) == 1
+
+
+async def test_same_key_with_other_parameters_is_422(client):
+    merchant = await register(client)
+    headers = {**merchant["headers"], "Idempotency-Key": "order-1002"}
+    await call(client, "POST", session_url(merchant), {"amount": Decimal("5.00")}, headers)
+    other = await call(client, "POST", session_url(merchant), {"amount": Decimal("6.00")}, headers)
+    assert other.status_code == 422
+    assert (await body(other))["error"]["code"] == "idempotency_error"
+
+
+async def test_keys_are_scoped_to_the_account(client):
+    first, second = await register(client), await register(client)
+    for merchant in (first, second):
+        response = await call(client, "POST", session_url(merchant), {"amount": 5},
+                              {**merchant["headers"], "Idempotency-Key": "shared-key"})
+        assert response.status_code == 201
+        assert "Idempotent-Replayed" not in response.headers
+
+
+async def test_an_error_answer_is_replayed_too(client):
+    merchant = await register(client)
+    headers = {**merchant["headers"], "Idempotency-Key": "bad-1"}
+    first = await call(client, "POST", session_url(merchant), {"amount": 0}, headers)
+    second = await call(client, "POST", session_url(merchant), {"amount": 0}, headers)
+    assert first.status_code == second.status_code == 400
+    assert await first.get_data() == await second.get_data()
+
+
+async def test_same_key_in_flight_is_409(client, app):
+    merchant = await register(client)
+    headers = {**merchant["headers"], "Idempotency-Key": "racing"}
+    responses = await asyncio.gather(*(
+        call(client, "POST", session_url(merchant), {"amount": 5}, headers) for _ in range(8)
+    ))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses.count(201) >= 1 and set(statuses) <= {201, 409}
+    created = {(await body(r))["transactionTraceId"] for r in responses if r.status_code == 201}
+    assert len(created) == 1  # replays carry the one session; no duplicate was made
+    db = app.app.extensions["checkout"].db
+    assert await db.payment_sessions.count_documents({"payee_wallet": merchant["walletCode"]}) == 1
+    conflict = next((r for r in responses if r.status_code == 409), None)
+    if conflict is not None:
+        assert (await body(conflict))["error"]["code"] == "idempotency_in_flight"
+
+
+async def test_wallet_creation_is_idempotent(client):
+    merchant = await register(client)
+    headers = {**merchant["headers"], "Idempotency-Key": "wallet-1"}
+    first = await call(client, "POST", "/api/v1/wallets", {"name": "Bar"}, headers)
+    second = await call(client, "POST", "/api/v1/wallets", {"name": "Bar"}, headers)
+    assert (await body(first))["walletCode"] == (await body(second))["walletCode"]
+
+
+async def test_bad_keys_are_refused(client):
+    merchant = await register(client)
+    response = await call(client, "POST", session_url(merchant), {"amount": 5},
+                          {**merchant["headers"], "Idempotency-Key": "x" * 300})
+    assert response.status_code == 400
