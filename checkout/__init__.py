@@ -4,6 +4,7 @@ import logging
 from pathlib import Path
 
 from quart import Quart
+from quart_auth import QuartAuth
 
 from .security import Passwords, dummy_hash
 from .services import Context, utcnow
@@ -18,6 +19,9 @@ def create_app(settings: Settings | None = None) -> Quart:
     """The one place that wires configuration, stores, blueprints and error handling."""
     settings = settings or Settings.from_env()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Hypercorn logs through its own handlers; without this each line shows up twice.
+    for name in ("hypercorn.error", "hypercorn.access"):
+        logging.getLogger(name).propagate = False
 
     app = Quart(
         __name__,
@@ -32,6 +36,9 @@ def create_app(settings: Settings | None = None) -> Quart:
         SESSION_COOKIE_SECURE=settings.secure_cookies,
         MAX_CONTENT_LENGTH=64 * 1024,
         QUART_AUTH_COOKIE_SECURE=settings.secure_cookies,
+        QUART_AUTH_COOKIE_NAME="checkout_dashboard",
+        QUART_AUTH_DURATION=12 * 3600,
+        QUART_AUTH_SALT="checkout dashboard sign-in",
     )
 
     from .web.json import MoneyJSONProvider
@@ -61,13 +68,48 @@ def create_app(settings: Settings | None = None) -> Quart:
 
     from .web import health
     from .web.api import org, txn, wallets
+    from .web.api import webhooks
     from .web.errors import register_error_handlers
+    from . import i18n
     from .web.headers import register_security_headers
     from .web.pages import checkout
+    from .web.api import payment_links, refunds, withdrawals
+    from .web.pages import links
+    from .web.api import keys
+    from .web.pages import dashboard
 
     for blueprint in (health.blueprint, org.blueprint, wallets.blueprint, txn.blueprint,
-                      checkout.blueprint):
+                      checkout.blueprint, refunds.blueprint, withdrawals.blueprint,
+                      payment_links.blueprint, links.blueprint,
+                      keys.blueprint, dashboard.blueprint, webhooks.blueprint):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+    # Dashboard sign-in: the cookie names a server-side session (services/dashboard.py).
+    QuartAuth(app)
+    _context_processors_on_loop(app)
     register_security_headers(app, settings)
+    i18n.init_app(app)
     return app
+
+
+def _context_processors_on_loop(app: Quart) -> None:
+    """Quart hands a synchronous template context processor to a worker thread on every
+    rendered page. Two come with the libraries: quart-auth's (reads the signed cookie) and
+    the Flask default that each Quart blueprint inherits (returns {} under Quart). Both are
+    quick and never block, so run them on the loop: no thread hop per checkout page
+    (bench/README.md), and no waiting behind argon2 jobs in the default executor."""
+    from flask.templating import _default_template_ctx_processor as flask_default
+
+    for processors in app.template_context_processors.values():
+        for i, processor in enumerate(processors):
+            if processor is flask_default or isinstance(
+                getattr(processor, "__self__", None), QuartAuth
+            ):
+                processors[i] = _awaitable(processor)
+
+
+def _awaitable(function):
+    async def call():
+        return function()
+
+    return call

@@ -1,4 +1,4 @@
-"""Operator commands: python -m checkout reconcile"""
+"""Operator commands: python -m checkout reconcile | payouts list | payouts mark ID paid|failed"""
 import argparse
 import asyncio
 import sys
@@ -28,10 +28,48 @@ async def run_reconcile(settings: Settings) -> int:
     return 1
 
 
+async def run_payouts(settings: Settings, args) -> int:
+    from .errors import CheckoutError
+    from .security import Passwords
+    from .services import Context
+    from .services import withdrawals
+
+    stores = await open_stores(settings)
+    ctx = Context(stores=stores, settings=settings, passwords=Passwords(),
+                  dummy_password_hash="")
+    try:
+        if args.action == "list":
+            pending = await withdrawals.pending_withdrawals(ctx)
+            print(f"pending withdrawals: {len(pending)}")
+            for w in pending:
+                print(f"{w['_id']}  {w['created_at']:%Y-%m-%d %H:%M:%S}  {w['wallet_code']}  "
+                      f"{format_amount(w['amount'], w['currency'])}  "
+                      f"(fee {format_amount(w['fee'], w['currency'])})")
+            return 0
+        try:
+            done = await withdrawals.settle(ctx, args.withdrawal_id, args.outcome, args.note)
+        except CheckoutError as exc:
+            print(f"not marked: {exc.message}", file=sys.stderr)
+            return 1
+        returned = " (amount and fee returned to the wallet)" if done["status"] == "failed" else ""
+        print(f"withdrawal {done['_id']} marked {done['status']}{returned}")
+        return 0
+    finally:
+        await stores.close()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m checkout")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("reconcile", help="check that the ledger balances")
+    commands.add_parser("worker", help="deliver webhooks, expire sessions, relay events")
+    payouts = commands.add_parser("payouts", help="list pending withdrawals, mark them paid or failed")
+    actions = payouts.add_subparsers(dest="action", required=True)
+    actions.add_parser("list", help="pending withdrawals, oldest first")
+    mark = actions.add_parser("mark", help="mark one withdrawal paid, or failed (refunds it)")
+    mark.add_argument("withdrawal_id")
+    mark.add_argument("outcome", choices=("paid", "failed"))
+    mark.add_argument("--note", help="why (kept with the withdrawal)")
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -40,6 +78,12 @@ def main(argv=None) -> int:
         return 2
     if args.command == "reconcile":
         return asyncio.run(run_reconcile(settings))
+    if args.command == "worker":
+        from .worker import main as run_worker
+
+        return run_worker(settings)
+    if args.command == "payouts":
+        return asyncio.run(run_payouts(settings, args))
     return 2
 
 

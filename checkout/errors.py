@@ -113,5 +113,81 @@ class WalletLocked(CheckoutError):
     )
 
 
+class WalletBusy(CheckoutError):
+    status, code, message = 429, "rate_limited", (
+        "Too many payment attempts on this wallet at once. Try again in a moment."
+    )
+
+
 class StoreUnavailable(CheckoutError):
     status, code, message = 503, "store_unavailable", "A data store is unavailable. Try again shortly."
+
+
+# Refunds, withdrawals and payment links (issue 6)
+
+class SessionNotPaid(Unprocessable):
+    code, message = "session_not_paid", "Only a paid payment session can be refunded."
+
+
+class RefundTooLarge(Unprocessable):
+    code, message = "refund_too_large", "The refund is larger than what is left to refund."
+
+
+class AlreadyRefunded(CheckoutError):
+    status, code, message = 409, "already_refunded", "This payment has been refunded in full."
+
+
+class WithdrawalNotFound(NotFound):
+    code, message = "withdrawal_not_found", "No withdrawal has this id."
+
+
+class WithdrawalNotPending(CheckoutError):
+    status, code, message = 409, "withdrawal_not_pending", "This withdrawal is no longer pending."
+
+
+class PaymentLinkNotFound(NotFound):
+    code, message = "payment_link_not_found", "No payment link has this code."
+
+
+class PaymentLinkInactive(CheckoutError):
+    status, code, message = 410, "payment_link_inactive", "This payment link is no longer active."
+
+
+class PaymentLinkExhausted(CheckoutError):
+    status, code, message = 410, "payment_link_exhausted", (
+        "This payment link has reached its number of payments."
+    )
+
+
+class PaymentLinkLimitReached(Unprocessable):
+    # At pay time (422, not 410): the shopper's own session is still open, only the
+    # link it came from has no payments left.
+    code, message = "payment_link_limit_reached", (
+        "The payment link this session came from has reached its number of payments."
+    )
+
+
+class ApiKeyNotFound(NotFound):
+    code, message = "api_key_not_found", "No active API key has this id."
+
+
+class RateLimited(CheckoutError):
+    status, code, message = 429, "rate_limited", "Too many attempts. Try again later."
+
+
+# Session lifecycle and webhooks (issue 5)
+
+class SessionNotOpen(CheckoutError):
+    status, code, message = 409, "session_not_open", "Only an open payment session can be expired."
+
+
+class WebhookNotFound(NotFound):
+    code, message = "webhook_not_found", "No webhook endpoint has this id."
+
+
+class DeliveryNotFound(NotFound):
+    code, message = "delivery_not_found", "No webhook delivery has this id."
+
+
+class WebhookLimitReached(Unprocessable):
+    code, message = "webhook_limit_reached", "This account has the most webhook endpoints allowed."

@@ -59,6 +59,51 @@ def payment_postings(
     return postings
 
 
+PAYOUTS_CLEARING = SYSTEM_PREFIX + "payouts-clearing"
+
+
+def refund_postings(
+    payee: str, payer: str, fee_wallet: str, amount: int, fee: int = 0
+) -> list[Posting]:
+    """The merchant gives back amount; the platform gives back fee (0 unless fees are refunded)."""
+    postings = [Posting(payee, -amount), Posting(payer, amount + fee)]
+    if fee:
+        postings.append(Posting(fee_wallet, -fee))
+    return postings
+
+
+def withdrawal_postings(wallet: str, fee_wallet: str, amount: int, fee: int) -> list[Posting]:
+    """amount + fee leave the wallet: the amount waits in payouts clearing, the fee is earned."""
+    postings = [Posting(wallet, -(amount + fee)), Posting(PAYOUTS_CLEARING, amount)]
+    if fee:
+        postings.append(Posting(fee_wallet, fee))
+    return postings
+
+
+def withdrawal_paid_postings(amount: int) -> list[Posting]:
+    """Paid out: the money leaves the closed loop, so it goes back to issuance."""
+    return [Posting(PAYOUTS_CLEARING, -amount), Posting(ISSUANCE, amount)]
+
+
+def withdrawal_reversal_postings(
+    wallet: str, fee_wallet: str, amount: int, fee: int
+) -> list[Posting]:
+    """A failed payout: the exact opposite of the withdrawal, fee included."""
+    return [Posting(p.account, -p.amount) for p in withdrawal_postings(wallet, fee_wallet, amount, fee)]
+
+
+def refunded_fee_share(fee: int, amount: int, refunded_before: int, refund: int) -> int:
+    """The part of the fee that goes back with this refund when fees are refunded.
+
+    Computed from cumulative totals (round half up), so partial refunds that add up to
+    the amount give back exactly the whole fee, never a cent more or less.
+    """
+    def share(refunded: int) -> int:
+        return (fee * refunded * 2 + amount) // (2 * amount)
+
+    return share(refunded_before + refund) - share(refunded_before)
+
+
 @dataclass(frozen=True)
 class ReconciliationReport:
     problems: list[str]

@@ -13,6 +13,9 @@ from .money import CURRENCY_EXPONENTS
 log = logging.getLogger(__name__)
 
 SECRET_NAMES = ("JWT_SECRET", "SECRET_KEY", "PIN_PEPPER")
+# Seconds between webhook attempts after each failure: 1 m, 5 m, 30 m, 2 h, 5 h, 10 h,
+# then every 12 h; the last of 12 attempts comes about 3 days after the first.
+DEFAULT_WEBHOOK_RETRY_SCHEDULE = (60, 300, 1800, 7200, 18000, 36000) + (43200,) * 5
 
 
 class SettingsError(Exception):
@@ -35,6 +38,18 @@ class Settings:
     environment: str = "production"
     jwt_ttl: int = 3600
     platform_fee_wallet: str = "wllt-platform-fees"
+    # Webhooks (issue 5): see README "Webhooks".
+    webhook_allow_private_targets: bool = False
+    webhook_timeout: float = 10.0
+    webhook_retry_schedule: tuple = DEFAULT_WEBHOOK_RETRY_SCHEDULE
+    webhook_poll_interval: float = 2.0
+    # Reverse proxies in front of the app whose X-Forwarded-For may be trusted (0: none;
+    # the client address is then the TCP peer). Sign-in rate limits key on it.
+    trusted_proxy_hops: int = 0
+    # Refunds return the shopper's service fee too (from the platform fee wallet) when True.
+    refund_service_fee: bool = False
+    # Flat fee per withdrawal, in major units of the deployment currency.
+    withdrawal_fee: Decimal = Decimal("2")
     # Password hashing cost; tests lower it so the suite stays fast.
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536
@@ -90,6 +105,17 @@ class Settings:
         welcome = _decimal(env, "WELCOME_CREDIT", "1000")
         if welcome < 0:
             raise SettingsError("WELCOME_CREDIT cannot be negative")
+        withdrawal_fee = _decimal(env, "WITHDRAWAL_FEE", "2")
+        if withdrawal_fee < 0 or withdrawal_fee != withdrawal_fee.quantize(
+            Decimal(1).scaleb(-CURRENCY_EXPONENTS[currency])
+        ):
+            raise SettingsError(
+                f"WITHDRAWAL_FEE must be zero or more, with at most "
+                f"{CURRENCY_EXPONENTS[currency]} decimals for {currency}"
+            )
+        refund_fee = env.get("REFUND_SERVICE_FEE", "false").lower()
+        if refund_fee not in ("true", "false", "1", "0", "yes", "no"):
+            raise SettingsError("REFUND_SERVICE_FEE must be true or false")
         ttl = _int(env, "SESSION_TTL", 600)
         if not 30 <= ttl <= 7 * 24 * 3600:
             raise SettingsError("SESSION_TTL must be between 30 seconds and 7 days")
@@ -108,7 +134,39 @@ class Settings:
             currency=currency,
             environment=environment,
             jwt_ttl=_int(env, "JWT_TTL", 3600),
+            **_webhook_settings(env),
+            trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0),
+            refund_service_fee=refund_fee in ("true", "1", "yes"),
+            withdrawal_fee=withdrawal_fee,
         )
+
+
+def _webhook_settings(env) -> dict:
+    private = env.get("WEBHOOK_ALLOW_PRIVATE_TARGETS", "0").lower()
+    if private not in ("true", "false", "1", "0", "yes", "no"):
+        raise SettingsError("WEBHOOK_ALLOW_PRIVATE_TARGETS must be 1 or 0")
+    timeout = float(_decimal(env, "WEBHOOK_TIMEOUT", "10"))
+    if not 0.5 <= timeout <= 60:
+        raise SettingsError("WEBHOOK_TIMEOUT must be between 0.5 and 60 seconds")
+    poll = float(_decimal(env, "WEBHOOK_POLL_INTERVAL", "2"))
+    if not 0.05 <= poll <= 60:
+        raise SettingsError("WEBHOOK_POLL_INTERVAL must be between 0.05 and 60 seconds")
+    schedule = DEFAULT_WEBHOOK_RETRY_SCHEDULE
+    if "WEBHOOK_RETRY_SCHEDULE" in env:
+        try:
+            schedule = tuple(int(part) for part in env["WEBHOOK_RETRY_SCHEDULE"].split(","))
+        except ValueError:
+            schedule = ()
+        if not schedule or len(schedule) > 50 or any(not 1 <= s <= 7 * 86400 for s in schedule):
+            raise SettingsError(
+                "WEBHOOK_RETRY_SCHEDULE is comma-separated seconds between retries, e.g. 60,300"
+            )
+    return {
+        "webhook_allow_private_targets": private in ("true", "1", "yes"),
+        "webhook_timeout": timeout,
+        "webhook_retry_schedule": schedule,
+        "webhook_poll_interval": poll,
+    }
 
 
 def _load_dotenv() -> None:

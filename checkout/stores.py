@@ -70,6 +70,31 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     await db.transactions.create_index([("account_id", ASCENDING), ("_id", DESCENDING)])
     await db.journal.create_index("session_id", sparse=True)
     await db.idempotency_keys.create_index("created_at", expireAfterSeconds=24 * 3600)
+    # Webhooks (issue 5): the outbox, endpoints, deliveries and their attempts.
+    await db.events.create_index([("dispatched_at", ASCENDING), ("created_at", ASCENDING)])
+    await db.events.create_index("subject", sparse=True)
+    await db.webhook_endpoints.create_index([("account_id", ASCENDING), ("created_at", ASCENDING)])
+    await db.webhook_deliveries.create_index(
+        [("event_id", ASCENDING), ("endpoint_id", ASCENDING)], unique=True
+    )
+    await db.webhook_deliveries.create_index([("state", ASCENDING), ("next_attempt_at", ASCENDING)])
+    await db.webhook_deliveries.create_index([("endpoint_id", ASCENDING), ("created_at", DESCENDING)])
+    await db.webhook_attempts.create_index([("delivery_id", ASCENDING), ("started_at", ASCENDING)])
+    # Dashboard and API keys
+    await db.api_keys.create_index("hash", unique=True)
+    await db.api_keys.create_index([("account_id", ASCENDING), ("created_at", DESCENDING)])
+    await db.payment_sessions.create_index(
+        [("account_id", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)]
+    )
+    await db.payment_sessions.create_index(
+        [("account_id", ASCENDING), ("client_reference_id", ASCENDING)]
+    )
+    await db.transactions.create_index([("account_id", ASCENDING), ("created_at", DESCENDING)])
+    await db.journal.create_index([("postings.account", ASCENDING), ("_id", DESCENDING)])
+    await db.refunds.create_index([("session_id", ASCENDING), ("created_at", ASCENDING)])
+    await db.withdrawals.create_index([("status", ASCENDING), ("created_at", ASCENDING)])
+    await db.withdrawals.create_index([("account_id", ASCENDING), ("created_at", DESCENDING)])
+    await db.payment_links.create_index([("account_id", ASCENDING), ("created_at", DESCENDING)])
 
 
 async def ping(stores: Stores) -> dict[str, str]:

@@ -67,3 +67,9 @@ def live_server(store_env):
     server = start_app(store_env, workers=2)
     yield f"http://127.0.0.1:{server.port}"
     server.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: Playwright's sync API keeps its own event loop running in this
+    thread while its session fixture lives, and asyncio tests cannot start under it."""
+    items.sort(key=lambda item: "/tests/browser/" in str(item.path))

@@ -9,19 +9,23 @@ from ..errors import (
     CurrencyMismatch,
     Forbidden,
     InvalidPin,
+    PaymentLinkLimitReached,
     SameWallet,
     SessionCanceled,
     SessionExpired,
     SessionNotFound,
+    WalletBusy,
     WalletLocked,
 )
 from ..storage import journal as journal_store
+from ..storage import payment_links as link_store
 from ..storage import pin_attempts
 from ..storage import sessions as session_store
 from ..storage import transactions as txn_store
 from ..storage import wallets as wallet_store
 from ..stores import STORE_ERRORS
 from . import Context, utcnow
+from .events import publish_pending, record_event, session_data
 from .wallets import owned_wallet
 
 log = logging.getLogger(__name__)
@@ -46,7 +50,7 @@ def seconds_left(session: dict, now) -> int:
 
 async def create_session(ctx: Context, account: dict, wallet_code, amount: int, *,
                          description=None, success_url=None, cancel_url=None,
-                         client_reference_id=None, metadata=None) -> dict:
+                         client_reference_id=None, metadata=None, link_code=None) -> dict:
     wallet = await owned_wallet(ctx, account, wallet_code)
     currency = wallet["currency"]
     fee = money.service_fee(amount, ctx.settings.service_fee_percent)
@@ -70,6 +74,7 @@ async def create_session(ctx: Context, account: dict, wallet_code, amount: int, 
         "expires_at": now + timedelta(seconds=ctx.settings.session_ttl),
         "paid_at": None,
         "payer_wallet": None,
+        "link_code": link_code,  # the payment link this session was opened from, if any
     }
     # MongoDB first: it is the truth. Redis only makes the checkout page fast.
     await session_store.insert_session(ctx.db, session)
@@ -111,25 +116,21 @@ def refuse_unpayable(session: dict, now) -> None:
 
 
 async def check_pin(ctx: Context, wallet_code: str, wallet: dict | None, pin: str) -> None:
-    """Verify a wallet PIN under the lockout: 5 wrong PINs lock the wallet for 15 minutes.
-
-    The attempt is counted before the PIN is compared, so a burst of concurrent guesses
-    gets at most MAX_PIN_FAILURES comparisons.
-    """
-    if await pin_attempts.count_failures(ctx.redis, wallet_code) >= MAX_PIN_FAILURES:
-        raise WalletLocked(retry_after=await pin_attempts.lock_seconds_left(ctx.redis, wallet_code))
-    attempts = await pin_attempts.record_failure(ctx.redis, wallet_code, PIN_LOCK_SECONDS)
-    if attempts > MAX_PIN_FAILURES:
-        raise WalletLocked(retry_after=PIN_LOCK_SECONDS)
-    ok = (
+    """Verify a wallet PIN under the lockout: 5 wrong PINs lock the wallet for 15 minutes."""
+    state, number = await pin_attempts.begin_check(ctx.redis, wallet_code, MAX_PIN_FAILURES)
+    if state == "locked":
+        raise WalletLocked(retry_after=max(number, 1))
+    if state == "busy":
+        raise WalletBusy(retry_after=1)
+    matched = (
         wallet is not None
         and wallet.get("pin_hash") is not None
         and security.pin_matches(ctx.settings.pin_pepper, wallet_code, pin, wallet["pin_hash"])
     )
-    if ok:
-        await pin_attempts.clear_failures(ctx.redis, wallet_code)
+    failures = await pin_attempts.finish_check(ctx.redis, wallet_code, matched, PIN_LOCK_SECONDS)
+    if matched:
         return
-    left = MAX_PIN_FAILURES - attempts
+    left = max(MAX_PIN_FAILURES - failures, 0)
     if left == 0:
         raise InvalidPin(
             "The wallet code or PIN is incorrect. That was the last attempt: "
@@ -168,6 +169,8 @@ async def pay(ctx: Context, session_id: str, payer_code: str, pin: str,
     if payer["currency"] != session["currency"]:
         raise CurrencyMismatch()
 
+    completed = []  # the outbox event of the run of move_money that committed
+
     async def move_money(db_session):
         if not await session_store.mark_session_paid(
             ctx.db, session_id, payer_code, now, db_session
@@ -175,6 +178,10 @@ async def pay(ctx: Context, session_id: str, payer_code: str, pin: str,
             current = await session_store.find_session(ctx.db, session_id, db_session)
             refuse_unpayable(current, now)
             raise AlreadyPaid()  # not reached: whatever did not match is one of the above
+        if session.get("link_code") and not await link_store.count_link_payment(
+            ctx.db, session["link_code"], db_session
+        ):
+            raise PaymentLinkLimitReached()
         entry = ledger.entry(
             "payment",
             ledger.payment_postings(
@@ -207,6 +214,12 @@ async def pay(ctx: Context, session_id: str, payer_code: str, pin: str,
             ],
             db_session,
         )
+        completed[:] = [await record_event(
+            ctx, session["account_id"], "payment_session.completed",
+            session_data({**session, "status": "complete", "payer_wallet": payer_code,
+                          "paid_at": now}),
+            db_session, subject=session_id,
+        )]
         updated = await wallet_store.find_wallet(ctx.db, payer_code, db_session)
         return updated["balance"]
 
@@ -217,6 +230,7 @@ async def pay(ctx: Context, session_id: str, payer_code: str, pin: str,
         await session_store.forget_cached_session(ctx.redis, session_id)
     except STORE_ERRORS:
         log.warning("could not drop cached session %s after payment", session_id)
+    await publish_pending(ctx, completed)  # never raises: the worker's relay catches up
     session.update(status="complete", payer_wallet=payer_code, paid_at=now)
     return {"session": session, "payer_balance": payer_balance}
 

@@ -1,29 +1,56 @@
 """Wrong-PIN counters in Redis. A 6-digit PIN has only a million values: the lockout,
-not the hash, is what stops guessing."""
+not the hash, is what stops guessing.
 
-KEY = "checkout:pin-failures:{}"
+Two counters per wallet: failures (wrong PINs in the lock window) and checks in flight.
+A check may start only while failures + in-flight < the limit, so even a burst of
+concurrent guesses gets at most `limit` wrong tries per window; right PINs never count.
+"""
+
+FAILURES = "checkout:pin-failures:{}"
+IN_FLIGHT = "checkout:pin-checks:{}"
+# A crashed process must not hold its in-flight slot for long.
+IN_FLIGHT_TTL = 30
+
+_BEGIN = """
+local failures = tonumber(redis.call('GET', KEYS[1]) or '0')
+if failures >= tonumber(ARGV[1]) then
+  return {'locked', redis.call('TTL', KEYS[1])}
+end
+local in_flight = tonumber(redis.call('GET', KEYS[2]) or '0')
+if failures + in_flight >= tonumber(ARGV[1]) then
+  return {'busy', 0}
+end
+redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return {'ok', failures}
+"""
+
+_FINISH = """
+if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then
+  redis.call('DECR', KEYS[2])
+end
+if ARGV[1] == '1' then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+local failures = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return failures
+"""
 
 
-async def count_failures(redis, wallet_code: str) -> int:
-    value = await redis.get(KEY.format(wallet_code))
-    return int(value) if value else 0
+async def begin_check(redis, wallet_code: str, limit: int) -> tuple[str, int]:
+    """('ok', failures so far) | ('locked', seconds left) | ('busy', 0)."""
+    state, number = await redis.eval(
+        _BEGIN, 2, FAILURES.format(wallet_code), IN_FLIGHT.format(wallet_code), limit,
+        IN_FLIGHT_TTL,
+    )
+    return state, int(number)
 
 
-async def record_failure(redis, wallet_code: str, window_seconds: int) -> int:
-    """Count one wrong PIN; the counter (and so the lock) ends window_seconds after the
-    latest failure."""
-    key = KEY.format(wallet_code)
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.incr(key)
-        pipe.expire(key, window_seconds)
-        count, _ = await pipe.execute()
-    return int(count)
-
-
-async def lock_seconds_left(redis, wallet_code: str) -> int:
-    ttl = await redis.ttl(KEY.format(wallet_code))
-    return max(int(ttl), 0)
-
-
-async def clear_failures(redis, wallet_code: str) -> None:
-    await redis.delete(KEY.format(wallet_code))
+async def finish_check(redis, wallet_code: str, matched: bool, window_seconds: int) -> int:
+    """Record the outcome; returns the failures now counted (0 after a right PIN)."""
+    return int(await redis.eval(
+        _FINISH, 2, FAILURES.format(wallet_code), IN_FLIGHT.format(wallet_code),
+        "1" if matched else "0", window_seconds,
+    ))

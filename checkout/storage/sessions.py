@@ -4,6 +4,7 @@ import json
 from datetime import datetime
 
 from bson import ObjectId
+from pymongo import ReturnDocument
 
 KEY = "checkout:session:{}"
 _DATES = ("created_at", "expires_at", "paid_at", "canceled_at")
@@ -62,3 +63,44 @@ def _load(raw: str) -> dict:
         if data.get(name) is not None:
             data[name] = datetime.fromisoformat(data[name])
     return data
+
+
+# Session lifecycle (issue 5): cancel, expiry sweep, listing.
+
+async def mark_session_canceled(db, session_id: str, now: datetime, session) -> dict | None:
+    """open (and not past expiry) -> canceled; the updated record, or None if not open."""
+    return await db.payment_sessions.find_one_and_update(
+        {"_id": session_id, "status": "open", "expires_at": {"$gt": now}},
+        {"$set": {"status": "canceled", "canceled_at": now}},
+        session=session, return_document=ReturnDocument.AFTER,
+    )
+
+
+async def mark_session_expired(db, session_id: str, now: datetime, session) -> dict | None:
+    """open and past expiry -> expired; None when another sweeper (or a payment) got there
+    first, which is what makes the expired event happen once."""
+    return await db.payment_sessions.find_one_and_update(
+        {"_id": session_id, "status": "open", "expires_at": {"$lte": now}},
+        {"$set": {"status": "expired"}},
+        session=session, return_document=ReturnDocument.AFTER,
+    )
+
+
+async def find_overdue_session_ids(db, now: datetime, limit: int) -> list[str]:
+    cursor = db.payment_sessions.find(
+        {"status": "open", "expires_at": {"$lte": now}}, {"_id": 1}
+    ).sort("expires_at", 1).limit(limit)
+    return [doc["_id"] async for doc in cursor]
+
+
+async def list_account_sessions(db, account_id, query: dict, limit: int,
+                                after: dict | None) -> list[dict]:
+    """Newest first; after is the last session of the previous page."""
+    query = {"account_id": account_id, **query}
+    if after is not None:
+        query = {"$and": [query, {"$or": [
+            {"created_at": {"$lt": after["created_at"]}},
+            {"created_at": after["created_at"], "_id": {"$lt": after["_id"]}},
+        ]}]}
+    cursor = db.payment_sessions.find(query).sort([("created_at", -1), ("_id", -1)]).limit(limit)
+    return await cursor.to_list(length=limit)

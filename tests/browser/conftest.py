@@ -1,13 +1,25 @@
-"""Playwright driving Debian's chromium (Playwright cannot download browsers here)."""
+"""Playwright driving Debian's chromium (Playwright cannot download browsers here).
+
+Fixtures: browser, page (1280x800), new_context (any viewport, locale, JavaScript off),
+merchant_site, session_records (change a session's durable record as the sweeper or a
+cancel would). Helpers: screenshot(), axe_violations(), layout_problems().
+"""
 import os
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
+import redis
 from playwright.sync_api import sync_playwright
+from pymongo import MongoClient
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
+# axe-core from npm (tests/browser/package.json; scripts/setup --browser runs npm ci).
+AXE_JS = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice"]
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
 CHROMIUM = next(
     (p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if os.path.exists(p)),
     "/usr/bin/chromium",
@@ -35,6 +47,70 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def new_context(browser):
+    """new_context(viewport=..., java_script_enabled=False, locale="ar", ...) -> a page."""
+    contexts = []
+
+    def open_page(**options):
+        context = browser.new_context(**{"viewport": DESKTOP, **options})
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def axe_violations(page) -> list[str]:
+    """Run axe-core on the page; one line per violating node, empty when it passes.
+
+    page.evaluate runs through the DevTools protocol, which the page's CSP does not govern
+    (a <script> tag with the source inline would be blocked, rightly)."""
+    page.evaluate(AXE_JS.read_text() + "\n;undefined")
+    violations = page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
+        ".violations.map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))",
+        AXE_TAGS,
+    )
+    return [f"{v['id']}: {v['help']} at {node}" for v in violations for node in v["nodes"]]
+
+
+def layout_problems(page) -> list[str]:
+    """Horizontal scrolling, and visible controls smaller than 44x44 CSS pixels."""
+    return page.evaluate("""() => {
+      const problems = [];
+      const root = document.documentElement;
+      if (root.scrollWidth > root.clientWidth) {
+        problems.push(`horizontal scroll: ${root.scrollWidth} > ${root.clientWidth}`);
+      }
+      for (const el of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea')) {
+        const box = el.getBoundingClientRect();
+        if (box.width === 0 && box.height === 0) continue;
+        if (box.width < 44 || box.height < 44) {
+          problems.push(`small target ${el.tagName} "${(el.textContent || el.id).trim()}" ${box.width}x${box.height}`);
+        }
+      }
+      return problems;
+    }""")
+
+
+@pytest.fixture(scope="session")
+def session_records(store_env):
+    """Change a session's durable record directly (what the expiry sweeper or a cancel
+    does) and drop the cached copy the page would otherwise read first."""
+    mongo = MongoClient(store_env["MONGO_URI"], tz_aware=True)
+    cache = redis.Redis.from_url(store_env["REDIS_URL"])
+
+    def update(session_id: str, **fields):
+        mongo[store_env["MONGO_DB"]].payment_sessions.update_one({"_id": session_id}, {"$set": fields})
+        cache.delete(f"checkout:session:{session_id}")
+
+    yield update
+    mongo.close()
+    cache.close()
 
 
 def screenshot(page, name: str) -> Path:

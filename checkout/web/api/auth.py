@@ -3,19 +3,24 @@ from functools import wraps
 from quart import g, request
 
 from ...errors import Unauthenticated
-from ...services import accounts
+from ...services import accounts, api_keys
 from .. import context
 
 
 def account_required(handler):
-    """Bearer authentication: the caller's account is in g.account for the handler."""
+    """Bearer authentication with a login JWT or a secret API key (sk_...): the caller's
+    account is in g.account for the handler."""
 
     @wraps(handler)
     async def wrapper(*args, **kwargs):
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated("Send the header Authorization: Bearer <token>.")
-        g.account = await accounts.authenticate_token(context(), token.strip())
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthenticated("Send the header Authorization: Bearer <token or secret key>.")
+        if api_keys.looks_like_key(token):
+            g.account = await api_keys.authenticate_key(context(), token)
+        else:
+            g.account = await accounts.authenticate_token(context(), token)
         return await handler(*args, **kwargs)
 
     return wrapper

@@ -4,7 +4,7 @@ from ... import validation
 from ...errors import InvalidRequest
 from ...money import parse_amount, to_major
 from ...security import check_pin_format
-from ...services import payments, transactions, utcnow
+from ...services import lifecycle, payments, transactions, utcnow
 from .. import context
 from .auth import account_required
 from .idempotency import idempotent
@@ -38,6 +38,35 @@ async def create_payment_session(wallet_code):
 async def read_payment_session(session_id):
     ctx = context()
     session = await payments.session_for_owner(ctx, g.account, session_id)
+    return jsonify(session_json(session, utcnow(), ctx.settings.public_base_url))
+
+
+@blueprint.get("/payment-sessions")
+@account_required
+async def list_payment_sessions():
+    ctx = context()
+    limit = request.args.get("limit", "20")
+    if not limit.isdigit():
+        raise InvalidRequest("limit must be a whole number from 1 to 100", field="limit")
+    page = await lifecycle.list_sessions(
+        ctx, g.account, status=request.args.get("status") or None, limit=int(limit),
+        starting_after=request.args.get("startingAfter") or None,
+    )
+    now = utcnow()
+    rows = [session_json(s, now, ctx.settings.public_base_url) for s in page["data"]]
+    return jsonify({
+        "data": rows,
+        "hasMore": page["has_more"],
+        "nextCursor": rows[-1]["transactionTraceId"] if page["has_more"] else None,
+    })
+
+
+@blueprint.post("/payment-session/<session_id>/expire")
+@account_required
+async def expire_payment_session(session_id):
+    """Stripe's name for it; the session becomes "canceled" (the merchant ended it)."""
+    ctx = context()
+    session = await lifecycle.cancel_session(ctx, g.account, session_id)
     return jsonify(session_json(session, utcnow(), ctx.settings.public_base_url))
 
 

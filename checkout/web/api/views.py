@@ -59,7 +59,10 @@ def session_json(session: dict, now: datetime, base_url: str) -> dict:
         "createdAt": timestamp(session["created_at"]),
         "expiresAt": timestamp(session["expires_at"]),
         "paidAt": timestamp(session.get("paid_at")),
+        "canceledAt": timestamp(session.get("canceled_at")),
         "payerWallet": mask_wallet(session.get("payer_wallet")),
+        "refundedAmount": to_major(session.get("refunded_amount", 0), currency),
+        "paymentLinkCode": session.get("link_code"),
     }
 
 
@@ -75,6 +78,63 @@ def transaction_json(record: dict) -> dict:
         "walletCode": record["wallet_code"],
         "counterpartyWalletCode": mask_wallet(record.get("counterparty")),
         "transactionTraceId": record.get("session_id"),
+        "refundId": record.get("refund_id"),
+        "withdrawalId": record.get("withdrawal_id"),
         "description": record.get("description"),
         "createdAt": timestamp(record["created_at"]),
+    }
+
+
+def refund_json(refund: dict) -> dict:
+    currency = refund["currency"]
+    data = {
+        "id": refund["_id"],
+        "transactionTraceId": refund["session_id"],
+        "status": refund["status"],
+        "amount": to_major(refund["amount"], currency),
+        "serviceFeeRefunded": to_major(refund["fee_refunded"], currency),
+        "currency": currency,
+        "reason": refund.get("reason"),
+        "walletCode": refund["payee_wallet"],
+        "payerWallet": mask_wallet(refund["payer_wallet"]),
+        "createdAt": timestamp(refund["created_at"]),
+    }
+    if "session_refunded_amount" in refund:
+        data["refundedAmount"] = to_major(refund["session_refunded_amount"], currency)
+    return data
+
+
+def withdrawal_json(withdrawal: dict) -> dict:
+    currency = withdrawal["currency"]
+    data = {
+        "id": withdrawal["_id"],
+        "status": withdrawal["status"],
+        "walletCode": withdrawal["wallet_code"],
+        "amount": to_major(withdrawal["amount"], currency),
+        "fee": to_major(withdrawal["fee"], currency),
+        "totalDebited": to_major(withdrawal["amount"] + withdrawal["fee"], currency),
+        "currency": currency,
+        "createdAt": timestamp(withdrawal["created_at"]),
+        "settledAt": timestamp(withdrawal.get("settled_at")),
+    }
+    if "wallet_balance" in withdrawal:
+        data["balance"] = to_major(withdrawal["wallet_balance"], currency)
+    return data
+
+
+def payment_link_json(link: dict, base_url: str) -> dict:
+    currency = link["currency"]
+    return {
+        "code": link["_id"],
+        "url": f"{base_url}/pay/{link['_id']}",
+        "active": link["active"],
+        "walletCode": link["wallet_code"],
+        "amount": to_major(link["amount"], currency),
+        "currency": currency,
+        "description": link["description"],
+        "successUrl": link.get("success_url"),
+        "maxPayments": link.get("max_payments"),
+        "completedPayments": link.get("completed_payments", 0),
+        "createdAt": timestamp(link["created_at"]),
+        "deactivatedAt": timestamp(link.get("deactivated_at")),
     }

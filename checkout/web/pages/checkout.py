@@ -1,10 +1,17 @@
-"""The hosted checkout page: shows a session and takes a wallet payment, without JavaScript."""
+"""The hosted checkout page: shows a session and takes a wallet payment, without JavaScript.
+
+Every state is its own page with its own status: open 200, a refused payment with the
+error's status (400 form, 401 wrong PIN, 402 insufficient funds, 423 locked wallet),
+complete 200 (the receipt; 409 when a payment is posted to it again), expired and canceled
+410, unknown 404. All text goes through the gettext catalogs (checkout/i18n.py).
+"""
+import math
 from urllib.parse import urlsplit
 
 from quart import Blueprint, g, redirect, render_template, request, url_for
 
 from ...errors import CheckoutError, SessionNotFound
-from ...money import format_amount
+from ...i18n import current_locale, format_timestamp, gettext, ngettext
 from ...services import payments, utcnow
 from .. import context
 from ..api.views import mask_wallet
@@ -13,6 +20,8 @@ from .forms import PayForm
 blueprint = Blueprint("checkout", __name__)
 
 STATE_STATUS = {"open": 200, "complete": 200, "expired": 410, "canceled": 410}
+# Announced (politely) by the countdown script when that many seconds are left.
+ANNOUNCE_AT = (300, 60, 0)
 
 
 @blueprint.route("/checkout/<session_id>", methods=["GET", "POST"])
@@ -25,52 +34,105 @@ async def checkout_page(session_id):
     now = utcnow()
     state = payments.effective_status(session, now)
     if state != "open":
-        return await render_state(session, state)
+        return await render_state(session, state, resubmitted=request.method == "POST")
     form = await PayForm.from_request()
 
     allow_redirect_to(session)
     error, status = None, 200
     if request.method == "POST":
         if not form.validate():
-            status = 400
+            error, status = form_error(form), 400
         else:
             try:
                 result = await payments.pay(ctx, session_id, form.wallet_code.data, form.pin.data)
             except CheckoutError as exc:
-                if exc.status in (409, 410):  # paid or gone meanwhile: show that state
+                if exc.status in (409, 410):  # paid, canceled or gone meanwhile: show that
                     fresh = await payments.session_for_checkout(ctx, session_id)
-                    return await render_state(fresh, payments.effective_status(fresh, utcnow()))
-                error, status = exc, exc.status
+                    fresh_state = payments.effective_status(fresh, utcnow())
+                    if fresh_state != "open":
+                        return await render_state(fresh, fresh_state, resubmitted=True)
+                error, status = payment_error(exc), exc.status
             else:
                 target = payments.success_redirect(result["session"])
-                return redirect(target or url_for("checkout.checkout_page",
-                                                  session_id=session_id), 303)
+                return redirect(target or own_url(session_id), 303)
         form.pin.data = ""
+    seconds_left = payments.seconds_left(session, now)
     return await render_template(
         "checkout/pay.html",
         session=session,
-        view=session_view(session),
-        seconds_left=payments.seconds_left(session, now),
         form=form,
         error=error,
+        seconds_left=seconds_left,
+        time_left=clock(seconds_left),
+        announcements={
+            300: gettext("5 minutes left to pay."),
+            60: gettext("1 minute left to pay."),
+            0: gettext("Time is up: this payment page has expired."),
+        },
     ), status
 
 
-async def render_state(session: dict, state: str):
-    template = "checkout/complete.html" if state == "complete" else "checkout/closed.html"
-    return await render_template(
-        template, session=session, view=session_view(session), state=state,
-        payer=mask_wallet(session.get("payer_wallet")),
-    ), STATE_STATUS[state]
+async def render_state(session: dict, state: str, resubmitted: bool = False):
+    status = STATE_STATUS[state]
+    if state == "complete":
+        if resubmitted:
+            status = 409  # a second payment was refused; nothing moved
+        return await render_template(
+            "checkout/complete.html", session=session, resubmitted=resubmitted,
+            payer=mask_wallet(session.get("payer_wallet")),
+            paid_at=format_timestamp(session.get("paid_at")),
+        ), status
+    return await render_template("checkout/closed.html", session=session, state=state), status
 
 
-def session_view(session: dict) -> dict:
-    currency = session["currency"]
-    return {
-        "amount": format_amount(session["amount"], currency),
-        "fee": format_amount(session["fee"], currency),
-        "total": format_amount(session["total"], currency),
-    }
+def own_url(session_id: str) -> str:
+    args = {"lang": current_locale()} if request.args.get("lang") else {}
+    return url_for("checkout.checkout_page", session_id=session_id, **args)
+
+
+def clock(seconds: int) -> str:
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def form_error(form: PayForm) -> dict:
+    if form.csrf_token.errors:
+        return {"code": "form_expired", "message": gettext(
+            "This page was open too long or your browser blocked its cookie. "
+            "Nothing was charged. Enter your details and try again.")}
+    return {"code": "invalid_form", "message": gettext(
+        "Check the highlighted fields. Nothing was charged.")}
+
+
+def payment_error(exc: CheckoutError) -> dict:
+    """The shopper's version of a refused payment, in their language."""
+    code = exc.code
+    if code == "invalid_pin":
+        left = exc.details.get("attempts_left")
+        if left == 0:
+            message = gettext(
+                "The wallet code or PIN is incorrect. That was the last attempt: "
+                "this wallet is now locked for 15 minutes.")
+        elif left:
+            message = ngettext("The wallet code or PIN is incorrect. %(num)d attempt left.",
+                               "The wallet code or PIN is incorrect. %(num)d attempts left.",
+                               left)
+        else:
+            message = gettext("The wallet code or PIN is incorrect.")
+    elif code == "wallet_locked":
+        minutes = max(1, math.ceil(int(exc.details.get("retry_after") or 900) / 60))
+        message = ngettext(
+            "This wallet is locked after too many wrong PINs. Try again in %(num)d minute.",
+            "This wallet is locked after too many wrong PINs. Try again in %(num)d minutes.",
+            minutes)
+    elif code == "insufficient_funds":
+        message = gettext("Your wallet balance is too low for this payment.")
+    elif code == "same_wallet":
+        message = gettext("This wallet receives this payment, so it cannot pay it.")
+    elif code == "currency_mismatch":
+        message = gettext("This wallet holds a different currency from this payment.")
+    else:
+        message = gettext("We could not take this payment.")
+    return {"code": code, "message": message + " " + gettext("Nothing was charged.")}
 
 
 def allow_redirect_to(session: dict) -> None:

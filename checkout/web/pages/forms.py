@@ -4,6 +4,8 @@ from wtforms import Form, PasswordField, StringField
 from wtforms.csrf.session import SessionCSRF
 from wtforms.validators import InputRequired, Length, Regexp
 
+from ...i18n import lazy_gettext as _l
+
 
 class CSRFForm(Form):
     class Meta:
@@ -26,18 +28,20 @@ class CSRFForm(Form):
 
 
 class PayForm(CSRFForm):
+    # Labels and messages translate lazily, when the page renders in the shopper's
+    # language.
     wallet_code = StringField(
-        "Wallet code",
+        _l("Wallet code"),
         validators=[
-            InputRequired("Enter your wallet code."),
-            Length(max=64, message="That is not a wallet code."),
+            InputRequired(_l("Enter your wallet code.")),
+            Length(max=64, message=_l("That is not a wallet code.")),
         ],
         filters=[lambda value: value.strip().lower() if value else value],
     )
     pin = PasswordField(
-        "PIN",
+        _l("PIN"),
         validators=[
-            InputRequired("Enter your 6-digit PIN."),
-            Regexp(r"^[0-9]{6}$", message="Your PIN is 6 digits."),
+            InputRequired(_l("Enter your 6-digit PIN.")),
+            Regexp(r"^[0-9]{6}$", message=_l("Your PIN is 6 digits.")),
         ],
     )

@@ -1,0 +1,155 @@
+"""Languages for the pages: locale choice, gettext catalogs and Babel formatting.
+
+The locale comes from ?lang= (a shopper's explicit choice), else Accept-Language, else
+English. Catalogs are the .po files under translations/, compiled in memory when the app is
+created, so a fresh clone needs no build step and no compiled .mo files in git.
+Templates call `_()` / `ngettext()` (Jinja's i18n extension, new-style: `_("Pay %(total)s",
+total=...)`); Python code calls gettext/ngettext/lazy_gettext from here.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency
+from babel.support import LazyProxy, NullTranslations, Translations
+from quart import g, has_request_context, request
+
+from .money import to_major
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+DEFAULT_LOCALE = "en"
+# English is the source language of the catalogs; the others have a messages.po each.
+SUPPORTED_LOCALES = ("en", "fr", "ar")
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    name: str  # in its own language, as a language menu shows it
+    direction: str  # "ltr" or "rtl"
+
+
+LANGUAGES = {
+    code: Language(code, Locale.parse(code).get_display_name(code).capitalize(),
+                   Locale.parse(code).text_direction)
+    for code in SUPPORTED_LOCALES
+}
+
+_catalogs: dict[str, NullTranslations] = {}
+
+
+def load_catalogs(directory: Path = TRANSLATIONS_DIR) -> dict[str, NullTranslations]:
+    """Compile every translations/<locale>/LC_MESSAGES/messages.po in memory."""
+    catalogs: dict[str, NullTranslations] = {DEFAULT_LOCALE: NullTranslations()}
+    for code in SUPPORTED_LOCALES:
+        if code == DEFAULT_LOCALE:
+            continue
+        po_path = directory / code / "LC_MESSAGES" / "messages.po"
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=code)
+        compiled = BytesIO()
+        write_mo(compiled, catalog, use_fuzzy=False)
+        compiled.seek(0)
+        catalogs[code] = Translations(compiled)
+    return catalogs
+
+
+def negotiate_locale(requested: str | None, accept_languages) -> str:
+    """?lang= wins when it names a supported language; then the browser's preference."""
+    if requested:
+        code = requested.strip().lower().replace("_", "-").split("-")[0]
+        if code in SUPPORTED_LOCALES:
+            return code
+    best = accept_languages.best_match(SUPPORTED_LOCALES) if accept_languages else None
+    return best.split("-")[0].lower() if best else DEFAULT_LOCALE
+
+
+def current_locale() -> str:
+    if has_request_context():
+        return g.get("locale", DEFAULT_LOCALE)
+    return DEFAULT_LOCALE
+
+
+def translations() -> NullTranslations:
+    return _catalogs.get(current_locale()) or NullTranslations()
+
+
+def gettext(message: str, **variables) -> str:
+    text = translations().gettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    text = translations().ngettext(singular, plural, num)
+    return text % {"num": num, **variables}
+
+
+def lazy_gettext(message: str, **variables) -> LazyProxy:
+    """For strings defined at import time (form labels, validator messages)."""
+    return LazyProxy(gettext, message, enable_cache=False, **variables)
+
+
+def format_money(minor: int, currency: str, locale: str | None = None) -> str:
+    """12.50 USD as the shopper's locale writes it: $12.50, 12,50 $US, ‏12.50 USD."""
+    return format_major(to_major(minor, currency), currency, locale)
+
+
+def format_major(amount: Decimal, currency: str, locale: str | None = None) -> str:
+    code = locale or current_locale()
+    if LANGUAGES[code].direction == "rtl":
+        # A symbol such as "US$" ends in a neutral character, which the bidi algorithm
+        # moves to the wrong side in right-to-left text ("$US 12.50"); the ISO code is
+        # all letters and keeps its shape.
+        pattern = Locale.parse(code).currency_formats["standard"].pattern.replace("¤", "¤¤")
+        return format_currency(amount, currency, format=pattern, locale=code)
+    return format_currency(amount, currency, locale=code)
+
+
+def format_timestamp(value: datetime | None, locale: str | None = None) -> str:
+    """A UTC time in the shopper's language, naming the zone: the server cannot know theirs."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return format_datetime(value, "long", tzinfo=timezone.utc, locale=locale or current_locale())
+
+
+def init_app(app) -> None:
+    _catalogs.clear()
+    _catalogs.update(load_catalogs())
+
+    @app.before_request
+    async def choose_locale():
+        g.locale = negotiate_locale(request.args.get("lang"), request.accept_languages)
+
+    @app.after_request
+    async def vary_on_language(response):
+        response.vary.add("Accept-Language")
+        response.headers.setdefault("Content-Language", current_locale())
+        return response
+
+    @app.context_processor
+    async def language_context():
+        code = current_locale()
+        return {
+            "locale": code,
+            "text_direction": LANGUAGES[code].direction,
+            "languages": LANGUAGES.values(),
+        }
+
+    env = app.jinja_env
+    env.add_extension("jinja2.ext.i18n")
+    # New-style gettext: `_()` escapes its %(name)s variables and formats every string.
+    env.install_gettext_callables(
+        lambda message: translations().gettext(message),
+        lambda singular, plural, num: translations().ngettext(singular, plural, num),
+        newstyle=True,
+    )
+    env.filters["money"] = format_money
+    env.filters["timestamp"] = format_timestamp

@@ -1,0 +1,303 @@
+"""Use cases behind the merchant dashboard: sign-in with rate limits and revocable
+sessions, and the read models its pages show. Money moves only through the existing
+services (payments.create_session, wallets.create_wallet, ...)."""
+import asyncio
+import csv
+import io
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from bson import ObjectId
+from bson.errors import InvalidId
+
+from .. import security
+from ..errors import InvalidCredentials, InvalidRequest, RateLimited
+from ..money import to_major
+from ..storage import accounts as account_store
+from ..storage import dashboard_sessions as session_store
+from ..storage import rate_limits, reports
+from . import Context, accounts, payments, utcnow
+from .wallets import list_wallets, owned_wallet
+
+LOGIN_LIMIT = 10
+LOGIN_WINDOW = 15 * 60
+SESSION_TTL = 12 * 3600
+PAGE_SIZE = 25
+MAX_SESSION_PAGE = 400
+SESSION_STATUSES = ("open", "complete", "expired", "canceled")
+# Kinds of transaction records the services write; the filter accepts only these.
+TRANSACTION_TYPES = ("payment", "refund", "withdrawal", "welcome_credit", "top_up")
+
+
+def wait_phrase(seconds: int) -> str:
+    minutes = max(1, -(-seconds // 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+async def count_attempt(ctx: Context, bucket: str, subject: str, what: str) -> None:
+    count, ttl = await rate_limits.record_attempt(ctx.redis, bucket, subject, LOGIN_WINDOW)
+    if count > LOGIN_LIMIT:
+        raise RateLimited(f"Too many {what}. Try again in {wait_phrase(ttl)}.", retry_after=ttl)
+
+
+# --- signing in and out -------------------------------------------------------------
+
+async def sign_in(ctx: Context, email: str, password: str, client_ip: str) -> tuple[dict, str]:
+    """Check the credentials under per-email and per-IP limits (counted before the
+    password is checked); returns (account, new dashboard session id)."""
+    counted = [("login-email", email), ("login-ip", client_ip or "unknown")]
+    results = [await rate_limits.record_attempt(ctx.redis, bucket, subject, LOGIN_WINDOW)
+               for bucket, subject in counted]
+    over = [ttl for count, ttl in results if count > LOGIN_LIMIT]
+    if over:
+        raise RateLimited(
+            f"Too many sign-in attempts. Try again in {wait_phrase(max(over))}.",
+            retry_after=max(over),
+        )
+    account = (await accounts.login(ctx, email, password))["account"]
+    await rate_limits.clear_attempts(ctx.redis, "login-email", email)
+    # A fresh id on every sign-in: a session id planted before login is worthless after.
+    session_id = secrets.token_urlsafe(32)
+    await session_store.create_session(ctx.redis, session_id, str(account["_id"]), SESSION_TTL)
+    return account, session_id
+
+
+async def signed_in_account(ctx: Context, session_id: str | None) -> dict | None:
+    if not session_id:
+        return None
+    account_id = await session_store.find_account_id(ctx.redis, session_id)
+    if account_id is None:
+        return None
+    return await account_store.find_account(ctx.db, account_id)
+
+
+async def sign_out(ctx: Context, session_id: str, account: dict) -> None:
+    await session_store.delete_session(ctx.redis, session_id, str(account["_id"]))
+
+
+async def check_password(ctx: Context, account: dict, password: str) -> None:
+    """Re-entering the password for a sensitive change, under the same attempt limit as
+    sign-in: a stolen cookie must not become a password oracle."""
+    await count_attempt(ctx, "reauth", str(account["_id"]), "password attempts")
+    ok = await asyncio.to_thread(ctx.passwords.verify, account["password_hash"], password)
+    if not ok:
+        raise InvalidCredentials("The password is incorrect.")
+
+
+async def change_password(ctx: Context, account: dict, current: str, new: str,
+                          session_id: str) -> dict:
+    """New password; every other dashboard session of the account ends."""
+    await check_password(ctx, account, current)
+    updated = await accounts.update_profile(ctx, account, password=new, current_password=current)
+    await session_store.delete_account_sessions(ctx.redis, str(account["_id"]), keep=session_id)
+    return updated
+
+
+async def update_profile(ctx: Context, account: dict, organization: str, email: str,
+                         category: str, current_password: str | None) -> dict:
+    email_changes = email != account["email"]
+    if email_changes:
+        if not current_password:
+            raise InvalidCredentials("Enter your current password to change your email.")
+        await check_password(ctx, account, current_password)
+    return await accounts.update_profile(
+        ctx, account, organization=organization, category=category,
+        email=email if email_changes else None,
+        current_password=current_password if email_changes else None,
+    )
+
+
+async def reset_wallet_pin(ctx: Context, account: dict, wallet_code: str,
+                           password: str) -> tuple[dict, str]:
+    """A new generated PIN for one of the account's wallets; returned once, stored hashed.
+    A wrong-PIN lock stays until it runs out: a reset does not hand guessers new tries."""
+    wallet = await owned_wallet(ctx, account, wallet_code)
+    await check_password(ctx, account, password)
+    pin = security.new_pin()
+    await reports.set_wallet_pin_hash(
+        ctx.db, account["_id"], wallet["code"],
+        security.pin_hash(ctx.settings.pin_pepper, wallet["code"], pin),
+    )
+    return wallet, pin
+
+
+# --- read models ---------------------------------------------------------------------
+
+def start_of_day(moment: datetime) -> datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+async def overview(ctx: Context, account: dict) -> dict:
+    now = utcnow()
+    today = start_of_day(now)
+    month = today.replace(day=1)
+    return {
+        "wallets": await list_wallets(ctx, account),
+        "today": await reports.volume_since(ctx.db, account["_id"], today),
+        "month": await reports.volume_since(ctx.db, account["_id"], month),
+        "recent": await reports.recent_paid_sessions(ctx.db, account["_id"], 5),
+        "currency": ctx.settings.currency,
+        "now": now,
+    }
+
+
+async def list_sessions(ctx: Context, account: dict, status: str | None, search: str | None,
+                        page: int) -> dict:
+    if status is not None and status not in SESSION_STATUSES:
+        raise InvalidRequest("Unknown status filter.")
+    page = min(max(page, 1), MAX_SESSION_PAGE)
+    now = utcnow()
+    query = reports.session_query(account["_id"], status, search, now)
+    rows = await reports.find_sessions(ctx.db, query, (page - 1) * PAGE_SIZE, PAGE_SIZE + 1)
+    return {
+        "rows": rows[:PAGE_SIZE],
+        "page": page,
+        "has_more": len(rows) > PAGE_SIZE and page < MAX_SESSION_PAGE,
+        "now": now,
+    }
+
+
+async def session_detail(ctx: Context, account: dict, session_id: str) -> dict:
+    session = await payments.session_for_owner(ctx, account, session_id)
+    own = {w["code"] for w in await list_wallets(ctx, account)}
+    entries = []
+    for entry in await reports.journal_for_session(ctx.db, session["_id"]):
+        entries.append({
+            "id": str(entry["_id"]),
+            "kind": entry["kind"],
+            "currency": entry["currency"],
+            "created_at": entry.get("created_at"),
+            "postings": [
+                {"account": posting_label(ctx, p["account"], own), "amount": p["amount"],
+                 "own": p["account"] in own}
+                for p in entry["postings"]
+            ],
+        })
+    return {"session": session, "entries": entries, "now": utcnow()}
+
+
+def posting_label(ctx: Context, account_code: str, own: set[str]) -> str:
+    if account_code in own:
+        return account_code
+    if account_code == ctx.settings.platform_fee_wallet:
+        return "Platform fees"
+    return mask(account_code)
+
+
+def mask(code: str | None) -> str | None:
+    if not code:
+        return None
+    return f"{code[:5]}••••{code[-4:]}"
+
+
+@dataclass(frozen=True)
+class TransactionFilter:
+    start: date | None = None
+    end: date | None = None  # inclusive
+    kind: str | None = None
+
+    def query(self, account_id) -> dict:
+        if self.kind is not None and self.kind not in TRANSACTION_TYPES:
+            raise InvalidRequest("Unknown transaction type.")
+        if self.start and self.end and self.start > self.end:
+            raise InvalidRequest("The start date is after the end date.")
+        start = datetime.combine(self.start, time(), timezone.utc) if self.start else None
+        end = (datetime.combine(self.end, time(), timezone.utc) + timedelta(days=1)
+               if self.end else None)
+        return reports.transaction_query(account_id, start, end, self.kind)
+
+
+def object_id(value: str | None, name: str) -> ObjectId | None:
+    if value is None:
+        return None
+    try:
+        return ObjectId(value)
+    except (InvalidId, TypeError):
+        raise InvalidRequest(f"{name} is not a valid cursor.") from None
+
+
+async def list_transactions(ctx: Context, account: dict, filters: TransactionFilter,
+                            before: str | None = None, after: str | None = None) -> dict:
+    query = filters.query(account["_id"])
+    before_id, after_id = object_id(before, "before"), object_id(after, "after")
+    rows = await reports.find_transactions(ctx.db, query, PAGE_SIZE + 1, before_id, after_id)
+    if after_id is not None:
+        has_newer = len(rows) > PAGE_SIZE
+        rows = rows[1:] if has_newer else rows
+        has_older = True
+    else:
+        has_older = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
+        has_newer = before_id is not None
+    return {"rows": rows, "has_older": has_older and bool(rows),
+            "has_newer": has_newer and bool(rows)}
+
+
+CSV_COLUMNS = ("id", "created_at", "type", "direction", "amount", "fee", "currency",
+               "wallet", "counterparty", "transaction_trace_id", "description")
+
+
+def csv_safe(value) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas: quote them as text."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def csv_line(values) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(values)
+    return buffer.getvalue()
+
+
+async def transactions_csv(ctx: Context, account: dict, filters: TransactionFilter):
+    """The filtered set as CSV lines, read from a MongoDB cursor as they are sent:
+    an export of a million rows holds one batch in memory, not a million."""
+    query = filters.query(account["_id"])
+
+    async def lines():
+        yield csv_line(CSV_COLUMNS)
+        async for r in reports.iterate_transactions(ctx.db, query):
+            currency = r["currency"]
+            yield csv_line([
+                str(r["_id"]),
+                r["created_at"].isoformat(timespec="seconds").replace("+00:00", "Z"),
+                r["type"], r["direction"],
+                to_major(r["amount"], currency), to_major(r.get("fee", 0), currency),
+                currency, r["wallet_code"],
+                csv_safe(mask(r.get("counterparty"))),
+                csv_safe(r.get("session_id")),
+                csv_safe(r.get("description")),
+            ])
+
+    return lines()
+
+
+async def wallet_statement(ctx: Context, account: dict, wallet_code: str,
+                           before: str | None = None) -> dict:
+    """Journal postings of a wallet, newest first, each with the balance after it."""
+    wallet = await owned_wallet(ctx, account, wallet_code)
+    code = wallet["code"]
+    before_id = object_id(before, "before")
+
+    async def read(session):
+        # One snapshot: the balance and the postings must agree.
+        balance = await reports.wallet_balance(ctx.db, code, session)
+        entries = await reports.statement_entries(ctx.db, code, PAGE_SIZE + 1, before_id, session)
+        newer = await reports.sum_postings_from(ctx.db, code, before_id, session) \
+            if before_id is not None else 0
+        return balance, entries, newer
+
+    balance, entries, newer = await ctx.stores.in_transaction(read)
+    running = balance - newer
+    rows = []
+    for entry in entries[:PAGE_SIZE]:
+        amount = sum(p["amount"] for p in entry["postings"] if p["account"] == code)
+        rows.append({"id": str(entry["_id"]), "kind": entry["kind"],
+                     "created_at": entry.get("created_at"), "session_id": entry.get("session_id"),
+                     "amount": amount, "balance": running})
+        running -= amount
+    return {"wallet": {**wallet, "balance": balance}, "rows": rows,
+            "has_older": len(entries) > PAGE_SIZE, "has_newer": before_id is not None}

@@ -1,0 +1,145 @@
+"""Events merchants learn about by webhook: an outbox written in the same MongoDB
+transaction as the change it describes, pushed to a Redis Stream after the commit.
+
+    record_event(ctx, account_id, type, data, db_session)   inside the transaction
+    publish_pending(ctx, [event])                            after the commit, best effort
+    publish_pending(ctx, min_age=...)                        the relay, run by the worker
+
+If the process dies or Redis is down between commit and push, the event is still in the
+outbox and the relay pushes it later: nothing is lost, though it may be delivered late.
+"""
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+import simplejson
+from bson import ObjectId
+from pymongo.errors import PyMongoError
+from redis.exceptions import RedisError
+
+from ..money import to_major
+from ..storage import events as event_store
+from . import Context, utcnow
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPES = (
+    "payment_session.completed",
+    "payment_session.expired",
+    "payment_session.canceled",
+    "refund.succeeded",
+    "withdrawal.paid",
+    "withdrawal.failed",
+)
+
+
+def new_event_id() -> str:
+    return "evt_" + secrets.token_hex(12)
+
+
+def _json_default(value):
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if isinstance(value, ObjectId):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def event_body(event_id: str, event_type: str, created: datetime, data: dict) -> str:
+    """The exact JSON text every delivery of this event sends (and signs)."""
+    return simplejson.dumps(
+        {"id": event_id, "type": event_type, "created": int(created.timestamp()), "data": data},
+        use_decimal=True, default=_json_default, separators=(",", ":"), ensure_ascii=False,
+    )
+
+
+async def record_event(ctx: Context, account_id, event_type: str, data: dict, session, *,
+                       subject: str | None = None) -> dict:
+    """Write an event to the outbox inside the caller's transaction (session).
+
+    data is the event's object in the API's JSON shape; Decimal amounts, datetimes and
+    ObjectIds are written as JSON numbers, ISO-8601 strings and strings. The body is
+    serialised once here, so every delivery sends and signs the same bytes.
+    Returns the outbox document; hand it to publish_pending after the commit.
+    """
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event_type!r}")
+    now = utcnow()
+    event_id = new_event_id()
+    if subject is None and isinstance(data, dict):
+        subject = data.get("transactionTraceId") or data.get("id")
+    doc = {
+        "_id": event_id,
+        "account_id": account_id,
+        "type": event_type,
+        "subject": subject,
+        "payload": event_body(event_id, event_type, now, data),
+        "created_at": now,
+        "published_at": None,
+        "dispatched_at": None,
+    }
+    await event_store.insert_event(ctx.db, doc, session)
+    return doc
+
+
+async def publish_pending(ctx: Context, events: list[dict] | None = None, *,
+                          min_age: float = 0.0, limit: int = 100) -> int:
+    """Push events to the Redis Stream; returns how many were pushed. Never raises for a
+    store failure: the outbox keeps the event and the relay pushes it later.
+
+    With events: push those (call this after the transaction that recorded them commits).
+    Without: the relay. Push outbox entries older than min_age seconds that were never
+    pushed, and re-push ones pushed long ago that no worker ever dispatched.
+    """
+    try:
+        if events is None:
+            now = utcnow()
+            events = await event_store.find_undispatched(
+                ctx.db,
+                created_before=now - timedelta(seconds=min_age),
+                published_before=now - timedelta(seconds=max(min_age * 30, 300)),
+                limit=limit,
+            )
+        pushed = []
+        for event in events:
+            await event_store.append_to_stream(ctx.redis, event)
+            pushed.append(event["_id"])
+        if pushed:
+            await event_store.mark_published(ctx.db, pushed, utcnow())
+        return len(pushed)
+    except (RedisError, PyMongoError, OSError) as exc:
+        log.warning("could not publish events (%s); the relay will retry",
+                    type(exc).__name__)
+        return 0
+
+
+def _mask_wallet(code: str | None) -> str | None:
+    return f"{code[:5]}••••{code[-4:]}" if code else None
+
+
+def session_data(session: dict) -> dict:
+    """A payment session as webhook data (the API's camelCase shape)."""
+    currency = session["currency"]
+
+    def major(name):
+        return to_major(session[name], currency) if session.get(name) is not None else None
+
+    return {
+        "object": "payment_session",
+        "transactionTraceId": session["_id"],
+        "status": session["status"],
+        "amount": major("amount"),
+        "serviceFee": major("fee"),
+        "totalAmount": major("total"),
+        "currency": currency,
+        "walletCode": session["payee_wallet"],
+        "description": session.get("description"),
+        "clientReferenceId": session.get("client_reference_id"),
+        "metadata": session.get("metadata") or {},
+        "createdAt": session.get("created_at"),
+        "expiresAt": session.get("expires_at"),
+        "paidAt": session.get("paid_at"),
+        "canceledAt": session.get("canceled_at"),
+        "payerWallet": _mask_wallet(session.get("payer_wallet")),
+    }
+

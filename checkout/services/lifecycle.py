@@ -1,0 +1,113 @@
+"""The rest of a payment session's life: listing, canceling, and the expiry sweep.
+
+Each status change and its event are written in one MongoDB transaction; the conditional
+update (only from "open") is what makes each event happen once, however many API calls
+or sweepers race.
+"""
+import logging
+
+from ..errors import InvalidRequest, SessionNotOpen
+from ..storage import sessions as session_store
+from ..stores import STORE_ERRORS
+from . import Context, utcnow
+from .events import publish_pending, record_event, session_data
+from .payments import effective_status, session_for_owner
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("open", "complete", "expired", "canceled")
+MAX_PAGE = 100
+SWEEP_BATCH = 100
+
+
+async def list_sessions(ctx: Context, account: dict, status: str | None = None,
+                        limit: int = 20, starting_after: str | None = None) -> dict:
+    """The caller's sessions, newest first. status filters on the effective status, so an
+    open session past its expiry counts as expired even before the sweeper marks it."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
+        raise InvalidRequest(f"limit must be a whole number from 1 to {MAX_PAGE}", field="limit")
+    now = utcnow()
+    if status is None:
+        query = {}
+    elif status == "open":
+        query = {"status": "open", "expires_at": {"$gt": now}}
+    elif status == "expired":
+        query = {"$or": [{"status": "expired"},
+                         {"status": "open", "expires_at": {"$lte": now}}]}
+    elif status in STATUSES:
+        query = {"status": status}
+    else:
+        raise InvalidRequest(f"status must be one of {', '.join(STATUSES)}", field="status")
+    after = None
+    if starting_after is not None:
+        after = await session_store.find_session(ctx.db, starting_after)
+        if after is None or after["account_id"] != account["_id"]:
+            raise InvalidRequest("startingAfter is not one of your payment sessions",
+                                 field="startingAfter")
+    # One extra row tells whether another page exists.
+    rows = await session_store.list_account_sessions(
+        ctx.db, account["_id"], query, limit + 1, after
+    )
+    return {"data": rows[:limit], "has_more": len(rows) > limit}
+
+
+async def cancel_session(ctx: Context, account: dict, session_id) -> dict:
+    """open -> canceled (POST .../expire). Anything not open answers 409."""
+    await session_for_owner(ctx, account, session_id)
+    now = utcnow()
+    recorded = []
+
+    async def cancel(db_session):
+        updated = await session_store.mark_session_canceled(ctx.db, session_id, now, db_session)
+        if updated is None:
+            current = await session_store.find_session(ctx.db, session_id, db_session)
+            state = effective_status(current, now)
+            raise SessionNotOpen(
+                f"Only an open payment session can be expired; this one is {state}.",
+                status=state,
+            )
+        recorded[:] = [await record_event(
+            ctx, updated["account_id"], "payment_session.canceled", session_data(updated),
+            db_session, subject=session_id,
+        )]
+        return updated
+
+    updated = await ctx.stores.in_transaction(cancel)
+    await _after_change(ctx, session_id, recorded)
+    return updated
+
+
+async def expire_overdue_sessions(ctx: Context, limit: int = SWEEP_BATCH) -> int:
+    """Mark open sessions past expires_at as expired, each with its event; whether or not
+    Redis still holds a copy. Returns how many this call expired."""
+    now = utcnow()
+    expired = 0
+    for session_id in await session_store.find_overdue_session_ids(ctx.db, now, limit):
+        recorded = []
+
+        async def expire(db_session, session_id=session_id):
+            updated = await session_store.mark_session_expired(ctx.db, session_id, now,
+                                                               db_session)
+            if updated is None:
+                recorded.clear()
+                return None
+            recorded[:] = [await record_event(
+                ctx, updated["account_id"], "payment_session.expired", session_data(updated),
+                db_session, subject=session_id,
+            )]
+            return updated
+
+        if await ctx.stores.in_transaction(expire) is not None:
+            expired += 1
+            await _after_change(ctx, session_id, recorded)
+    return expired
+
+
+async def _after_change(ctx: Context, session_id: str, recorded: list[dict]) -> None:
+    """After the commit: the page must not show the stale cached copy, and the event goes
+    to the stream. Neither may undo the change; the relay catches up on the event."""
+    try:
+        await session_store.forget_cached_session(ctx.redis, session_id)
+    except STORE_ERRORS:
+        log.warning("could not drop cached session %s", session_id)
+    await publish_pending(ctx, recorded)

@@ -1,0 +1,83 @@
+"""Reusable payment links: each visit opens a fresh payment session for the link's amount."""
+from .. import security
+from ..errors import Forbidden, PaymentLinkExhausted, PaymentLinkInactive, PaymentLinkNotFound
+from ..storage import accounts as account_store
+from ..storage import payment_links as link_store
+from . import Context, utcnow
+from .payments import create_session
+from .wallets import owned_wallet
+
+MAX_LINKS_LISTED = 100
+
+
+def new_link_code() -> str:
+    return security.random_code("plink_", 14)
+
+
+async def create_link(ctx: Context, account: dict, wallet_code, amount: int, description: str,
+                      success_url: str | None = None, max_payments: int | None = None) -> dict:
+    wallet = await owned_wallet(ctx, account, wallet_code)
+    link = {
+        "_id": new_link_code(),
+        "account_id": account["_id"],
+        "wallet_code": wallet["code"],
+        "currency": wallet["currency"],
+        "amount": amount,
+        "description": description,
+        "success_url": success_url,
+        "max_payments": max_payments,
+        "completed_payments": 0,
+        "active": True,
+        "created_at": utcnow(),
+        "deactivated_at": None,
+    }
+    await link_store.insert_link(ctx.db, link)
+    return link
+
+
+async def list_links(ctx: Context, account: dict, limit: int = MAX_LINKS_LISTED) -> list[dict]:
+    return await link_store.list_links(ctx.db, account["_id"], limit)
+
+
+async def link_for_owner(ctx: Context, account: dict, code) -> dict:
+    link = await link_store.find_link(ctx.db, code)
+    if link is None:
+        raise PaymentLinkNotFound()
+    if link["account_id"] != account["_id"]:
+        raise Forbidden("This payment link belongs to another account.")
+    return link
+
+
+async def deactivate_link(ctx: Context, account: dict, code) -> dict:
+    link = await link_for_owner(ctx, account, code)
+    await link_store.deactivate_link(ctx.db, link["_id"], utcnow())
+    return await link_store.find_link(ctx.db, link["_id"])
+
+
+def refuse_unusable(link: dict) -> None:
+    if not link["active"]:
+        raise PaymentLinkInactive()
+    if link["max_payments"] is not None and link["completed_payments"] >= link["max_payments"]:
+        raise PaymentLinkExhausted()
+
+
+async def open_session_from_link(ctx: Context, code) -> tuple[dict, dict]:
+    """A fresh payment session for one visitor of the link. Returns (link, session).
+
+    The count of completed payments rises inside each payment's transaction (see
+    storage.payment_links.count_link_payment), so a link with maxPayments is never paid
+    more often than that, however many visitors hold open sessions.
+    """
+    link = await link_store.find_link(ctx.db, code)
+    if link is None:
+        raise PaymentLinkNotFound()
+    refuse_unusable(link)
+    account = await account_store.find_account(ctx.db, str(link["account_id"]))
+    if account is None:
+        raise PaymentLinkInactive()
+    session = await create_session(
+        ctx, account, link["wallet_code"], link["amount"],
+        description=link["description"], success_url=link["success_url"],
+        link_code=link["_id"],
+    )
+    return link, session

@@ -1,0 +1,308 @@
+"""Webhook endpoints and delivery: signed POSTs, retried with backoff for about 3 days.
+
+Delivery is at least once and may be out of order: receivers de-duplicate on the event id.
+"""
+import asyncio
+import ipaddress
+import logging
+import secrets
+import socket
+import time
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import httpx
+
+from .. import validation
+from ..errors import (
+    DeliveryNotFound,
+    Forbidden,
+    InvalidRequest,
+    WebhookLimitReached,
+    WebhookNotFound,
+)
+from ..storage import events as event_store
+from ..storage import webhooks as store
+from ..webhook_signature import HEADER, sign
+from . import Context, utcnow
+from .events import EVENT_TYPES
+
+log = logging.getLogger(__name__)
+
+MAX_ENDPOINTS = 16
+EXCERPT_CHARS = 500
+USER_AGENT = "Checkout-Webhooks/1.0"
+
+
+def new_endpoint_id() -> str:
+    return "we_" + secrets.token_hex(12)
+
+
+def new_delivery_id() -> str:
+    return "wd_" + secrets.token_hex(12)
+
+
+def new_signing_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def lease_seconds(ctx: Context) -> float:
+    """How long a worker may hold a delivery: its HTTP timeout plus slack for the writes."""
+    return ctx.settings.webhook_timeout + 2
+
+
+def retry_delay(schedule: tuple, failures: int) -> int | None:
+    """Seconds to wait after the failures-th failed attempt; None when that was the last."""
+    if failures < 1 or failures > len(schedule):
+        return None
+    return schedule[failures - 1]
+
+
+# --- where webhooks may point ---
+
+def is_public_address(address: str) -> bool:
+    """False for private, loopback, link-local (cloud metadata), multicast, reserved and
+    unspecified addresses, IPv4 or IPv6 (including IPv4-mapped IPv6)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local)
+
+
+def check_url_shape(url) -> str:
+    """An absolute http(s) URL without credentials; pure."""
+    value = validation.url({"url": url}, "url")
+    if value is None:
+        raise InvalidRequest("Missing required field: url", fields=["url"])
+    parts = urlsplit(value)
+    if parts.username is not None or parts.password is not None:
+        raise InvalidRequest("url must not contain credentials", field="url")
+    try:
+        parts.port
+    except ValueError:
+        raise InvalidRequest("url has an invalid port", field="url") from None
+    if not parts.hostname:
+        raise InvalidRequest("url must name a host", field="url")
+    return value
+
+
+async def check_target(url: str, allow_private: bool) -> None:
+    """Refuse targets inside our network (SSRF): every address the host resolves to must
+    be public. Skipped when WEBHOOK_ALLOW_PRIVATE_TARGETS=1 (local runs and tests)."""
+    if allow_private:
+        return
+    parts = urlsplit(url)
+    host = parts.hostname
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            host, parts.port or (443 if parts.scheme == "https" else 80),
+            type=socket.SOCK_STREAM,
+        )
+    except (socket.gaierror, UnicodeError):
+        raise InvalidRequest(f"url host {host} does not resolve", field="url") from None
+    addresses = {info[4][0] for info in infos}
+    if not addresses or not all(is_public_address(a) for a in addresses):
+        raise InvalidRequest(
+            "url must point to a public internet address, not a private, loopback or "
+            "link-local one", field="url",
+        )
+
+
+def check_event_types(value) -> list[str]:
+    if not isinstance(value, list) or not value or len(value) > len(EVENT_TYPES) + 1:
+        raise InvalidRequest(
+            f"events must be a non-empty list of event types ({', '.join(EVENT_TYPES)}) "
+            "or [\"*\"] for all", field="events",
+        )
+    chosen = []
+    for item in value:
+        if not isinstance(item, str) or (item != "*" and item not in EVENT_TYPES):
+            raise InvalidRequest(f"unknown event type {str(item)[:60]!r}", field="events")
+        if item not in chosen:
+            chosen.append(item)
+    return chosen
+
+
+# --- endpoints ---
+
+async def create_endpoint(ctx: Context, account: dict, url, events, description=None):
+    """Returns (endpoint, secret): the secret is shown to the merchant this once."""
+    url = check_url_shape(url)
+    events = check_event_types(events)
+    await check_target(url, ctx.settings.webhook_allow_private_targets)
+    if await store.count_endpoints(ctx.db, account["_id"]) >= MAX_ENDPOINTS:
+        raise WebhookLimitReached(f"An account may have at most {MAX_ENDPOINTS} webhook endpoints.")
+    secret = new_signing_secret()
+    doc = {
+        "_id": new_endpoint_id(),
+        "account_id": account["_id"],
+        "url": url,
+        "events": events,
+        "description": description,
+        # Kept readable: every delivery is signed with it (like Stripe's signing secrets).
+        "secret": secret,
+        "created_at": utcnow(),
+    }
+    await store.insert_endpoint(ctx.db, doc)
+    return doc, secret
+
+
+async def list_endpoints(ctx: Context, account: dict) -> list[dict]:
+    return await store.list_endpoints(ctx.db, account["_id"])
+
+
+async def endpoint_for_owner(ctx: Context, account: dict, endpoint_id) -> dict:
+    endpoint = await store.find_endpoint(ctx.db, endpoint_id)
+    if endpoint is None:
+        raise WebhookNotFound()
+    if endpoint["account_id"] != account["_id"]:
+        raise Forbidden("This webhook endpoint belongs to another account.")
+    return endpoint
+
+
+async def delete_endpoint(ctx: Context, account: dict, endpoint_id) -> dict:
+    endpoint = await endpoint_for_owner(ctx, account, endpoint_id)
+    if not await store.delete_endpoint(ctx.db, endpoint["_id"]):
+        raise WebhookNotFound()
+    return endpoint
+
+
+# --- deliveries ---
+
+async def deliveries_for_endpoint(ctx: Context, account: dict, endpoint_id, limit=50):
+    """Newest first, each with its attempts (oldest first) under "attempts"."""
+    endpoint = await endpoint_for_owner(ctx, account, endpoint_id)
+    deliveries = await store.list_deliveries(ctx.db, endpoint["_id"], limit)
+    return await _with_attempts(ctx, deliveries)
+
+
+async def delivery_for_owner(ctx: Context, account: dict, delivery_id) -> dict:
+    delivery = await store.find_delivery(ctx.db, delivery_id)
+    if delivery is None:
+        raise DeliveryNotFound()
+    if delivery["account_id"] != account["_id"]:
+        raise Forbidden("This webhook delivery belongs to another account.")
+    return (await _with_attempts(ctx, [delivery]))[0]
+
+
+async def redeliver(ctx: Context, account: dict, delivery_id) -> dict:
+    delivery = await delivery_for_owner(ctx, account, delivery_id)
+    if await store.find_endpoint(ctx.db, delivery["endpoint_id"]) is None:
+        raise WebhookNotFound("The webhook endpoint of this delivery was deleted.")
+    await store.reschedule_now(ctx.db, delivery["_id"], utcnow())
+    return await delivery_for_owner(ctx, account, delivery_id)
+
+
+async def _with_attempts(ctx: Context, deliveries: list[dict]) -> list[dict]:
+    attempts = await store.list_attempts(ctx.db, [d["_id"] for d in deliveries])
+    by_delivery = {}
+    for attempt in attempts:
+        by_delivery.setdefault(attempt["delivery_id"], []).append(attempt)
+    return [{**d, "attempts": by_delivery.get(d["_id"], [])} for d in deliveries]
+
+
+async def fan_out(ctx: Context, event: dict) -> list[str]:
+    """One delivery per subscribed endpoint (idempotent); returns the ids due now."""
+    endpoints = await store.endpoints_for_event(
+        ctx.db, event["account_id"], event["type"], event["created_at"]
+    )
+    now = utcnow()
+    for endpoint in endpoints:
+        await store.insert_delivery_once(ctx.db, {
+            "_id": new_delivery_id(),
+            "event_id": event["_id"],
+            "event_type": event["type"],
+            "endpoint_id": endpoint["_id"],
+            "account_id": event["account_id"],
+            "state": "pending",
+            "attempt_count": 0,
+            "failures": 0,
+            "next_attempt_at": now,
+            "lease_until": None,
+            "lease_token": None,
+            "created_at": now,
+        })
+    await event_store.mark_dispatched(ctx.db, event["_id"], now)
+    return await store.due_delivery_ids(ctx.db, event["_id"], now)
+
+
+async def claim_due(ctx: Context, delivery_id: str | None = None) -> dict | None:
+    now = utcnow()
+    return await store.claim_delivery(
+        ctx.db, now, now + timedelta(seconds=lease_seconds(ctx)), secrets.token_hex(8),
+        delivery_id,
+    )
+
+
+async def deliver(ctx: Context, http: httpx.AsyncClient, delivery: dict) -> str:
+    """One attempt of a claimed delivery; records it and schedules what comes next.
+    Returns the delivery's new state."""
+    endpoint = await store.find_endpoint(ctx.db, delivery["endpoint_id"])
+    event = await event_store.find_event(ctx.db, delivery["event_id"])
+    started = utcnow()
+    if endpoint is None or event is None:
+        outcome = {"status_code": None, "error": "endpoint deleted" if endpoint is None
+                   else "event missing", "duration_ms": 0, "response_excerpt": None}
+        final = True
+    else:
+        outcome = await _post(ctx, http, endpoint, event["payload"].encode())
+        final = False
+    succeeded = outcome["status_code"] is not None and 200 <= outcome["status_code"] < 300
+    await store.insert_attempt(ctx.db, {
+        "delivery_id": delivery["_id"],
+        "event_id": delivery["event_id"],
+        "endpoint_id": delivery["endpoint_id"],
+        "account_id": delivery["account_id"],
+        "number": delivery.get("attempt_count", 0) + 1,
+        "started_at": started,
+        "succeeded": succeeded,
+        **outcome,
+    })
+    now = utcnow()
+    changes = {"last_attempt_at": started, "last_status_code": outcome["status_code"],
+               "last_error": outcome["error"]}
+    if succeeded:
+        changes.update(state="succeeded", delivered_at=now)
+    else:
+        failures = delivery.get("failures", 0) + 1
+        delay = None if final else retry_delay(ctx.settings.webhook_retry_schedule, failures)
+        changes["failures"] = failures
+        if delay is None:
+            changes.update(state="failed", failed_at=now)
+        else:
+            changes.update(state="pending", next_attempt_at=now + timedelta(seconds=delay))
+    await store.finish_attempt(ctx.db, delivery["_id"], delivery["lease_token"], changes)
+    log.info("webhook %s for %s to %s: %s", delivery["_id"], delivery["event_id"],
+             delivery["endpoint_id"], changes["state"])
+    return changes["state"]
+
+
+async def _post(ctx: Context, http: httpx.AsyncClient, endpoint: dict, body: bytes) -> dict:
+    started = time.monotonic()
+    status, error, excerpt = None, None, None
+    try:
+        # Checked again at send time: the host may resolve elsewhere by now.
+        await check_target(endpoint["url"], ctx.settings.webhook_allow_private_targets)
+        # A total deadline: httpx's own timeout is per read, which a slow drip resets.
+        async with asyncio.timeout(ctx.settings.webhook_timeout):
+            async with http.stream(
+                "POST", endpoint["url"], content=body,
+                headers={"Content-Type": "application/json", "User-Agent": USER_AGENT,
+                         HEADER: sign(body, endpoint["secret"])},
+                timeout=ctx.settings.webhook_timeout,
+            ) as response:
+                status = response.status_code
+                received = b""
+                async for chunk in response.aiter_bytes():
+                    received += chunk
+                    if len(received) >= EXCERPT_CHARS * 4:
+                        break  # only an excerpt is kept; never read a huge answer
+                excerpt = received.decode("utf-8", "replace")[:EXCERPT_CHARS]
+    except InvalidRequest as exc:
+        error = f"refused: {exc.message}"
+    except (httpx.TimeoutException, TimeoutError):
+        error = f"timeout after {ctx.settings.webhook_timeout:g} s"
+    except httpx.HTTPError as exc:
+        error = f"connection error: {type(exc).__name__}"
+    return {"status_code": status, "error": error, "response_excerpt": excerpt,
+            "duration_ms": int((time.monotonic() - started) * 1000)}

@@ -1,0 +1,103 @@
+"""Events: the outbox in MongoDB (the truth, written in the same transaction as the change
+an event describes) and the Redis Stream that carries event ids to the webhook workers."""
+from redis.exceptions import ResponseError
+
+STREAM = "checkout:events"
+GROUP = "webhook-delivery"
+# Trimmed approximately; an entry trimmed before any worker read it is not lost, because
+# the relay re-publishes outbox entries that were never dispatched.
+STREAM_MAXLEN = 100_000
+
+
+async def insert_event(db, doc: dict, session) -> None:
+    await db.events.insert_one(doc, session=session)
+
+
+async def find_event(db, event_id) -> dict | None:
+    if not isinstance(event_id, str):
+        return None
+    return await db.events.find_one({"_id": event_id})
+
+
+async def find_events_for_subject(db, subject: str) -> list[dict]:
+    return await db.events.find({"subject": subject}).sort("created_at", 1).to_list(None)
+
+
+async def find_undispatched(db, created_before, published_before, limit: int) -> list[dict]:
+    """Events no worker has fanned out yet: never pushed (crash between commit and push,
+    or Redis down) and older than created_before, or pushed before published_before and
+    still not dispatched (the stream entry was lost, e.g. Redis restarted)."""
+    cursor = db.events.find(
+        {
+            "dispatched_at": None,
+            "$or": [
+                {"published_at": None, "created_at": {"$lt": created_before}},
+                {"published_at": {"$lt": published_before}},
+            ],
+        }
+    ).sort("created_at", 1).limit(limit)
+    return await cursor.to_list(length=limit)
+
+
+async def mark_published(db, event_ids: list[str], now) -> None:
+    await db.events.update_many({"_id": {"$in": event_ids}}, {"$set": {"published_at": now}})
+
+
+async def mark_dispatched(db, event_id: str, now) -> None:
+    await db.events.update_one(
+        {"_id": event_id, "dispatched_at": None}, {"$set": {"dispatched_at": now}}
+    )
+
+
+async def append_to_stream(redis, event: dict) -> str:
+    return await redis.xadd(
+        STREAM, {"event_id": event["_id"], "type": event["type"]},
+        maxlen=STREAM_MAXLEN, approximate=True,
+    )
+
+
+async def ensure_group(redis) -> None:
+    """The consumer group all workers share; created from the stream's start, so events
+    pushed before the first worker ever ran are delivered too."""
+    try:
+        await redis.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+    except ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+
+
+def is_missing_group(exc: Exception) -> bool:
+    return isinstance(exc, ResponseError) and "NOGROUP" in str(exc)
+
+
+async def read_new(redis, consumer: str, count: int, block_ms: int) -> list[tuple[str, dict]]:
+    """Entries never delivered to any consumer of the group; they stay pending for this
+    consumer until acknowledged."""
+    reply = await redis.xreadgroup(GROUP, consumer, {STREAM: ">"}, count=count, block=block_ms)
+    return _entries(reply)
+
+
+async def claim_stale(redis, consumer: str, min_idle_ms: int, count: int) -> list[tuple[str, dict]]:
+    """Take over entries another consumer read but did not acknowledge for min_idle_ms
+    (it died or hung): XAUTOCLAIM."""
+    reply = await redis.xautoclaim(STREAM, GROUP, consumer, min_idle_ms, start_id="0-0",
+                                   count=count)
+    return [(entry_id, fields) for entry_id, fields in reply[1] if fields is not None]
+
+
+async def acknowledge(redis, entry_id: str) -> None:
+    await redis.xack(STREAM, GROUP, entry_id)
+
+
+async def pending_count(redis) -> int:
+    summary = await redis.xpending(STREAM, GROUP)
+    return int(summary["pending"] if isinstance(summary, dict) else summary[0])
+
+
+def _entries(reply) -> list[tuple[str, dict]]:
+    # XREADGROUP answers [[stream, [(id, fields), ...]]]; fields is None for an entry
+    # trimmed away after it was read.
+    entries = []
+    for _stream, items in reply or []:
+        entries.extend((entry_id, fields) for entry_id, fields in items if fields is not None)
+    return entries

@@ -1,0 +1,38 @@
+"""Reusable payment links and their count of completed payments."""
+
+
+async def insert_link(db, link: dict) -> None:
+    await db.payment_links.insert_one(link)
+
+
+async def find_link(db, code, session=None) -> dict | None:
+    if not isinstance(code, str):
+        return None
+    return await db.payment_links.find_one({"_id": code}, session=session)
+
+
+async def list_links(db, account_id, limit: int) -> list[dict]:
+    cursor = db.payment_links.find({"account_id": account_id}).sort("created_at", -1).limit(limit)
+    return await cursor.to_list(length=limit)
+
+
+async def deactivate_link(db, code: str, now) -> None:
+    await db.payment_links.update_one(
+        {"_id": code, "active": True}, {"$set": {"active": False, "deactivated_at": now}}
+    )
+
+
+async def count_link_payment(db, code: str, session) -> bool:
+    """Count one completed payment, inside the payment's transaction. For a link with
+    maxPayments the count only rises while below it: False means the link is used up
+    and the payment must not happen."""
+    link = await db.payment_links.find_one({"_id": code}, {"max_payments": 1}, session=session)
+    if link is None:
+        return True  # a deleted link does not stop a shopper who already has a session
+    query = {"_id": code}
+    if link.get("max_payments") is not None:
+        query["completed_payments"] = {"$lt": link["max_payments"]}
+    result = await db.payment_links.update_one(
+        query, {"$inc": {"completed_payments": 1}}, session=session
+    )
+    return result.modified_count == 1

@@ -1,0 +1,122 @@
+"""Webhook endpoints, deliveries (one per event and endpoint) and their attempts.
+
+A delivery is sent by whichever worker claims it: the claim is a lease (lease_until) set
+by a conditional update, so two workers never send the same delivery at the same time,
+and a dead worker's lease simply runs out.
+"""
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+
+async def insert_endpoint(db, doc: dict) -> None:
+    await db.webhook_endpoints.insert_one(doc)
+
+
+async def count_endpoints(db, account_id) -> int:
+    return await db.webhook_endpoints.count_documents({"account_id": account_id})
+
+
+async def list_endpoints(db, account_id) -> list[dict]:
+    cursor = db.webhook_endpoints.find({"account_id": account_id}).sort("created_at", 1)
+    return await cursor.to_list(length=None)
+
+
+async def find_endpoint(db, endpoint_id) -> dict | None:
+    if not isinstance(endpoint_id, str):
+        return None
+    return await db.webhook_endpoints.find_one({"_id": endpoint_id})
+
+
+async def delete_endpoint(db, endpoint_id: str) -> bool:
+    result = await db.webhook_endpoints.delete_one({"_id": endpoint_id})
+    return result.deleted_count == 1
+
+
+async def endpoints_for_event(db, account_id, event_type: str, created_before) -> list[dict]:
+    """Endpoints subscribed to this type that existed when the event happened."""
+    cursor = db.webhook_endpoints.find({
+        "account_id": account_id,
+        "events": {"$in": [event_type, "*"]},
+        "created_at": {"$lte": created_before},
+    })
+    return await cursor.to_list(length=None)
+
+
+async def insert_delivery_once(db, doc: dict) -> None:
+    """One delivery per (event, endpoint): a second fan-out of the same event (a reclaimed
+    stream entry, a relayed duplicate) finds it there and changes nothing."""
+    try:
+        await db.webhook_deliveries.update_one(
+            {"event_id": doc["event_id"], "endpoint_id": doc["endpoint_id"]},
+            {"$setOnInsert": doc},
+            upsert=True,
+        )
+    except DuplicateKeyError:  # a concurrent fan-out inserted it first
+        pass
+
+
+async def due_delivery_ids(db, event_id: str, now) -> list[str]:
+    cursor = db.webhook_deliveries.find(
+        {"event_id": event_id, "state": "pending", "next_attempt_at": {"$lte": now}}, {"_id": 1}
+    )
+    return [doc["_id"] async for doc in cursor]
+
+
+async def claim_delivery(db, now, lease_until, token: str, delivery_id: str | None = None):
+    """Lease one due delivery (the given one, or the most overdue). None if none is free."""
+    query = {
+        "state": "pending",
+        "next_attempt_at": {"$lte": now},
+        "$or": [{"lease_until": None}, {"lease_until": {"$lte": now}}],
+    }
+    if delivery_id is not None:
+        query["_id"] = delivery_id
+    return await db.webhook_deliveries.find_one_and_update(
+        query,
+        {"$set": {"lease_until": lease_until, "lease_token": token}},
+        sort=[("next_attempt_at", 1)],
+        return_document=ReturnDocument.AFTER,
+    )
+
+
+async def finish_attempt(db, delivery_id: str, token: str, changes: dict) -> bool:
+    """Record an attempt's outcome, unless the lease was taken away meanwhile (redeliver)."""
+    result = await db.webhook_deliveries.update_one(
+        {"_id": delivery_id, "lease_token": token},
+        {"$set": {**changes, "lease_until": None, "lease_token": None},
+         "$inc": {"attempt_count": 1}},
+    )
+    return result.modified_count == 1
+
+
+async def insert_attempt(db, doc: dict) -> None:
+    await db.webhook_attempts.insert_one(doc)
+
+
+async def find_delivery(db, delivery_id) -> dict | None:
+    if not isinstance(delivery_id, str):
+        return None
+    return await db.webhook_deliveries.find_one({"_id": delivery_id})
+
+
+async def list_deliveries(db, endpoint_id: str, limit: int) -> list[dict]:
+    cursor = db.webhook_deliveries.find({"endpoint_id": endpoint_id}).sort(
+        [("created_at", -1), ("_id", -1)]).limit(limit)
+    return await cursor.to_list(length=limit)
+
+
+async def list_attempts(db, delivery_ids: list[str]) -> list[dict]:
+    cursor = db.webhook_attempts.find({"delivery_id": {"$in": delivery_ids}}).sort(
+        [("delivery_id", 1), ("started_at", 1)])
+    return await cursor.to_list(length=None)
+
+
+async def reschedule_now(db, delivery_id: str, now) -> dict | None:
+    """Send again as soon as a worker is free, with a fresh retry schedule. Releasing the
+    lease makes an attempt still in flight unable to overwrite this."""
+    return await db.webhook_deliveries.find_one_and_update(
+        {"_id": delivery_id},
+        {"$set": {"state": "pending", "next_attempt_at": now, "failures": 0,
+                  "lease_until": None, "lease_token": None, "failed_at": None}},
+        return_document=ReturnDocument.AFTER,
+    )

@@ -1,0 +1,27 @@
+"""Withdrawals: pending until an operator marks them paid or failed."""
+
+
+async def insert_withdrawal(db, withdrawal: dict, session) -> None:
+    await db.withdrawals.insert_one(withdrawal, session=session)
+
+
+async def find_withdrawal(db, withdrawal_id, session=None) -> dict | None:
+    if not isinstance(withdrawal_id, str):
+        return None
+    return await db.withdrawals.find_one({"_id": withdrawal_id}, session=session)
+
+
+async def list_withdrawals_by_status(db, status: str, limit: int) -> list[dict]:
+    cursor = db.withdrawals.find({"status": status}).sort("created_at", 1).limit(limit)
+    return await cursor.to_list(length=limit)
+
+
+async def settle_withdrawal(db, withdrawal_id: str, status: str, now, note, session) -> bool:
+    """pending -> paid|failed, only from pending. False when nothing matched: this
+    conditional flip is what makes a payout settle (and a failure reverse) exactly once."""
+    result = await db.withdrawals.update_one(
+        {"_id": withdrawal_id, "status": "pending"},
+        {"$set": {"status": status, "settled_at": now, "note": note}},
+        session=session,
+    )
+    return result.modified_count == 1

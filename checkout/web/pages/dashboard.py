@@ -1,0 +1,406 @@
+"""The merchant dashboard: server-rendered pages behind a quart-auth cookie sign-in.
+
+Handlers stay thin: read a form, call a service, render. Every route except /login is
+wrapped in @signed_in (tests/integration/test_dashboard_auth.py walks the URL map to
+prove it)."""
+from datetime import datetime
+from functools import wraps
+from urllib.parse import urlsplit
+
+from quart import (
+    Blueprint,
+    Response,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from quart_auth import AuthUser, current_user, login_user, logout_user
+from wtforms import SelectChoice
+
+from ...errors import (
+    CheckoutError,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidRequest,
+    RateLimited,
+)
+from ...money import format_amount
+from ...services import api_keys, dashboard, payments, utcnow
+from ...services import wallets as wallet_service
+from ...services.dashboard import TransactionFilter, mask
+from .. import context
+from .dashboard_forms import (
+    TYPE_LABELS,
+    ApiKeyForm,
+    ConfirmForm,
+    CreateSessionForm,
+    CreateWalletForm,
+    LoginForm,
+    PasswordForm,
+    ProfileForm,
+    ResetPinForm,
+    SessionFilterForm,
+    TransactionFilterForm,
+)
+
+blueprint = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+
+def client_ip() -> str:
+    """The TCP peer, or the address the trusted proxies saw (TRUSTED_PROXY_HOPS)."""
+    hops = context().settings.trusted_proxy_hops
+    if hops > 0:
+        forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")
+                     if a.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.remote_addr or "unknown"
+
+
+def local_target(target: str | None) -> str:
+    """Only a dashboard path of this site: never an open redirect."""
+    default = url_for("dashboard.overview")
+    if not target or not target.startswith("/dashboard") or target.startswith("//"):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target:
+        return default
+    return target
+
+
+def signed_in(handler):
+    """Dashboard pages need a live sign-in; anything else goes to the sign-in page."""
+
+    @wraps(handler)
+    async def wrapper(*args, **kwargs):
+        ctx = context()
+        account = None
+        if await current_user.is_authenticated:
+            account = await dashboard.signed_in_account(ctx, current_user.auth_id)
+            if account is None:
+                logout_user()  # ended or expired on the server: drop the cookie too
+        if account is None:
+            target = request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(url_for("dashboard.login", next=target), 303)
+        g.account = account
+        return await handler(*args, **kwargs)
+
+    return wrapper
+
+
+def when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+
+
+async def page(template: str, status: int = 200, headers: dict | None = None, **values):
+    body = await render_template(
+        f"dashboard/{template}",
+        account=g.get("account"),
+        logout_form=ConfirmForm() if g.get("account") else None,
+        money=format_amount, when=when, mask=mask, type_labels=TYPE_LABELS,
+        **values,
+    )
+    return body, status, headers or {}
+
+
+def checkout_url(session_id: str) -> str:
+    return f"{context().settings.public_base_url}/checkout/{session_id}"
+
+
+# --- sign-in -----------------------------------------------------------------------------
+
+@blueprint.route("/login", methods=["GET", "POST"])
+async def login():
+    ctx = context()
+    if await current_user.is_authenticated and await dashboard.signed_in_account(
+        ctx, current_user.auth_id
+    ):
+        return redirect(local_target(request.args.get("next")), 303)
+    form = await LoginForm.from_request()
+    error, status, headers = None, 200, {}
+    if request.method == "POST":
+        if not form.validate():
+            status = 400
+        else:
+            try:
+                _, session_id = await dashboard.sign_in(
+                    ctx, form.email.data, form.password.data, client_ip()
+                )
+            except (InvalidCredentials, RateLimited) as exc:
+                error, status = exc.message, exc.status
+                if "retry_after" in exc.details:
+                    headers["Retry-After"] = str(exc.details["retry_after"])
+            else:
+                # Rotate everything tied to the browser: the CSRF secret in the session
+                # cookie and the auth cookie, which names a brand-new server session.
+                session.clear()
+                login_user(AuthUser(session_id))
+                return redirect(local_target(request.args.get("next")), 303)
+    form.password.data = ""
+    return await page("login.html", status, headers, form=form, error=error)
+
+
+@blueprint.post("/logout")
+@signed_in
+async def logout():
+    form = await ConfirmForm.from_request()
+    if not form.validate():
+        raise InvalidRequest("This form has expired. Reload the page and try again.")
+    await dashboard.sign_out(context(), current_user.auth_id, g.account)
+    logout_user()
+    session.clear()
+    await flash("You are signed out.")
+    return redirect(url_for("dashboard.login"), 303)
+
+
+# --- overview and payment sessions ---------------------------------------------------------
+
+@blueprint.get("/")
+@signed_in
+async def overview():
+    data = await dashboard.overview(context(), g.account)
+    return await page("overview.html", **data)
+
+
+@blueprint.get("/sessions")
+@signed_in
+async def sessions():
+    filters = SessionFilterForm(formdata=request.args)
+    valid = filters.validate()
+    status = (filters.status.data or None) if valid else None
+    search = (filters.q.data or None) if valid else None
+    page_number = request.args.get("page", "1")
+    page_number = int(page_number) if page_number.isdigit() else 1
+    data = await dashboard.list_sessions(context(), g.account, status, search, page_number)
+    return await page("sessions.html", filters=filters, status_of=payments.effective_status,
+                      **data)
+
+
+@blueprint.route("/sessions/new", methods=["GET", "POST"])
+@signed_in
+async def new_session():
+    ctx = context()
+    owned = await wallet_service.list_wallets(ctx, g.account)
+    form = await CreateSessionForm.from_request(currency=ctx.settings.currency)
+    form.wallet.choices = [SelectChoice(w["code"], f"{w.get('name') or 'Wallet'} · {w['code']}")
+                           for w in owned]
+    if request.method == "GET":
+        form.wallet.data = g.account["default_wallet"]
+    status, error = 200, None
+    if request.method == "POST":
+        if not form.validate():
+            status = 400
+        else:
+            try:
+                created = await payments.create_session(
+                    ctx, g.account, form.wallet.data, form.amount_minor,
+                    description=form.description.data or None,
+                )
+            except CheckoutError as exc:
+                error, status = exc.message, exc.status
+            else:
+                return redirect(url_for("dashboard.session_detail",
+                                        session_id=created["_id"], created=1), 303)
+    return await page("session_new.html", status, form=form, error=error,
+                      currency=ctx.settings.currency)
+
+
+@blueprint.get("/sessions/<session_id>")
+@signed_in
+async def session_detail(session_id):
+    data = await dashboard.session_detail(context(), g.account, session_id)
+    detail = data["session"]
+    return await page(
+        "session_detail.html", **data,
+        state=payments.effective_status(detail, data["now"]),
+        seconds_left=payments.seconds_left(detail, data["now"]),
+        checkout_url=checkout_url(detail["_id"]),
+        created=request.args.get("created") == "1",
+    )
+
+
+# --- transactions --------------------------------------------------------------------------
+
+def transaction_filter() -> tuple[TransactionFilterForm, TransactionFilter, bool]:
+    form = TransactionFilterForm(formdata=request.args)
+    if not form.validate():
+        return form, TransactionFilter(), False
+    return form, TransactionFilter(form.start.data, form.end.data, form.type.data or None), True
+
+
+@blueprint.get("/transactions")
+@signed_in
+async def transactions():
+    form, filters, valid = transaction_filter()
+    data = await dashboard.list_transactions(
+        context(), g.account, filters,
+        before=request.args.get("before") if valid else None,
+        after=request.args.get("after") if valid else None,
+    )
+    query = {k: v for k, v in (("start", request.args.get("start")),
+                               ("end", request.args.get("end")),
+                               ("type", request.args.get("type"))) if v and valid}
+    return await page("transactions.html", 200 if valid else 400, form=form, query=query, **data)
+
+
+@blueprint.get("/transactions.csv")
+@signed_in
+async def transactions_csv():
+    form, filters, valid = transaction_filter()
+    if not valid:
+        messages = [m for errors in form.errors.values() for m in errors]
+        raise InvalidRequest(" ".join(messages) or "The filters are invalid.")
+    lines = await dashboard.transactions_csv(context(), g.account, filters)
+    name = f"transactions-{utcnow():%Y%m%d-%H%M%S}.csv"
+    return Response(lines, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{name}"',
+    })
+
+
+# --- wallets -------------------------------------------------------------------------------
+
+@blueprint.route("/wallets", methods=["GET", "POST"])
+@signed_in
+async def wallets():
+    ctx = context()
+    form = await CreateWalletForm.from_request()
+    created, pin, status = None, None, 200
+    if request.method == "POST":
+        if form.validate():
+            created, pin = await wallet_service.create_wallet(
+                ctx, g.account, form.name.data or None, None
+            )
+            form.name.data = ""
+        else:
+            status = 400
+    found = await wallet_service.list_wallets(ctx, g.account)
+    return await page("wallets.html", status, form=form, wallets=found, created=created, pin=pin)
+
+
+@blueprint.get("/wallets/<code>")
+@signed_in
+async def wallet_statement(code):
+    data = await dashboard.wallet_statement(context(), g.account, code,
+                                            before=request.args.get("before"))
+    return await page("wallet.html", **data)
+
+
+@blueprint.route("/wallets/<code>/reset-pin", methods=["GET", "POST"])
+@signed_in
+async def reset_pin(code):
+    ctx = context()
+    wallet = await wallet_service.owned_wallet(ctx, g.account, code)
+    form = await ResetPinForm.from_request()
+    error, status, pin, headers = None, 200, None, {}
+    if request.method == "POST":
+        if not form.validate():
+            status = 400
+        else:
+            try:
+                wallet, pin = await dashboard.reset_wallet_pin(
+                    ctx, g.account, code, form.password.data
+                )
+            except (InvalidCredentials, RateLimited) as exc:
+                error, status = exc.message, exc.status
+                if "retry_after" in exc.details:
+                    headers["Retry-After"] = str(exc.details["retry_after"])
+    form.password.data = ""
+    return await page("reset_pin.html", status, headers, form=form, wallet=wallet, pin=pin,
+                      error=error)
+
+
+# --- API keys ------------------------------------------------------------------------------
+
+@blueprint.route("/keys", methods=["GET", "POST"])
+@signed_in
+async def keys():
+    ctx = context()
+    form = await ApiKeyForm.from_request()
+    created, secret, status = None, None, 200
+    if request.method == "POST":
+        if form.validate():
+            created, secret = await api_keys.create_key(ctx, g.account, form.label.data or None)
+            form.label.data = ""
+        else:
+            status = 400
+    found = await api_keys.list_keys(ctx, g.account)
+    return await page("keys.html", status, form=form, keys=found, created=created,
+                      secret=secret, revoke_form=ConfirmForm())
+
+
+@blueprint.post("/keys/<key_id>/revoke")
+@signed_in
+async def revoke_key(key_id):
+    form = await ConfirmForm.from_request()
+    if not form.validate():
+        raise InvalidRequest("This form has expired. Reload the page and try again.")
+    revoked = await api_keys.revoke_key(context(), g.account, key_id)
+    await flash(f"Revoked the key {revoked['prefix']}…; requests with it now get 401.")
+    return redirect(url_for("dashboard.keys"), 303)
+
+
+# --- profile -------------------------------------------------------------------------------
+
+async def profile_page(profile_form=None, password_form=None, status=200, profile_error=None,
+                       password_error=None, headers=None):
+    if profile_form is None:
+        profile_form = ProfileForm(data={
+            "organization": g.account["organization"], "email": g.account["email"],
+            "category": g.account["category"],
+        })
+    password_form = password_form or PasswordForm()
+    return await page("profile.html", status, headers, profile_form=profile_form,
+                      password_form=password_form, profile_error=profile_error,
+                      password_error=password_error)
+
+
+@blueprint.get("/profile")
+@signed_in
+async def profile():
+    return await profile_page()
+
+
+@blueprint.post("/profile")
+@signed_in
+async def update_profile():
+    form = await ProfileForm.from_request()
+    if not form.validate():
+        form.current_password.data = ""
+        return await profile_page(profile_form=form, status=400)
+    try:
+        await dashboard.update_profile(
+            context(), g.account, form.organization.data, form.email.data,
+            form.category.data, form.current_password.data or None,
+        )
+    except (InvalidCredentials, RateLimited, EmailTaken) as exc:
+        form.current_password.data = ""
+        return await profile_page(profile_form=form, status=exc.status,
+                                  profile_error=exc.message)
+    await flash("Profile saved.")
+    return redirect(url_for("dashboard.profile"), 303)
+
+
+@blueprint.post("/profile/password")
+@signed_in
+async def change_password():
+    form = await PasswordForm.from_request()
+    if not form.validate():
+        return await profile_page(password_form=_blank_passwords(form), status=400)
+    try:
+        await dashboard.change_password(context(), g.account, form.current_password.data,
+                                        form.new_password.data, current_user.auth_id)
+    except (InvalidCredentials, RateLimited) as exc:
+        return await profile_page(password_form=_blank_passwords(form), status=exc.status,
+                                  password_error=exc.message)
+    await flash("Password changed. Your other dashboard sessions were signed out.")
+    return redirect(url_for("dashboard.profile"), 303)
+
+
+def _blank_passwords(form: PasswordForm) -> PasswordForm:
+    for field in (form.current_password, form.new_password, form.confirm):
+        field.data = ""
+    return form

@@ -1,0 +1,126 @@
+"""Dashboard forms: CSRF-protected (SessionCSRF, see forms.py) for anything that changes
+state; plain forms for GET filters, which change nothing."""
+from decimal import Decimal, InvalidOperation
+
+from wtforms import DateField, Form, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import (
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from ...errors import InvalidAmount
+from ...money import parse_amount
+from ...services.dashboard import SESSION_STATUSES, TRANSACTION_TYPES
+from ...validation import EMAIL_PATTERN
+from .forms import CSRFForm
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def lower(value):
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def no_control_characters(form, field):
+    if field.data and any(ord(c) < 32 for c in field.data):
+        raise ValidationError("Remove the control characters.")
+
+
+EMAIL = [InputRequired("Enter your email."), Length(max=254),
+         Regexp(EMAIL_PATTERN, message="Enter a valid email address.")]
+
+
+class LoginForm(CSRFForm):
+    email = StringField("Email", validators=EMAIL, filters=[lower])
+    password = PasswordField("Password", validators=[
+        InputRequired("Enter your password."), Length(max=256)])
+
+
+class ConfirmForm(CSRFForm):
+    """A button that changes state (sign out, revoke): only the CSRF token."""
+
+
+class CreateSessionForm(CSRFForm):
+    amount = StringField("Amount", validators=[InputRequired("Enter an amount, e.g. 12.50.")],
+                         filters=[strip])
+    description = StringField("Description (shown to the payer)", filters=[strip],
+                              validators=[Optional(), Length(max=500), no_control_characters])
+    wallet = SelectField("Pay into wallet", choices=[])
+
+    def __init__(self, *args, currency: str = "USD", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+        self.amount_minor = None
+
+    def validate_amount(self, field):
+        try:
+            value = Decimal(field.data)
+        except (InvalidOperation, TypeError, ValueError):
+            raise ValidationError("Enter an amount like 12.50.") from None
+        try:
+            self.amount_minor = parse_amount(value, self.currency)
+        except InvalidAmount as exc:
+            raise ValidationError(exc.message.replace("amount", "The amount", 1)) from None
+
+
+class CreateWalletForm(CSRFForm):
+    name = StringField("Wallet name", filters=[strip],
+                       validators=[Optional(), Length(max=60), no_control_characters])
+
+
+class ResetPinForm(CSRFForm):
+    password = PasswordField("Your account password", validators=[
+        InputRequired("Enter your account password."), Length(max=256)])
+
+
+class ProfileForm(CSRFForm):
+    organization = StringField("Organization name", filters=[strip], validators=[
+        InputRequired("Enter your organization's name."), Length(max=100), no_control_characters])
+    email = StringField("Email", validators=EMAIL, filters=[lower])
+    category = StringField("Category", filters=[strip], validators=[
+        InputRequired("Enter a category."), Length(max=50), no_control_characters])
+    current_password = PasswordField("Current password (needed to change your email)",
+                                     validators=[Optional(), Length(max=256)])
+
+
+class PasswordForm(CSRFForm):
+    current_password = PasswordField("Current password", validators=[
+        InputRequired("Enter your current password."), Length(max=256)])
+    new_password = PasswordField("New password", validators=[
+        InputRequired("Enter a new password."),
+        Length(min=8, max=256, message="Use 8 to 256 characters.")])
+    confirm = PasswordField("Repeat the new password", validators=[
+        EqualTo("new_password", message="The two new passwords differ.")])
+
+
+class ApiKeyForm(CSRFForm):
+    label = StringField("Label", filters=[strip],
+                        validators=[Optional(), Length(max=60), no_control_characters])
+
+
+class SessionFilterForm(Form):
+    status = SelectField("Status", choices=[SelectChoice("", "Any status")] + [
+        SelectChoice(s, s.capitalize()) for s in SESSION_STATUSES], default="")
+    q = StringField("Trace id or client reference", filters=[strip],
+                    validators=[Optional(), Length(max=200)])
+
+
+TYPE_LABELS = {"payment": "Payment", "refund": "Refund", "withdrawal": "Withdrawal",
+               "welcome_credit": "Welcome credit", "top_up": "Top-up"}
+
+
+class TransactionFilterForm(Form):
+    start = DateField("From", validators=[Optional()])
+    end = DateField("To", validators=[Optional()])
+    type = SelectField("Type", choices=[SelectChoice("", "All types")] + [
+        SelectChoice(t, TYPE_LABELS.get(t, t)) for t in TRANSACTION_TYPES], default="")
+
+    def validate_end(self, field):
+        if field.data and self.start.data and self.start.data > field.data:
+            raise ValidationError("The end date is before the start date.")

@@ -1,0 +1,172 @@
+"""Background worker: `python -m checkout worker`. Run as many as you like.
+
+Three loops share one process:
+- events: reads the Redis Stream with a consumer group (workers share the entries), fans
+  each event out into one delivery per subscribed endpoint and makes the first attempts.
+  An entry is acknowledged only after that, so if a worker dies mid-way its pending
+  entries are taken over by another worker (XAUTOCLAIM) once idle for longer than any
+  attempt can take.
+- retries: sends deliveries whose next attempt is due (backoff, redeliveries, and any
+  attempt a dead worker left behind: its lease runs out).
+- housekeeping: the expiry sweeper and the outbox relay.
+"""
+import asyncio
+import logging
+import os
+import signal
+import socket
+
+import httpx
+from pymongo.errors import PyMongoError
+from redis.exceptions import RedisError
+
+from .security import Passwords
+from .services import Context, lifecycle, webhooks
+from .services.events import publish_pending
+from .settings import Settings
+from .storage import events as event_store
+from .stores import ensure_indexes, open_stores
+
+log = logging.getLogger("checkout.worker")
+
+READ_COUNT = 10
+RETRY_BATCH = 20
+# Store failures a loop survives: it logs, waits and tries again.
+TRANSIENT = (PyMongoError, RedisError, OSError)
+
+
+class Worker:
+    def __init__(self, ctx: Context, http: httpx.AsyncClient, name: str):
+        self.ctx = ctx
+        self.http = http
+        self.name = name
+        self.poll = ctx.settings.webhook_poll_interval
+        # Longer than one entry can take (its attempts run concurrently, each bounded by
+        # the lease), so a live worker's entries are not taken from it.
+        self.claim_idle_ms = int((webhooks.lease_seconds(ctx) + 1) * 1000)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        log.info("worker %s started", self.name)
+        await asyncio.gather(self._guard(self.events, stop), self._guard(self.retries, stop),
+                             self._guard(self.housekeeping, stop))
+        log.info("worker %s stopped", self.name)
+
+    async def _guard(self, loop, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await loop(stop)
+            except TRANSIENT as exc:
+                if event_store.is_missing_group(exc):  # Redis lost the stream: recreate
+                    continue
+                log.warning("%s: store error %s; retrying", loop.__name__, type(exc).__name__)
+                await _sleep(stop, max(self.poll, 1))
+            except Exception:  # a bug must not stop deliveries for everyone else
+                log.exception("%s loop failed; restarting it", loop.__name__)
+                await _sleep(stop, max(self.poll, 1))
+
+    async def events(self, stop: asyncio.Event) -> None:
+        redis = self.ctx.redis
+        await event_store.ensure_group(redis)
+        block_ms = max(int(min(self.poll, 2) * 1000), 1)
+        next_claim = 0.0
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            if loop.time() >= next_claim:
+                stale = await event_store.claim_stale(redis, self.name, self.claim_idle_ms,
+                                                      READ_COUNT)
+                if stale:
+                    log.info("reclaimed %d stream entries from a stalled worker", len(stale))
+                await self._handle_all(stale)
+                next_claim = loop.time() + self.poll
+            await self._handle_all(
+                await event_store.read_new(redis, self.name, READ_COUNT, block_ms)
+            )
+
+    async def _handle_all(self, entries) -> None:
+        if entries:
+            await asyncio.gather(*(self._handle(entry_id, fields) for entry_id, fields in entries))
+
+    async def _handle(self, entry_id: str, fields: dict) -> None:
+        try:
+            event = await event_store.find_event(self.ctx.db, fields.get("event_id"))
+            if event is None:
+                log.warning("stream entry %s names no known event; dropping it", entry_id)
+            else:
+                due = await webhooks.fan_out(self.ctx, event)
+                await asyncio.gather(*(self._attempt(delivery_id) for delivery_id in due))
+            await event_store.acknowledge(self.ctx.redis, entry_id)
+        except Exception as exc:
+            # Not acknowledged: it stays pending and is reclaimed later.
+            log.warning("entry %s not handled (%s); it will be retried", entry_id,
+                        type(exc).__name__, exc_info=not isinstance(exc, TRANSIENT))
+
+    async def _attempt(self, delivery_id: str | None = None) -> bool:
+        delivery = await webhooks.claim_due(self.ctx, delivery_id)
+        if delivery is None:
+            return False
+        await webhooks.deliver(self.ctx, self.http, delivery)
+        return True
+
+    async def retries(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            claimed = []
+            for _ in range(RETRY_BATCH):
+                delivery = await webhooks.claim_due(self.ctx)
+                if delivery is None:
+                    break
+                claimed.append(delivery)
+            if claimed:
+                await asyncio.gather(*(webhooks.deliver(self.ctx, self.http, d) for d in claimed))
+            else:
+                await _sleep(stop, self.poll)
+
+    async def housekeeping(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            expired = await lifecycle.expire_overdue_sessions(self.ctx)
+            if expired:
+                log.info("expired %d payment sessions", expired)
+            # Entries younger than this are normally pushed by the request that made them.
+            relayed = await publish_pending(self.ctx, min_age=max(5 * self.poll, 1))
+            if relayed:
+                log.info("relayed %d events that missed the stream", relayed)
+            await _sleep(stop, self.poll)
+
+
+async def _sleep(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except asyncio.TimeoutError:
+        pass
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    stores = await open_stores(settings)
+    try:
+        await ensure_indexes(stores.db)
+        ctx = Context(
+            stores=stores, settings=settings,
+            passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_cost),
+            dummy_password_hash="",
+        )
+        # Redirects are not followed: a 3xx is a failed attempt, and cannot bounce a
+        # request to an internal address.
+        async with httpx.AsyncClient(follow_redirects=False, trust_env=False) as http:
+            name = f"{socket.gethostname()}-{os.getpid()}"
+            await Worker(ctx, http, name).run(stop)
+    finally:
+        await stores.close()
+
+
+def main(settings: Settings) -> int:
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    asyncio.run(run_worker(settings))
+    return 0

@@ -1,0 +1,264 @@
+"""Webhooks end to end: the app records events, real `python -m checkout worker` processes
+deliver them to a real local HTTP receiver."""
+import asyncio
+import dataclasses
+import signal
+from datetime import timedelta
+
+import pytest
+import redis as sync_redis
+
+from checkout.services import utcnow
+from checkout.services.events import record_event
+from checkout.storage.events import GROUP, STREAM
+from checkout.webhook_signature import verify_signature
+from tests.support import body, call, create_session, register
+from tests.webhook_support import Receiver, eventually, start_worker
+
+PIN = "424242"
+
+
+@pytest.fixture
+def settings(settings):
+    # The receiver listens on 127.0.0.1, which production refuses (SSRF).
+    return dataclasses.replace(settings, webhook_allow_private_targets=True)
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def workers(store_env):
+    started = []
+
+    def start(**overrides):
+        process = start_worker(store_env, **overrides)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+async def subscribe(client, merchant, receiver, events):
+    response = await call(client, "POST", "/api/v1/webhooks",
+                          {"url": receiver.url, "events": events}, merchant["headers"])
+    assert response.status_code == 201, await response.get_data()
+    return await body(response)
+
+
+async def pay(client, session, shopper):
+    response = await call(client, "POST",
+                          f"/api/v1/txn/accept-payment/{session['transactionTraceId']}",
+                          {"fromWalletCode": shopper["walletCode"],
+                           "totalAmount": session["totalAmount"], "pin": PIN})
+    assert response.status_code == 200, await response.get_data()
+
+
+async def deliveries(client, merchant, endpoint):
+    response = await call(client, "GET", f"/api/v1/webhooks/{endpoint['id']}/deliveries",
+                          headers=merchant["headers"])
+    assert response.status_code == 200
+    return (await body(response))["data"]
+
+
+async def delivered(client, merchant, endpoint, count=1):
+    async def check():
+        found = await deliveries(client, merchant, endpoint)
+        done = [d for d in found if d["status"] == "succeeded"]
+        return done if len(done) >= count else None
+    return await eventually(check, what="the webhook to be delivered")
+
+
+def outbox(ctx, event_type, subject):
+    return ctx.db.events.count_documents({"type": event_type, "subject": subject})
+
+
+async def test_a_paid_session_is_delivered_once_and_correctly_signed(client, app, receiver,
+                                                                     workers):
+    ctx = app.app.extensions["checkout"]
+    merchant, shopper = await register(client), await register(client, pin=PIN)
+    endpoint = await subscribe(client, merchant, receiver, ["payment_session.completed"])
+    assert endpoint["secret"].startswith("whsec_")
+    worker = workers()
+    session = await create_session(client, merchant, description="2 flat whites")
+    await pay(client, session, shopper)
+
+    [delivery] = await delivered(client, merchant, endpoint)
+    worker.stop()  # graceful: finishes what it holds; nothing may arrive after this
+
+    sid = session["transactionTraceId"]
+    [request] = receiver.for_event("payment_session.completed", sid)
+    assert len(receiver.requests) == 1
+    assert verify_signature(request["body"], request["headers"]["Checkout-Signature"],
+                            endpoint["secret"])
+    event = request["event"]
+    assert event["id"].startswith("evt_") and event["id"] == delivery["eventId"]
+    assert isinstance(event["created"], int)
+    assert event["data"]["status"] == "complete"
+    assert event["data"]["totalAmount"] == 10.02 and b'"totalAmount":10.02' in request["body"]
+    assert event["data"]["description"] == "2 flat whites"
+    assert request["headers"]["Content-Type"] == "application/json"
+    assert delivery["attemptCount"] == 1 and delivery["attempts"][0]["statusCode"] == 200
+    assert delivery["attempts"][0]["responseExcerpt"] == '{"received": true}'
+    assert await outbox(ctx, "payment_session.completed", sid) == 1
+
+
+async def test_a_receiver_failing_twice_gets_it_on_the_third_attempt(client, receiver, workers):
+    merchant, shopper = await register(client), await register(client, pin=PIN)
+    endpoint = await subscribe(client, merchant, receiver, ["*"])
+    receiver.script = [500, 503]
+    workers()
+    session = await create_session(client, merchant)
+    await pay(client, session, shopper)
+
+    [delivery] = await delivered(client, merchant, endpoint)
+    assert [a["statusCode"] for a in delivery["attempts"]] == [500, 503, 200]
+    assert [a["succeeded"] for a in delivery["attempts"]] == [False, False, True]
+    assert delivery["attempts"][0]["responseExcerpt"] == "receiver is down"
+    assert all(a["durationMs"] >= 0 for a in delivery["attempts"])
+    requests = receiver.for_event("payment_session.completed", session["transactionTraceId"])
+    assert len(requests) == 3
+    assert len({r["event"]["id"] for r in requests}) == 1  # the same event, for de-duplication
+    for request in requests:
+        assert verify_signature(request["body"], request["headers"]["Checkout-Signature"],
+                                endpoint["secret"])
+
+    # Redeliver on demand: one more request with the same event.
+    response = await call(client, "POST",
+                          f"/api/v1/webhooks/deliveries/{delivery['id']}/redeliver",
+                          headers=merchant["headers"])
+    assert response.status_code == 202
+    await eventually(
+        lambda: _async(len(receiver.for_event("payment_session.completed",
+                                               session["transactionTraceId"])) == 4),
+        what="the redelivery")
+    [again] = await delivered(client, merchant, endpoint)
+    assert again["attemptCount"] == 4
+
+
+async def test_a_receiver_that_never_succeeds_ends_failed(client, receiver, workers):
+    merchant, shopper = await register(client), await register(client, pin=PIN)
+    endpoint = await subscribe(client, merchant, receiver, ["payment_session.completed"])
+    receiver.script = [500] * 10
+    workers()
+    session = await create_session(client, merchant)
+    await pay(client, session, shopper)
+
+    async def failed():
+        found = await deliveries(client, merchant, endpoint)
+        return found if found and found[0]["status"] == "failed" else None
+
+    [delivery] = await eventually(failed, what="the delivery to fail")
+    # The first attempt and one retry per step of the (test) schedule 1,1,1.
+    assert delivery["attemptCount"] == 4 and delivery["failedAt"] is not None
+    assert delivery["nextAttemptAt"] is None
+
+
+async def test_a_worker_killed_mid_delivery_is_replaced_by_another(client, receiver, workers,
+                                                                   store_env):
+    merchant, shopper = await register(client), await register(client, pin=PIN)
+    endpoint = await subscribe(client, merchant, receiver, ["payment_session.completed"])
+    receiver.script = ["hang"]
+    # A long timeout, so it is surely still waiting for the receiver when it is killed.
+    first = workers(WEBHOOK_TIMEOUT="6")
+    session = await create_session(client, merchant)
+    await pay(client, session, shopper)
+    sid = session["transactionTraceId"]
+
+    await eventually(lambda: _async(receiver.for_event("payment_session.completed", sid)),
+                     what="the first worker to start sending")
+    first.process.send_signal(signal.SIGKILL)
+    first.process.wait()
+
+    workers()
+    [delivery] = await delivered(client, merchant, endpoint)
+    requests = receiver.for_event("payment_session.completed", sid)
+    assert len(requests) == 2 and requests[0]["event"]["id"] == requests[1]["event"]["id"]
+    assert verify_signature(requests[1]["body"], requests[1]["headers"]["Checkout-Signature"],
+                            endpoint["secret"])
+    # The killed worker logged nothing; the attempt that reached the receiver is the new one.
+    assert [a["statusCode"] for a in delivery["attempts"]] == [200]
+
+    # The dead worker's unacknowledged stream entry was reclaimed (XAUTOCLAIM) and acked.
+    redis = sync_redis.Redis.from_url(store_env["REDIS_URL"], decode_responses=True)
+    try:
+        async def nothing_pending():
+            return redis.xpending(STREAM, GROUP)["pending"] == 0
+        await eventually(nothing_pending, what="the stream's pending entries to be reclaimed")
+    finally:
+        redis.close()
+
+
+async def test_expiry_emits_its_event_once_with_two_workers_sweeping(client, app, receiver,
+                                                                     workers):
+    ctx = app.app.extensions["checkout"]
+    merchant = await register(client)
+    endpoint = await subscribe(client, merchant, receiver, ["payment_session.expired"])
+    session = await create_session(client, merchant)
+    sid = session["transactionTraceId"]
+    # Its time runs out; the Redis copy (TTL 600 s) is still there.
+    await ctx.db.payment_sessions.update_one(
+        {"_id": sid}, {"$set": {"expires_at": utcnow() - timedelta(seconds=1)}})
+    assert await ctx.redis.exists(f"checkout:session:{sid}")
+
+    one, two = workers(), workers()
+    [delivery] = await delivered(client, merchant, endpoint)
+    one.stop()
+    two.stop()
+
+    assert delivery["eventType"] == "payment_session.expired"
+    assert len(receiver.for_event("payment_session.expired", sid)) == 1
+    assert await outbox(ctx, "payment_session.expired", sid) == 1
+    stored = await ctx.db.payment_sessions.find_one({"_id": sid})
+    assert stored["status"] == "expired"
+
+
+async def test_cancel_emits_its_event_once(client, app, receiver, workers):
+    ctx = app.app.extensions["checkout"]
+    merchant = await register(client)
+    endpoint = await subscribe(client, merchant, receiver, ["payment_session.canceled"])
+    session = await create_session(client, merchant)
+    sid = session["transactionTraceId"]
+    url = f"/api/v1/txn/payment-session/{sid}/expire"
+    answers = await asyncio.gather(*(call(client, "POST", url, headers=merchant["headers"])
+                                     for _ in range(3)))
+    assert sorted(a.status_code for a in answers) == [200, 409, 409]
+
+    worker = workers()
+    [delivery] = await delivered(client, merchant, endpoint)
+    worker.stop()
+    [request] = receiver.for_event("payment_session.canceled", sid)
+    assert request["event"]["data"]["status"] == "canceled"
+    assert request["event"]["data"]["canceledAt"] is not None
+    assert await outbox(ctx, "payment_session.canceled", sid) == 1
+
+
+async def test_an_event_that_missed_the_stream_is_relayed(client, app, receiver, workers):
+    """A crash between the commit and the push: the outbox entry exists, the stream never
+    heard of it. The worker's relay pushes it and it is delivered."""
+    ctx = app.app.extensions["checkout"]
+    merchant = await register(client)
+    endpoint = await subscribe(client, merchant, receiver, ["payment_session.canceled"])
+    account = await ctx.db.accounts.find_one({"email": {"$exists": True},
+                                              "default_wallet": merchant["walletCode"]})
+
+    async def write_only(db_session):
+        return await record_event(ctx, account["_id"], "payment_session.canceled",
+                                  {"transactionTraceId": "cs_relayed"}, db_session)
+
+    event = await ctx.stores.in_transaction(write_only)  # and no publish: "crashed" here
+    workers()
+    [delivery] = await delivered(client, merchant, endpoint)
+    assert delivery["eventId"] == event["_id"]
+    stored = await ctx.db.events.find_one({"_id": event["_id"]})
+    assert stored["published_at"] is not None and stored["dispatched_at"] is not None
+
+
+async def _async(value):
+    return value

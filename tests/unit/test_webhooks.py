@@ -1,0 +1,89 @@
+"""Pure parts of webhook delivery: retry schedule, allowed targets, event bodies."""
+import json
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+
+from checkout.errors import InvalidRequest
+from checkout.services.events import event_body
+from checkout.services.webhooks import (
+    check_event_types,
+    check_url_shape,
+    is_public_address,
+    retry_delay,
+)
+from checkout.settings import DEFAULT_WEBHOOK_RETRY_SCHEDULE, Settings, SettingsError
+
+SECRETS = {"JWT_SECRET": "j" * 32, "SECRET_KEY": "k" * 32, "PIN_PEPPER": "p" * 32}
+
+
+def test_default_schedule_backs_off_then_retries_every_12_hours_for_about_3_days():
+    schedule = DEFAULT_WEBHOOK_RETRY_SCHEDULE
+    assert schedule[:6] == (60, 300, 1800, 7200, 18000, 36000)
+    assert set(schedule[6:]) == {12 * 3600}
+    assert 2.5 * 86400 <= sum(schedule) <= 3.5 * 86400
+
+
+def test_retry_delay_follows_the_schedule_then_gives_up():
+    schedule = (1, 5, 30)
+    assert [retry_delay(schedule, n) for n in (1, 2, 3, 4)] == [1, 5, 30, None]
+
+
+def test_schedule_setting_shrinks_it_for_tests():
+    settings = Settings.from_env({**SECRETS, "WEBHOOK_RETRY_SCHEDULE": "1,2,3"})
+    assert settings.webhook_retry_schedule == (1, 2, 3)
+    assert Settings.from_env(SECRETS).webhook_retry_schedule == DEFAULT_WEBHOOK_RETRY_SCHEDULE
+    assert Settings.from_env(SECRETS).webhook_allow_private_targets is False
+    assert Settings.from_env(SECRETS).webhook_timeout == 10
+
+
+@pytest.mark.parametrize("name,value", [
+    ("WEBHOOK_RETRY_SCHEDULE", "1,x"), ("WEBHOOK_RETRY_SCHEDULE", "0"),
+    ("WEBHOOK_ALLOW_PRIVATE_TARGETS", "maybe"), ("WEBHOOK_TIMEOUT", "0"),
+    ("WEBHOOK_TIMEOUT", "nan"),
+])
+def test_bad_webhook_settings_stop_start_up(name, value):
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({**SECRETS, name: value})
+
+
+@pytest.mark.parametrize("address", [
+    "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0",
+    "::1", "fe80::1", "fc00::1", "::ffff:127.0.0.1", "100.64.0.1", "224.0.0.1",
+])
+def test_private_loopback_and_link_local_addresses_are_not_public(address):
+    assert not is_public_address(address)
+
+
+@pytest.mark.parametrize("address", ["93.184.215.14", "8.8.8.8", "2606:4700:4700::1111"])
+def test_internet_addresses_are_public(address):
+    assert is_public_address(address)
+
+
+@pytest.mark.parametrize("url", [
+    "ftp://example.com/hook", "file:///etc/passwd", "javascript:alert(1)", "example.com/hook",
+    "https://user:pass@example.com/hook", "http://example.com:99999/", "", 42, None,
+])
+def test_only_plain_http_and_https_urls_are_accepted(url):
+    with pytest.raises(InvalidRequest):
+        check_url_shape(url)
+
+
+def test_event_types_are_checked():
+    assert check_event_types(["payment_session.completed", "payment_session.completed"]) == [
+        "payment_session.completed"]
+    assert check_event_types(["*"]) == ["*"]
+    for bad in ([], "payment_session.completed", ["nope"], [{"$ne": 1}]):
+        with pytest.raises(InvalidRequest):
+            check_event_types(bad)
+
+
+def test_event_body_writes_exact_amounts_and_iso_dates():
+    created = datetime(2026, 11, 26, 8, 0, tzinfo=timezone.utc)
+    body = event_body("evt_1", "payment_session.completed", created,
+                      {"amount": Decimal("12.50"), "paidAt": created})
+    assert '"amount":12.50' in body
+    parsed = json.loads(body)
+    assert parsed["id"] == "evt_1" and parsed["created"] == int(created.timestamp())
+    assert parsed["data"]["paidAt"] == "2026-11-26T08:00:00.000Z"
