@@ -1,5 +1,7 @@
 """Payment sessions and paying them: the money path."""
+import asyncio
 import logging
+import random
 from datetime import timedelta
 
 from .. import ledger, money, security
@@ -31,6 +33,7 @@ from .wallets import owned_wallet
 log = logging.getLogger(__name__)
 
 MAX_PIN_FAILURES = 5
+PIN_SLOT_TRIES = 100  # about a second of waiting for a PIN-check slot at most
 PIN_LOCK_SECONDS = 15 * 60
 
 
@@ -117,7 +120,13 @@ def refuse_unpayable(session: dict, now) -> None:
 
 async def check_pin(ctx: Context, wallet_code: str, wallet: dict | None, pin: str) -> None:
     """Verify a wallet PIN under the lockout: 5 wrong PINs lock the wallet for 15 minutes."""
-    state, number = await pin_attempts.begin_check(ctx.redis, wallet_code, MAX_PIN_FAILURES)
+    # A check holds its slot only for two Redis round trips and an HMAC, so concurrent
+    # payments from one wallet wait briefly for a slot rather than fail.
+    for _ in range(PIN_SLOT_TRIES):
+        state, number = await pin_attempts.begin_check(ctx.redis, wallet_code, MAX_PIN_FAILURES)
+        if state != "busy":
+            break
+        await asyncio.sleep(random.uniform(0.005, 0.02))
     if state == "locked":
         raise WalletLocked(retry_after=max(number, 1))
     if state == "busy":
