@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -125,7 +126,7 @@ def main() -> int:
     common = ["--duration", str(args.duration), "--warmup", str(args.warmup),
               "--concurrency", str(args.concurrency)]
 
-    servers = []
+    servers, work = [], None
     load_at_start = os.getloadavg()
     try:
         log("starting redis-server and SecantusDB")
@@ -234,6 +235,8 @@ def main() -> int:
     finally:
         for server in reversed(servers):
             server.stop()
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
 
     ok = report(results, args, reconcile.returncode == 0, explain.returncode == 0)
     print(f"load average (1, 5, 15 min) at start {load_at_start}, at end {os.getloadavg()}: "

@@ -113,7 +113,7 @@ async def main(args) -> dict:
     else:
         op, attempts = await pay_op(mongo, db, args.concurrency, args.payees,
                                     spread=args.mode == "pay-spread")
-    samples, errors, finished = [], {}, [0]
+    samples, errors, finished, examples = [], {}, [0], []
     start = time.perf_counter()
     measure_from = start + args.warmup
     stop_at = measure_from + args.duration
@@ -132,6 +132,8 @@ async def main(args) -> dict:
             except Exception as exc:  # counted, not fatal: a benchmark reports errors
                 ok = False
                 errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                if len(examples) < 3:
+                    examples.append(f"{type(exc).__name__}: {str(exc)[:300]}")
             if began >= measure_from and ok:
                 samples.append(time.perf_counter() - began)
 
@@ -142,6 +144,7 @@ async def main(args) -> dict:
     await mongo.close()
     result = summarise(samples, sum(errors.values()), args.duration)
     result["error_kinds"] = errors
+    result["error_examples"] = examples
     if attempts:
         # More than 1 means write conflicts made with_transaction run the callback again.
         result["attempts_per_transaction"] = round(attempts[0] / max(finished[0], 1), 2)

@@ -22,7 +22,7 @@ for name, r in results.items():
     extra = f" ({r['attempts_per_transaction']} attempts/txn)" if "attempts_per_transaction" in r else ""
     met = "" if "targets_met" not in r else ("met" if r["targets_met"] else "missed")
     print(f"| {name}{extra} | {r['throughput']:.1f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
-          f"{r['errors']} | {ratio} | {cpu.get('app', cpu.get('bare_quart', '')) or ''} | "
+          f"{r['errors']} | {ratio} | {cpu.get('bare_quart' if name == 'bare_quart' else 'app', '')} | "
           f"{cpu.get('secantusdb', '')} | {met} |")
     for step, s in r.get("steps", {}).items():
         print(f"| &nbsp;&nbsp;{step} | {s['throughput']:.1f} | {s['p50_ms']:.1f} | {s['p99_ms']:.1f} | "
