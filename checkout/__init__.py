@@ -50,9 +50,8 @@ def create_app(settings: Settings | None = None) -> Quart:
     async def open_connections():
         stores = await open_stores(settings)
         await ensure_indexes(stores.db)
-        await ensure_platform_wallet(
-            stores.db, settings.platform_fee_wallet, settings.currency, utcnow()
-        )
+        for fee_wallet in settings.fee_wallets:
+            await ensure_platform_wallet(stores.db, fee_wallet, settings.currency, utcnow())
         app.extensions["checkout"] = Context(
             stores=stores,
             settings=settings,

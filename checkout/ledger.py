@@ -4,6 +4,7 @@ Every movement of money is one journal entry whose postings sum to zero. A posti
 names an account: a wallet code, or a system account such as ISSUANCE, which is the
 source of all money that enters the closed loop (welcome credits, top-ups).
 """
+import zlib
 from dataclasses import dataclass
 
 SYSTEM_PREFIX = "system:"
@@ -47,6 +48,12 @@ def check_balanced(postings: list[Posting]) -> None:
 
 def issuance_postings(wallet_code: str, amount: int) -> list[Posting]:
     return [Posting(ISSUANCE, -amount), Posting(wallet_code, amount)]
+
+
+def fee_wallet_for(fee_wallets: list[str], key: str) -> str:
+    """The fee wallet for one payment (keyed by session id, so its refund finds it again).
+    Spreading fees keeps concurrent payments from all writing one hot document."""
+    return fee_wallets[zlib.crc32(key.encode()) % len(fee_wallets)]
 
 
 def payment_postings(

@@ -38,6 +38,9 @@ class Settings:
     environment: str = "production"
     jwt_ttl: int = 3600
     platform_fee_wallet: str = "wllt-platform-fees"
+    # Fees are spread over this many platform wallets: with one, every payment's
+    # transaction writes the same document and concurrent payments collide and retry.
+    fee_wallet_shards: int = 16
     # Webhooks (issue 5): see README "Webhooks".
     webhook_allow_private_targets: bool = False
     webhook_timeout: float = 10.0
@@ -57,6 +60,12 @@ class Settings:
     @property
     def is_local(self) -> bool:
         return self.environment in ("local", "test")
+
+    @property
+    def fee_wallets(self) -> list[str]:
+        """The platform fee wallets; the first keeps the plain code."""
+        base = self.platform_fee_wallet
+        return [base] + [f"{base}-{i:02d}" for i in range(1, self.fee_wallet_shards)]
 
     @property
     def secure_cookies(self) -> bool:
@@ -134,6 +143,7 @@ class Settings:
             currency=currency,
             environment=environment,
             jwt_ttl=_int(env, "JWT_TTL", 3600),
+            fee_wallet_shards=_fee_wallet_shards(env),
             **_webhook_settings(env),
             trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0),
             refund_service_fee=refund_fee in ("true", "1", "yes"),
@@ -192,3 +202,10 @@ def _decimal(env, name, default) -> Decimal:
     if not value.is_finite():
         raise SettingsError(f"{name} must be a finite number")
     return value
+
+
+def _fee_wallet_shards(env) -> int:
+    shards = _int(env, "FEE_WALLET_SHARDS", 16)
+    if not 1 <= shards <= 100:
+        raise SettingsError("FEE_WALLET_SHARDS must be between 1 and 100")
+    return shards

@@ -49,3 +49,8 @@ async def create_session(client, merchant, amount=Decimal("10.00"), **extra) -> 
                           {"amount": amount, **extra}, merchant["headers"])
     assert response.status_code == 201, await response.get_data()
     return await body(response)
+
+
+async def platform_fee_total(db, settings) -> int:
+    """Fees held by all the platform fee wallets, in minor units."""
+    return sum([w["balance"] async for w in db.wallets.find({"code": {"$in": settings.fee_wallets}})])

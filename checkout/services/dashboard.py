@@ -180,7 +180,7 @@ async def session_detail(ctx: Context, account: dict, session_id: str) -> dict:
 def posting_label(ctx: Context, account_code: str, own: set[str]) -> str:
     if account_code in own:
         return account_code
-    if account_code == ctx.settings.platform_fee_wallet:
+    if account_code in ctx.settings.fee_wallets:
         return "Platform fees"
     return mask(account_code)
 

@@ -194,7 +194,8 @@ async def pay(ctx: Context, session_id: str, payer_code: str, pin: str,
         entry = ledger.entry(
             "payment",
             ledger.payment_postings(
-                payer_code, session["payee_wallet"], ctx.settings.platform_fee_wallet,
+                payer_code, session["payee_wallet"],
+                ledger.fee_wallet_for(ctx.settings.fee_wallets, session_id),
                 session["amount"], session["fee"],
             ),
             session["currency"],

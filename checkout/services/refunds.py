@@ -91,7 +91,8 @@ async def refund(ctx: Context, account: dict, session_id, amount: int | None = N
                 await refund_store.add_to_refunded_fee(ctx.db, session_id, fee_back, db_session)
         entry = ledger.entry(
             "refund",
-            ledger.refund_postings(payee_code, payer_code, ctx.settings.platform_fee_wallet,
+            ledger.refund_postings(payee_code, payer_code,
+                                   ledger.fee_wallet_for(ctx.settings.fee_wallets, session_id),
                                    refund_amount, fee_back),
             currency,
             session_id=session_id,

@@ -65,7 +65,10 @@ async def withdraw(ctx: Context, account: dict, wallet_code, amount: int, *,
         now = utcnow()
         entry = ledger.entry(
             "withdrawal",
-            ledger.withdrawal_postings(wallet["code"], ctx.settings.platform_fee_wallet, amount, fee),
+            ledger.withdrawal_postings(
+                wallet["code"], ledger.fee_wallet_for(ctx.settings.fee_wallets, wallet["code"]),
+                amount, fee,
+            ),
             currency,
             created_at=now,
         )
@@ -136,7 +139,9 @@ async def settle(ctx: Context, withdrawal_id: str, outcome: str, note: str | Non
             postings = ledger.withdrawal_paid_postings(amount)
         else:
             postings = ledger.withdrawal_reversal_postings(
-                withdrawal["wallet_code"], ctx.settings.platform_fee_wallet, amount, fee
+                withdrawal["wallet_code"],
+                ledger.fee_wallet_for(ctx.settings.fee_wallets, withdrawal["wallet_code"]),
+                amount, fee,
             )
         entry = ledger.entry(f"withdrawal_{outcome}", postings, currency,
                              withdrawal_id=withdrawal_id, created_at=now)

@@ -7,7 +7,7 @@ from tests.integration.money_out_support import (
     PIN, balance, paid_session, refund, transactions, withdraw,
 )
 from checkout.web.json import parse as body_of_json
-from tests.support import body, call, create_session, register
+from tests.support import body, call, create_session, platform_fee_total, register
 
 
 def body_of(event: dict) -> dict:
@@ -186,5 +186,4 @@ async def test_concurrent_refunds_never_exceed_the_amount_paid(client, app):
 async def platform_fees(client, settings) -> Decimal:
     # The platform fee wallet has no owner account; read it straight from the store.
     ctx = client.app.extensions["checkout"]
-    wallet = await ctx.db.wallets.find_one({"code": settings.platform_fee_wallet})
-    return Decimal(wallet["balance"]).scaleb(-2)
+    return Decimal(await platform_fee_total(ctx.db, settings)).scaleb(-2)

@@ -4,13 +4,13 @@ from decimal import Decimal
 from tests.integration.money_out_support import (
     PIN, balance, checkout_command, transactions, withdraw,
 )
-from tests.support import body, call, register
+from tests.support import body, call, platform_fee_total, register
 
 
 async def test_withdraw_with_pin_moves_amount_and_fee_and_is_pending(client, app, settings):
     merchant = await register(client, pin=PIN)
     db = app.app.extensions["checkout"].db
-    fees_before = (await db.wallets.find_one({"code": settings.platform_fee_wallet}))["balance"]
+    fees_before = await platform_fee_total(db, settings)
     response = await withdraw(client, merchant, Decimal("100.00"))
     assert response.status_code == 201, await response.get_data()
     data = await body(response)
@@ -18,7 +18,7 @@ async def test_withdraw_with_pin_moves_amount_and_fee_and_is_pending(client, app
     assert data["amount"] == Decimal("100.00") and data["fee"] == Decimal("2.00")
     assert data["totalDebited"] == Decimal("102.00") and data["balance"] == Decimal("898.00")
     assert await balance(client, merchant) == Decimal("898.00")
-    fees_after = (await db.wallets.find_one({"code": settings.platform_fee_wallet}))["balance"]
+    fees_after = await platform_fee_total(db, settings)
     assert fees_after - fees_before == 200
 
     rows = [t for t in await transactions(client, merchant) if t["type"] == "withdrawal"]
@@ -102,7 +102,7 @@ async def test_withdrawal_marked_failed_twice_at_once_is_reversed_once(client, a
     merchant = await register(client, pin=PIN)
     db = app.app.extensions["checkout"].db
     withdrawal = await body(await withdraw(client, merchant, Decimal("200.00")))
-    fees_before = (await db.wallets.find_one({"code": settings.platform_fee_wallet}))["balance"]
+    fees_before = await platform_fee_total(db, settings)
     # Two operators, two processes, the same withdrawal, at the same moment.
     results = await asyncio.gather(
         checkout_command(store_env, "payouts", "mark", withdrawal["id"], "failed"),
@@ -110,7 +110,7 @@ async def test_withdrawal_marked_failed_twice_at_once_is_reversed_once(client, a
     )
     assert sorted(code for code, _, _ in results) == [0, 1], results
     assert await balance(client, merchant) == Decimal("1000.00")  # amount and fee back, once
-    fees_after = (await db.wallets.find_one({"code": settings.platform_fee_wallet}))["balance"]
+    fees_after = await platform_fee_total(db, settings)
     assert fees_before - fees_after == 200
     reversals = [t for t in await transactions(client, merchant)
                  if t["type"] == "withdrawal_reversal"]

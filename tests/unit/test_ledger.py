@@ -74,3 +74,11 @@ def test_reconcile_reports_each_kind_of_problem():
     assert "w2 balance 7 != sum of its postings 0" in text
     assert "unknown wallet ghost" in text
     assert "total balances" in text
+
+
+def test_fee_wallet_for_is_stable_and_spreads():
+    wallets = [f"fees-{i}" for i in range(16)]
+    assert ledger.fee_wallet_for(wallets, "cs_abc") == ledger.fee_wallet_for(wallets, "cs_abc")
+    chosen = {ledger.fee_wallet_for(wallets, f"cs_{i}") for i in range(400)}
+    assert len(chosen) == 16
+    assert ledger.fee_wallet_for(["only"], "cs_abc") == "only"

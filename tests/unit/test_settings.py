@@ -52,3 +52,11 @@ def test_bad_values_are_named(name, value):
 def test_secure_cookies_follow_the_public_url():
     assert not Settings.from_env({**SECRETS, "PUBLIC_BASE_URL": "http://127.0.0.1:8000"}).secure_cookies
     assert Settings.from_env({**SECRETS, "PUBLIC_BASE_URL": "https://pay.example"}).secure_cookies
+
+
+def test_fee_wallets_keep_the_plain_code_first():
+    settings = Settings.from_env({**SECRETS, "FEE_WALLET_SHARDS": "3"})
+    assert settings.fee_wallets == ["wllt-platform-fees", "wllt-platform-fees-01", "wllt-platform-fees-02"]
+    assert Settings.from_env({**SECRETS, "FEE_WALLET_SHARDS": "1"}).fee_wallets == ["wllt-platform-fees"]
+    with pytest.raises(SettingsError, match="FEE_WALLET_SHARDS"):
+        Settings.from_env({**SECRETS, "FEE_WALLET_SHARDS": "0"})
