@@ -266,7 +266,6 @@ def report(results: dict, args, reconciled: bool, explained: bool) -> bool:
     print()
     print(f"{'scenario':14} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
           f"{'ratio':>7}  {'vs':13} target")
-    passed = True
     for name, result in results.items():
         baseline = BASELINE_OF.get(name)
         ratio = ""

@@ -14,6 +14,7 @@ from bson.errors import InvalidId
 from .. import security
 from ..errors import InvalidCredentials, InvalidRequest, RateLimited
 from ..money import to_major
+from ..representations import mask_wallet
 from ..storage import accounts as account_store
 from ..storage import dashboard_sessions as session_store
 from ..storage import rate_limits, reports
@@ -182,13 +183,7 @@ def posting_label(ctx: Context, account_code: str, own: set[str]) -> str:
         return account_code
     if account_code in ctx.settings.fee_wallets:
         return "Platform fees"
-    return mask(account_code)
-
-
-def mask(code: str | None) -> str | None:
-    if not code:
-        return None
-    return f"{code[:5]}••••{code[-4:]}"
+    return mask_wallet(account_code)
 
 
 @dataclass(frozen=True)
@@ -267,7 +262,7 @@ async def transactions_csv(ctx: Context, account: dict, filters: TransactionFilt
                 r["type"], r["direction"],
                 to_major(r["amount"], currency), to_major(r.get("fee", 0), currency),
                 currency, r["wallet_code"],
-                csv_safe(mask(r.get("counterparty"))),
+                csv_safe(mask_wallet(r.get("counterparty"))),
                 csv_safe(r.get("session_id")),
                 csv_safe(r.get("description")),
             ])

@@ -17,7 +17,6 @@ from bson import ObjectId
 from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
-from ..money import to_major
 from ..storage import events as event_store
 from . import Context, utcnow
 
@@ -111,35 +110,3 @@ async def publish_pending(ctx: Context, events: list[dict] | None = None, *,
         log.warning("could not publish events (%s); the relay will retry",
                     type(exc).__name__)
         return 0
-
-
-def _mask_wallet(code: str | None) -> str | None:
-    return f"{code[:5]}••••{code[-4:]}" if code else None
-
-
-def session_data(session: dict) -> dict:
-    """A payment session as webhook data (the API's camelCase shape)."""
-    currency = session["currency"]
-
-    def major(name):
-        return to_major(session[name], currency) if session.get(name) is not None else None
-
-    return {
-        "object": "payment_session",
-        "transactionTraceId": session["_id"],
-        "status": session["status"],
-        "amount": major("amount"),
-        "serviceFee": major("fee"),
-        "totalAmount": major("total"),
-        "currency": currency,
-        "walletCode": session["payee_wallet"],
-        "description": session.get("description"),
-        "clientReferenceId": session.get("client_reference_id"),
-        "metadata": session.get("metadata") or {},
-        "createdAt": session.get("created_at"),
-        "expiresAt": session.get("expires_at"),
-        "paidAt": session.get("paid_at"),
-        "canceledAt": session.get("canceled_at"),
-        "payerWallet": _mask_wallet(session.get("payer_wallet")),
-    }
-

@@ -10,7 +10,8 @@ from ..errors import InvalidRequest, SessionNotOpen
 from ..storage import sessions as session_store
 from ..stores import STORE_ERRORS
 from . import Context, utcnow
-from .events import publish_pending, record_event, session_data
+from ..representations import session_json
+from .events import publish_pending, record_event
 from .payments import effective_status, session_for_owner
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ async def cancel_session(ctx: Context, account: dict, session_id) -> dict:
                 status=state,
             )
         recorded[:] = [await record_event(
-            ctx, updated["account_id"], "payment_session.canceled", session_data(updated),
+            ctx, updated["account_id"], "payment_session.canceled", session_json(updated, utcnow(), ctx.settings.public_base_url),
             db_session, subject=session_id,
         )]
         return updated
@@ -92,7 +93,7 @@ async def expire_overdue_sessions(ctx: Context, limit: int = SWEEP_BATCH) -> int
                 recorded.clear()
                 return None
             recorded[:] = [await record_event(
-                ctx, updated["account_id"], "payment_session.expired", session_data(updated),
+                ctx, updated["account_id"], "payment_session.expired", session_json(updated, utcnow(), ctx.settings.public_base_url),
                 db_session, subject=session_id,
             )]
             return updated

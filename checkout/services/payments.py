@@ -26,8 +26,10 @@ from ..storage import sessions as session_store
 from ..storage import transactions as txn_store
 from ..storage import wallets as wallet_store
 from ..stores import STORE_ERRORS
+from ..representations import session_json
+from ..session_rules import effective_status, seconds_left, success_redirect  # noqa: F401
 from . import Context, utcnow
-from .events import publish_pending, record_event, session_data
+from .events import publish_pending, record_event
 from .wallets import owned_wallet
 
 log = logging.getLogger(__name__)
@@ -35,20 +37,6 @@ log = logging.getLogger(__name__)
 MAX_PIN_FAILURES = 5
 PIN_SLOT_TRIES = 100  # about a second of waiting for a PIN-check slot at most
 PIN_LOCK_SECONDS = 15 * 60
-
-
-def effective_status(session: dict, now) -> str:
-    """The stored status, except that an open session past its expiry is expired already,
-    whether or not the sweeper has written that down yet."""
-    if session["status"] == "open" and now >= session["expires_at"]:
-        return "expired"
-    return session["status"]
-
-
-def seconds_left(session: dict, now) -> int:
-    if effective_status(session, now) != "open":
-        return 0
-    return max(0, int((session["expires_at"] - now).total_seconds()))
 
 
 async def create_session(ctx: Context, account: dict, wallet_code, amount: int, *,
@@ -226,8 +214,8 @@ async def pay(ctx: Context, session_id: str, payer_code: str, pin: str,
         )
         completed[:] = [await record_event(
             ctx, session["account_id"], "payment_session.completed",
-            session_data({**session, "status": "complete", "payer_wallet": payer_code,
-                          "paid_at": now}),
+            session_json({**session, "status": "complete", "payer_wallet": payer_code,
+                          "paid_at": now}, now, ctx.settings.public_base_url),
             db_session, subject=session_id,
         )]
         updated = await wallet_store.find_wallet(ctx.db, payer_code, db_session)
@@ -243,11 +231,3 @@ async def pay(ctx: Context, session_id: str, payer_code: str, pin: str,
     await publish_pending(ctx, completed)  # never raises: the worker's relay catches up
     session.update(status="complete", payer_wallet=payer_code, paid_at=now)
     return {"session": session, "payer_balance": payer_balance}
-
-
-def success_redirect(session: dict) -> str | None:
-    """The merchant's success URL with Stripe's {CHECKOUT_SESSION_ID} placeholder filled."""
-    url = session.get("success_url")
-    if not url:
-        return None
-    return url.replace("{CHECKOUT_SESSION_ID}", session["_id"])

@@ -10,26 +10,9 @@ from ..storage import sessions as session_store
 from ..storage import transactions as txn_store
 from ..storage import wallets as wallet_store
 from . import Context, utcnow
+from ..representations import refund_json
 from .events import publish_pending, record_event
 from .payments import session_for_owner
-
-
-def refund_data(refund: dict) -> dict:
-    """A refund as webhook data (the API's camelCase shape)."""
-    currency = refund["currency"]
-    return {
-        "object": "refund",
-        "id": refund["_id"],
-        "transactionTraceId": refund["session_id"],
-        "status": refund["status"],
-        "amount": to_major(refund["amount"], currency),
-        "serviceFeeRefunded": to_major(refund["fee_refunded"], currency),
-        "refundedAmount": to_major(refund["session_refunded_amount"], currency),
-        "currency": currency,
-        "reason": refund.get("reason"),
-        "walletCode": refund["payee_wallet"],
-        "createdAt": refund["created_at"],
-    }
 
 
 def new_refund_id() -> str:
@@ -144,7 +127,7 @@ async def refund(ctx: Context, account: dict, session_id, amount: int | None = N
         record["session_refunded_amount"] = updated["refunded_amount"]
         # Written in this transaction: the event exists if and only if the money moved.
         recorded[:] = [await record_event(
-            ctx, session["account_id"], "refund.succeeded", refund_data(record), db_session,
+            ctx, session["account_id"], "refund.succeeded", refund_json(record), db_session,
             subject=session_id,
         )]
         return record

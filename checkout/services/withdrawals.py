@@ -6,36 +6,20 @@ from decimal import Decimal
 
 from .. import ledger
 from ..errors import InvalidCredentials, InsufficientFunds, WithdrawalNotFound, WithdrawalNotPending
-from ..money import exponent, to_major
+from ..money import exponent
 from ..storage import journal as journal_store
 from ..storage import transactions as txn_store
 from ..storage import wallets as wallet_store
 from ..storage import withdrawals as withdrawal_store
 from . import Context, utcnow
 from .payments import check_pin
+from ..representations import withdrawal_json
 from .events import publish_pending, record_event
 from .wallets import owned_wallet
 
 
 def new_withdrawal_id() -> str:
     return "wd_" + secrets.token_hex(12)
-
-
-def withdrawal_data(withdrawal: dict) -> dict:
-    """A withdrawal as webhook data (the API's camelCase shape)."""
-    currency = withdrawal["currency"]
-    return {
-        "object": "withdrawal",
-        "id": withdrawal["_id"],
-        "status": withdrawal["status"],
-        "walletCode": withdrawal["wallet_code"],
-        "amount": to_major(withdrawal["amount"], currency),
-        "fee": to_major(withdrawal["fee"], currency),
-        "currency": currency,
-        "note": withdrawal.get("note"),
-        "createdAt": withdrawal["created_at"],
-        "settledAt": withdrawal.get("settled_at"),
-    }
 
 
 def withdrawal_fee(ctx: Context, currency: str) -> int:
@@ -157,7 +141,7 @@ async def settle(ctx: Context, withdrawal_id: str, outcome: str, note: str | Non
         settled = {**withdrawal, "status": outcome, "settled_at": now, "note": note}
         # Written in this transaction: the event exists if and only if the money moved.
         recorded[:] = [await record_event(
-            ctx, withdrawal["account_id"], f"withdrawal.{outcome}", withdrawal_data(settled),
+            ctx, withdrawal["account_id"], f"withdrawal.{outcome}", withdrawal_json(settled),
             db_session, subject=withdrawal_id,
         )]
         return settled

@@ -7,7 +7,7 @@ from .. import context
 from .auth import account_required
 from .idempotency import idempotent
 from .parsing import optional_json_body
-from .views import timestamp
+from ...representations import timestamp
 
 blueprint = Blueprint("keys", __name__, url_prefix="/api/v1/keys")
 

@@ -8,7 +8,7 @@ from ...services import accounts
 from .. import context
 from .auth import account_required
 from .parsing import json_body
-from .views import profile_json
+from ...representations import profile_json
 
 blueprint = Blueprint("org", __name__, url_prefix="/api/v1/org")
 

@@ -9,7 +9,7 @@ from .. import context
 from .auth import account_required
 from .idempotency import idempotent
 from .parsing import json_body, optional_json_body, query_int
-from .views import payment_link_json
+from ...representations import payment_link_json
 
 blueprint = Blueprint("payment_links", __name__, url_prefix="/api/v1/payment-links")
 

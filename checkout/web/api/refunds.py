@@ -8,7 +8,7 @@ from .. import context
 from .auth import account_required
 from .idempotency import idempotent
 from .parsing import optional_json_body
-from .views import refund_json
+from ...representations import refund_json
 
 blueprint = Blueprint("refunds", __name__, url_prefix="/api/v1/txn")
 

@@ -9,7 +9,7 @@ from .. import context
 from .auth import account_required
 from .idempotency import idempotent
 from .parsing import json_body, optional_json_body
-from .views import session_json, timestamp, transaction_json
+from ...representations import session_json, timestamp, transaction_json
 
 blueprint = Blueprint("txn", __name__, url_prefix="/api/v1/txn")
 

@@ -7,7 +7,7 @@ from .. import context
 from .auth import account_required
 from .idempotency import idempotent
 from .parsing import optional_json_body
-from .views import wallet_json
+from ...representations import wallet_json
 
 blueprint = Blueprint("wallets", __name__, url_prefix="/api/v1/wallets")
 

@@ -6,7 +6,7 @@ from .. import context
 from .auth import account_required
 from .idempotency import idempotent
 from .parsing import json_body
-from .views import timestamp
+from ...representations import timestamp
 
 blueprint = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks")
 

@@ -11,7 +11,7 @@ from .. import context
 from .auth import account_required
 from .idempotency import idempotent
 from .parsing import json_body
-from .views import withdrawal_json
+from ...representations import withdrawal_json
 
 blueprint = Blueprint("withdrawals", __name__, url_prefix="/api/v1/txn")
 

@@ -14,7 +14,7 @@ from ...errors import CheckoutError, SessionNotFound
 from ...i18n import current_locale, format_timestamp, gettext, ngettext
 from ...services import payments, utcnow
 from .. import context
-from ..api.views import mask_wallet
+from ...representations import mask_wallet
 from .forms import PayForm
 
 blueprint = Blueprint("checkout", __name__)

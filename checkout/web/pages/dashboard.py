@@ -31,7 +31,8 @@ from ...errors import (
 from ...money import format_amount
 from ...services import api_keys, dashboard, payments, utcnow
 from ...services import wallets as wallet_service
-from ...services.dashboard import TransactionFilter, mask
+from ...representations import mask_wallet
+from ...services.dashboard import TransactionFilter
 from .. import context
 from .dashboard_forms import (
     TYPE_LABELS,
@@ -101,7 +102,7 @@ async def page(template: str, status: int = 200, headers: dict | None = None, **
         f"dashboard/{template}",
         account=g.get("account"),
         logout_form=ConfirmForm() if g.get("account") else None,
-        money=format_amount, when=when, mask=mask, type_labels=TYPE_LABELS,
+        money=format_amount, when=when, mask=mask_wallet, type_labels=TYPE_LABELS,
         **values,
     )
     return body, status, headers or {}

@@ -1,8 +1,9 @@
-"""JSON shapes of our records, in the original API's camelCase."""
+"""JSON shapes of our records, in the original API's camelCase: what the API answers and
+what webhook events carry. Pure: amounts become Decimal major units, times ISO 8601."""
 from datetime import datetime
 
-from ...money import to_major
-from ...services.payments import effective_status, seconds_left
+from .money import to_major
+from .session_rules import effective_status, seconds_left
 
 
 def timestamp(value: datetime | None) -> str | None:
@@ -42,6 +43,7 @@ def profile_json(account: dict) -> dict:
 def session_json(session: dict, now: datetime, base_url: str) -> dict:
     currency = session["currency"]
     return {
+        "object": "payment_session",
         "transactionTraceId": session["_id"],
         "status": effective_status(session, now),
         "amount": to_major(session["amount"], currency),
@@ -88,6 +90,7 @@ def transaction_json(record: dict) -> dict:
 def refund_json(refund: dict) -> dict:
     currency = refund["currency"]
     data = {
+        "object": "refund",
         "id": refund["_id"],
         "transactionTraceId": refund["session_id"],
         "status": refund["status"],
@@ -107,6 +110,7 @@ def refund_json(refund: dict) -> dict:
 def withdrawal_json(withdrawal: dict) -> dict:
     currency = withdrawal["currency"]
     data = {
+        "object": "withdrawal",
         "id": withdrawal["_id"],
         "status": withdrawal["status"],
         "walletCode": withdrawal["wallet_code"],
@@ -116,6 +120,7 @@ def withdrawal_json(withdrawal: dict) -> dict:
         "currency": currency,
         "createdAt": timestamp(withdrawal["created_at"]),
         "settledAt": timestamp(withdrawal.get("settled_at")),
+        "note": withdrawal.get("note"),
     }
     if "wallet_balance" in withdrawal:
         data["balance"] = to_major(withdrawal["wallet_balance"], currency)
