@@ -30,7 +30,7 @@ from ..representations import session_json
 from ..session_rules import effective_status, seconds_left, success_redirect  # noqa: F401
 from . import Context, utcnow
 from .events import publish_pending, record_event
-from .wallets import owned_wallet
+from .wallets import owned_wallet_currency
 
 log = logging.getLogger(__name__)
 
@@ -42,15 +42,14 @@ PIN_LOCK_SECONDS = 15 * 60
 async def create_session(ctx: Context, account: dict, wallet_code, amount: int, *,
                          description=None, success_url=None, cancel_url=None,
                          client_reference_id=None, metadata=None, link_code=None) -> dict:
-    wallet = await owned_wallet(ctx, account, wallet_code)
-    currency = wallet["currency"]
+    currency = await owned_wallet_currency(ctx, account, wallet_code)
     fee = money.service_fee(amount, ctx.settings.service_fee_percent)
     now = utcnow()
     session = {
         "_id": security.new_session_id(),
         "account_id": account["_id"],
         "merchant_name": account["organization"],
-        "payee_wallet": wallet["code"],
+        "payee_wallet": wallet_code,
         "currency": currency,
         "amount": amount,
         "fee": fee,

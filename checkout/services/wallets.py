@@ -43,6 +43,26 @@ async def owned_wallet(ctx: Context, account: dict, code) -> dict:
     return wallet
 
 
+# A wallet's owner and currency never change once it exists, so this process may
+# remember them: creating a payment session then needs no wallet read from MongoDB.
+_OWNER_AND_CURRENCY: dict[str, tuple] = {}
+_OWNER_CACHE_SIZE = 10_000
+
+
+async def owned_wallet_currency(ctx: Context, account: dict, code) -> str:
+    """The currency of the caller's wallet `code`; WalletNotFound or Forbidden otherwise."""
+    known = _OWNER_AND_CURRENCY.get(code) if isinstance(code, str) else None
+    if known is None:
+        wallet = await owned_wallet(ctx, account, code)
+        if len(_OWNER_AND_CURRENCY) >= _OWNER_CACHE_SIZE:
+            _OWNER_AND_CURRENCY.clear()
+        known = _OWNER_AND_CURRENCY[code] = (wallet["account_id"], wallet["currency"])
+    owner, currency = known
+    if owner != account["_id"]:
+        raise Forbidden("This wallet belongs to another account.")
+    return currency
+
+
 async def issue_credit(ctx: Context, wallet: dict, amount: int, kind: str, session) -> None:
     """Money entering the closed loop (welcome credit, top-up): from the issuance account."""
     now = utcnow()
