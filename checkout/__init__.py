@@ -65,17 +65,12 @@ def create_app(settings: Settings | None = None) -> Quart:
         if context is not None:
             await context.stores.close()
 
-    from .web import health
-    from .web.api import org, txn, wallets
-    from .web.api import webhooks
-    from .web.errors import register_error_handlers
     from . import i18n
+    from .web import health
+    from .web.api import keys, org, payment_links, refunds, txn, wallets, webhooks, withdrawals
+    from .web.errors import register_error_handlers
     from .web.headers import register_security_headers
-    from .web.pages import checkout
-    from .web.api import payment_links, refunds, withdrawals
-    from .web.pages import links
-    from .web.api import keys
-    from .web.pages import dashboard
+    from .web.pages import checkout, dashboard, links
 
     for blueprint in (health.blueprint, org.blueprint, wallets.blueprint, txn.blueprint,
                       checkout.blueprint, refunds.blueprint, withdrawals.blueprint,
