@@ -18,10 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(settings: Settings | None = None) -> Quart:
     """The one place that wires configuration, stores, blueprints and error handling."""
     settings = settings or Settings.from_env()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Hypercorn logs through its own handlers; without this each line shows up twice.
-    for name in ("hypercorn.error", "hypercorn.access"):
-        logging.getLogger(name).propagate = False
+    configure_logging()
 
     app = Quart(
         __name__,
@@ -84,6 +81,18 @@ def create_app(settings: Settings | None = None) -> Quart:
     register_security_headers(app, settings)
     i18n.init_app(app)
     return app
+
+
+def configure_logging() -> None:
+    """Our own log lines to stderr. Only the "checkout" logger gets a handler: a handler on
+    the root logger would print Hypercorn's lines a second time."""
+    logger = logging.getLogger("checkout")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
 
 
 def _context_processors_on_loop(app: Quart) -> None:
