@@ -70,6 +70,10 @@ def negotiate_locale(requested: str | None, accept_languages) -> str:
     return best.split("-")[0].lower() if best else DEFAULT_LOCALE
 
 
+# Pages whose text is not in the catalogs yet (the merchant dashboard).
+ENGLISH_ONLY_PATHS = ("/dashboard",)
+
+
 def current_locale() -> str:
     if has_request_context():
         return g.get("locale", DEFAULT_LOCALE)
@@ -126,6 +130,9 @@ def init_app(app) -> None:
 
     @app.before_request
     async def choose_locale():
+        if request.path.startswith(ENGLISH_ONLY_PATHS):
+            g.locale = DEFAULT_LOCALE  # not translated yet: say so in <html lang>
+            return
         g.locale = negotiate_locale(request.args.get("lang"), request.accept_languages)
 
     @app.after_request
