@@ -30,6 +30,8 @@ def parse_amount(value, currency: str, field: str = "amount") -> int:
     amount = Decimal(value)
     if not amount.is_finite():
         raise InvalidAmount(f"{field} must be a finite number", field=field)
+    if amount.adjusted() > 15:  # before scaling: 1e999999 must not overflow the context
+        raise InvalidAmount(f"{field} is too large", field=field)
     digits = exponent(currency)
     minor = amount.scaleb(digits)
     if minor != minor.to_integral_value():

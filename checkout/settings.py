@@ -41,6 +41,10 @@ class Settings:
     # Fees are spread over this many platform wallets: with one, every payment's
     # transaction writes the same document and concurrent payments collide and retry.
     fee_wallet_shards: int = 16
+    # Sign-ups per client address per hour (each comes with WELCOME_CREDIT); 0: no limit.
+    registrations_per_hour: int = 20
+    # API logins per client address per 15 minutes (per email it is always 10).
+    api_login_limit_per_ip: int = 100
     # Webhooks (issue 5): see README "Webhooks".
     webhook_allow_private_targets: bool = False
     webhook_timeout: float = 10.0
@@ -144,6 +148,8 @@ class Settings:
             environment=environment,
             jwt_ttl=_int(env, "JWT_TTL", 3600),
             fee_wallet_shards=_fee_wallet_shards(env),
+            registrations_per_hour=_non_negative(env, "REGISTRATIONS_PER_HOUR", 20),
+            api_login_limit_per_ip=_non_negative(env, "LOGIN_LIMIT_PER_IP", 100),
             **_webhook_settings(env),
             trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0),
             refund_service_fee=refund_fee in ("true", "1", "yes"),
@@ -209,3 +215,10 @@ def _fee_wallet_shards(env) -> int:
     if not 1 <= shards <= 100:
         raise SettingsError("FEE_WALLET_SHARDS must be between 1 and 100")
     return shards
+
+
+def _non_negative(env, name, default) -> int:
+    value = _int(env, name, default)
+    if value < 0:
+        raise SettingsError(f"{name} cannot be negative")
+    return value

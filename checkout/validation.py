@@ -34,9 +34,18 @@ def text(data: dict, name: str, *, required: bool = True, max_length: int = 200,
         raise InvalidRequest(f"{name} must not be empty", field=name)
     if len(value) > max_length:
         raise InvalidRequest(f"{name} must be at most {max_length} characters", field=name)
-    if any(ord(c) < 32 and c not in "\t\n" for c in value):
-        raise InvalidRequest(f"{name} contains control characters", field=name)
+    if any(ord(c) < 32 and c not in "\t\n" for c in value) or not encodable(value):
+        raise InvalidRequest(f"{name} contains control characters or invalid text", field=name)
     return value
+
+
+def encodable(value: str) -> bool:
+    """False for strings with lone surrogates, which MongoDB (UTF-8) cannot store."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def email(data: dict, name: str = "email", required: bool = True) -> str | None:
@@ -58,16 +67,30 @@ def password(data: dict, name: str = "password", required: bool = True) -> str |
         raise InvalidRequest(f"{name} must be a string", field=name)
     if not 8 <= len(value) <= 256:
         raise InvalidRequest(f"{name} must be 8 to 256 characters long", field=name)
+    if not encodable(value):
+        raise InvalidRequest(f"{name} contains invalid text", field=name)
     return value
 
 
+HOST_PATTERN = re.compile(r"^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*\.?|[0-9a-f:.]+)$")
+
+
 def url(data: dict, name: str) -> str | None:
+    """An absolute http(s) URL that is safe to put in a Location or CSP header: no
+    whitespace or control characters, and a host made of host-name characters only."""
     value = text(data, name, required=False, max_length=2048)
     if value is None:
         return None
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InvalidRequest(f"{name} must be an absolute http(s) URL", field=name)
+    problem = f"{name} must be an absolute http(s) URL"
+    if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in value):
+        raise InvalidRequest(f"{name} must not contain spaces or control characters", field=name)
+    try:
+        parts = urlsplit(value)
+        host, _ = parts.hostname, parts.port
+    except ValueError:
+        raise InvalidRequest(problem, field=name) from None
+    if parts.scheme not in ("http", "https") or not host or not HOST_PATTERN.match(host):
+        raise InvalidRequest(problem, field=name)
     return value
 
 
@@ -81,12 +104,13 @@ def metadata(data: dict, name: str = "metadata") -> dict:
         raise InvalidRequest(f"{name} may have at most 20 keys", field=name)
     clean = {}
     for key, item in value.items():
-        if not 1 <= len(key) <= 40 or key.startswith("$") or "." in key:
+        if (not 1 <= len(key) <= 40 or key.startswith("$") or "." in key
+                or any(ord(c) < 32 for c in key) or not encodable(key)):
             raise InvalidRequest(
                 f"{name} keys are 1 to 40 characters, without '$' at the start or '.'",
                 field=name,
             )
-        if not isinstance(item, str) or len(item) > 500:
+        if not isinstance(item, str) or len(item) > 500 or not encodable(item):
             raise InvalidRequest(f"{name} values must be strings of at most 500 characters",
                                  field=name)
         clean[key] = item

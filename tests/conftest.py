@@ -37,6 +37,9 @@ def store_env(mongo_server, redis_server):
         "MONGO_URI": f"mongodb://127.0.0.1:{mongo_server.port}/",
         "MONGO_DB": "checkout_test_" + secrets.token_hex(4),
         "REDIS_URL": f"redis://127.0.0.1:{redis_server.port}/0",
+        # Every test signs up and logs in from 127.0.0.1; the limits have their own tests.
+        "REGISTRATIONS_PER_HOUR": "0",
+        "LOGIN_LIMIT_PER_IP": "1000000",
         **TEST_SECRETS,
     }
 

@@ -6,16 +6,17 @@ from .. import money, security
 from ..errors import InvalidCredentials, Unauthenticated
 from ..storage import accounts as account_store
 from ..storage import wallets as wallet_store
-from . import Context, utcnow
+from . import Context, limits, utcnow
 from .wallets import issue_credit, new_wallet
 
 
 async def register(ctx: Context, organization: str, email: str, password: str,
-                   category: str, pin: str | None) -> dict:
+                   category: str, pin: str | None, client_ip: str | None = None) -> dict:
     """Account, default wallet and welcome credit, all in one transaction.
 
     Returns {"account", "wallet", "pin"}; the clear PIN is shown this once only.
     """
+    await limits.count_registration(ctx, client_ip)
     password_hash = await asyncio.to_thread(ctx.passwords.hash, password)
     account_id = ObjectId()
     wallet, pin = new_wallet(ctx, account_id, "Default wallet", pin)
@@ -44,12 +45,21 @@ async def register(ctx: Context, organization: str, email: str, password: str,
     return {"account": account, "wallet": wallet, "pin": pin}
 
 
-async def login(ctx: Context, email: str, password: str) -> dict:
+async def login(ctx: Context, email: str, password: str, client_ip: str | None = None,
+                dashboard: bool = False) -> dict:
+    """Check the credentials under the sign-in limits (per email; per client address when
+    given); returns {"account", "wallet", "token"}."""
+    if dashboard:
+        await limits.count_login(ctx, email, client_ip, limits.LOGIN_LIMIT, "login-ip")
+    else:
+        await limits.count_login(ctx, email, client_ip, ctx.settings.api_login_limit_per_ip,
+                                 "api-login-ip")
     account = await account_store.find_account_by_email(ctx.db, email)
     stored = account["password_hash"] if account else ctx.dummy_password_hash
     ok = await asyncio.to_thread(ctx.passwords.verify, stored, password)
     if account is None or not ok:
         raise InvalidCredentials()
+    await limits.clear_login(ctx, email)
     token = security.issue_token(ctx.settings.jwt_secret, str(account["_id"]), ctx.settings.jwt_ttl)
     wallet = await wallet_store.find_wallet(ctx.db, account["default_wallet"])
     return {"account": account, "wallet": wallet, "token": token}
@@ -66,11 +76,8 @@ async def authenticate_token(ctx: Context, token: str) -> dict:
 async def update_profile(ctx: Context, account: dict, organization=None, email=None,
                          category=None, password=None, current_password=None) -> dict:
     if email is not None or password is not None:
-        ok = current_password is not None and await asyncio.to_thread(
-            ctx.passwords.verify, account["password_hash"], current_password
-        )
-        if not ok:
-            raise InvalidCredentials("currentPassword is incorrect.")
+        await limits.verify_password_again(ctx, account, current_password,
+                                           "currentPassword is incorrect.")
     changes = {}
     if organization is not None:
         changes["organization"] = organization

@@ -1,7 +1,6 @@
 """Use cases behind the merchant dashboard: sign-in with rate limits and revocable
 sessions, and the read models its pages show. Money moves only through the existing
 services (payments.create_session, wallets.create_wallet, ...)."""
-import asyncio
 import csv
 import io
 import secrets
@@ -12,17 +11,16 @@ from bson import ObjectId
 from bson.errors import InvalidId
 
 from .. import security
-from ..errors import InvalidCredentials, InvalidRequest, RateLimited
+from ..errors import InvalidCredentials, InvalidRequest
 from ..money import to_major
 from ..representations import mask_wallet
 from ..storage import accounts as account_store
 from ..storage import dashboard_sessions as session_store
-from ..storage import rate_limits, reports
+from ..storage import reports
 from . import Context, accounts, payments, utcnow
+from .limits import verify_password_again
 from .wallets import list_wallets, owned_wallet
 
-LOGIN_LIMIT = 10
-LOGIN_WINDOW = 15 * 60
 SESSION_TTL = 12 * 3600
 PAGE_SIZE = 25
 MAX_SESSION_PAGE = 400
@@ -31,33 +29,13 @@ SESSION_STATUSES = ("open", "complete", "expired", "canceled")
 TRANSACTION_TYPES = ("payment", "refund", "withdrawal", "welcome_credit", "top_up")
 
 
-def wait_phrase(seconds: int) -> str:
-    minutes = max(1, -(-seconds // 60))
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
-
-
-async def count_attempt(ctx: Context, bucket: str, subject: str, what: str) -> None:
-    count, ttl = await rate_limits.record_attempt(ctx.redis, bucket, subject, LOGIN_WINDOW)
-    if count > LOGIN_LIMIT:
-        raise RateLimited(f"Too many {what}. Try again in {wait_phrase(ttl)}.", retry_after=ttl)
-
-
 # --- signing in and out -------------------------------------------------------------
 
 async def sign_in(ctx: Context, email: str, password: str, client_ip: str) -> tuple[dict, str]:
     """Check the credentials under per-email and per-IP limits (counted before the
     password is checked); returns (account, new dashboard session id)."""
-    counted = [("login-email", email), ("login-ip", client_ip or "unknown")]
-    results = [await rate_limits.record_attempt(ctx.redis, bucket, subject, LOGIN_WINDOW)
-               for bucket, subject in counted]
-    over = [ttl for count, ttl in results if count > LOGIN_LIMIT]
-    if over:
-        raise RateLimited(
-            f"Too many sign-in attempts. Try again in {wait_phrase(max(over))}.",
-            retry_after=max(over),
-        )
-    account = (await accounts.login(ctx, email, password))["account"]
-    await rate_limits.clear_attempts(ctx.redis, "login-email", email)
+    account = (await accounts.login(ctx, email, password, client_ip or "unknown",
+                                    dashboard=True))["account"]
     # A fresh id on every sign-in: a session id planted before login is worthless after.
     session_id = secrets.token_urlsafe(32)
     await session_store.create_session(ctx.redis, session_id, str(account["_id"]), SESSION_TTL)
@@ -80,10 +58,7 @@ async def sign_out(ctx: Context, session_id: str, account: dict) -> None:
 async def check_password(ctx: Context, account: dict, password: str) -> None:
     """Re-entering the password for a sensitive change, under the same attempt limit as
     sign-in: a stolen cookie must not become a password oracle."""
-    await count_attempt(ctx, "reauth", str(account["_id"]), "password attempts")
-    ok = await asyncio.to_thread(ctx.passwords.verify, account["password_hash"], password)
-    if not ok:
-        raise InvalidCredentials("The password is incorrect.")
+    await verify_password_again(ctx, account, password, "The password is incorrect.")
 
 
 async def change_password(ctx: Context, account: dict, current: str, new: str,

@@ -95,6 +95,11 @@ async def session_for_checkout(ctx: Context, session_id: str) -> dict:
     return session
 
 
+async def durable_session(ctx: Context, session_id: str) -> dict | None:
+    """The durable record, straight from MongoDB (not the Redis copy)."""
+    return await session_store.find_session(ctx.db, session_id)
+
+
 def refuse_unpayable(session: dict, now) -> None:
     status = effective_status(session, now)
     if status == "complete":

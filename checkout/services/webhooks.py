@@ -302,7 +302,7 @@ async def _post(ctx: Context, http: httpx.AsyncClient, endpoint: dict, body: byt
         error = f"refused: {exc.message}"
     except (httpx.TimeoutException, TimeoutError):
         error = f"timeout after {ctx.settings.webhook_timeout:g} s"
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         error = f"connection error: {type(exc).__name__}"
     return {"status_code": status, "error": error, "response_excerpt": excerpt,
             "duration_ms": int((time.monotonic() - started) * 1000)}

@@ -1,11 +1,10 @@
 """Withdrawals: money leaves a wallet for a payout, which an operator later marks paid or
 failed. Until then it waits in the payouts clearing account, still counted as held."""
-import asyncio
 import secrets
 from decimal import Decimal
 
 from .. import ledger
-from ..errors import InvalidCredentials, InsufficientFunds, WithdrawalNotFound, WithdrawalNotPending
+from ..errors import InsufficientFunds, WithdrawalNotFound, WithdrawalNotPending
 from ..money import exponent
 from ..storage import journal as journal_store
 from ..storage import transactions as txn_store
@@ -15,6 +14,7 @@ from . import Context, utcnow
 from .payments import check_pin
 from ..representations import withdrawal_json
 from .events import publish_pending, record_event
+from .limits import verify_password_again
 from .wallets import owned_wallet
 
 
@@ -31,9 +31,7 @@ async def check_owner_secret(ctx: Context, account: dict, wallet: dict, pin, pas
     if pin is not None:
         await check_pin(ctx, wallet["code"], wallet, pin)
         return
-    ok = await asyncio.to_thread(ctx.passwords.verify, account["password_hash"], password)
-    if not ok:
-        raise InvalidCredentials("The password is incorrect.")
+    await verify_password_again(ctx, account, password, "The password is incorrect.")
 
 
 async def withdraw(ctx: Context, account: dict, wallet_code, amount: int, *,

@@ -5,8 +5,10 @@ from datetime import timedelta
 
 from pymongo.errors import DuplicateKeyError
 
-# A request that has held its key this long without finishing is presumed dead.
-IN_FLIGHT_TIMEOUT = timedelta(seconds=60)
+# A request that has held its key this long without finishing is presumed dead. It must
+# outlast the longest a request can run (with_transaction retries for up to 120 s), or a
+# retry could run a money-moving handler a second time.
+IN_FLIGHT_TIMEOUT = timedelta(minutes=10)
 KEEP_FOR = timedelta(hours=24)
 
 

@@ -3,7 +3,8 @@ from datetime import date, datetime, timezone
 import pytest
 
 from checkout.errors import InvalidRequest
-from checkout.services.dashboard import TransactionFilter, csv_safe, wait_phrase
+from checkout.services.dashboard import TransactionFilter, csv_safe
+from checkout.services.limits import wait_phrase
 from checkout.storage.reports import session_query
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)

@@ -5,7 +5,7 @@ from ...errors import InvalidRequest
 from ...money import to_major
 from ...security import check_pin_format
 from ...services import accounts
-from .. import context
+from .. import client_ip, context
 from .auth import account_required
 from .parsing import json_body
 from ...representations import profile_json
@@ -22,7 +22,8 @@ async def register():
     password = validation.password(data)
     category = validation.text(data, "category", max_length=50)
     pin = check_pin_format(data["pin"]) if data.get("pin") is not None else None
-    result = await accounts.register(context(), organization, email, password, category, pin)
+    result = await accounts.register(context(), organization, email, password, category, pin,
+                                     client_ip())
     account, wallet = result["account"], result["wallet"]
     return jsonify({
         "userCode": account["user_code"],
@@ -43,7 +44,7 @@ async def login():
     password = data["password"]
     if not isinstance(password, str) or len(password) > 256:
         raise InvalidRequest("password must be a string", field="password")
-    result = await accounts.login(context(), email, password)
+    result = await accounts.login(context(), email, password, client_ip())
     account, wallet = result["account"], result["wallet"]
     return jsonify({
         "userCode": account["user_code"],

@@ -46,7 +46,7 @@ async def read_payment_session(session_id):
 async def list_payment_sessions():
     ctx = context()
     limit = request.args.get("limit", "20")
-    if not limit.isdigit():
+    if not (limit.isascii() and limit.isdigit()):
         raise InvalidRequest("limit must be a whole number from 1 to 100", field="limit")
     page = await lifecycle.list_sessions(
         ctx, g.account, status=request.args.get("status") or None, limit=int(limit),
@@ -103,7 +103,7 @@ async def list_transactions():
     data = await optional_json_body() if request.method == "POST" else {}
     limit = data.get("limit", request.args.get("limit", 20))
     if isinstance(limit, str):
-        if not limit.isdigit():
+        if not (limit.isascii() and limit.isdigit()):
             raise InvalidRequest("limit must be a whole number from 1 to 100", field="limit")
         limit = int(limit)
     starting_after = data.get("startingAfter", request.args.get("startingAfter"))

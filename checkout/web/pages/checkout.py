@@ -47,7 +47,8 @@ async def checkout_page(session_id):
                 result = await payments.pay(ctx, session_id, form.wallet_code.data, form.pin.data)
             except CheckoutError as exc:
                 if exc.status in (409, 410):  # paid, canceled or gone meanwhile: show that
-                    fresh = await payments.session_for_checkout(ctx, session_id)
+                    # From MongoDB, the truth: a cached copy may still say "open".
+                    fresh = await payments.durable_session(ctx, session_id) or session
                     fresh_state = payments.effective_status(fresh, utcnow())
                     if fresh_state != "open":
                         return await render_state(fresh, fresh_state, resubmitted=True)
@@ -137,8 +138,11 @@ def payment_error(exc: CheckoutError) -> dict:
 
 def allow_redirect_to(session: dict) -> None:
     """CSP form-action also covers the redirect after the form posts, so the merchant's
-    success origin must be allowed on this page."""
+    success origin must be allowed on this page. Built from the parsed host and port, never
+    copied raw into the header."""
     url = session.get("success_url")
     if url:
         parts = urlsplit(url)
-        g.form_action_origins = [f"{parts.scheme}://{parts.netloc}"]
+        host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+        port = f":{parts.port}" if parts.port else ""
+        g.form_action_origins = [f"{parts.scheme}://{host}{port}"]

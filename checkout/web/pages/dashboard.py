@@ -33,7 +33,7 @@ from ...services import api_keys, dashboard, payments, utcnow
 from ...services import wallets as wallet_service
 from ...representations import mask_wallet
 from ...services.dashboard import TransactionFilter
-from .. import context
+from .. import client_ip, context
 from .dashboard_forms import (
     TYPE_LABELS,
     ApiKeyForm,
@@ -49,17 +49,6 @@ from .dashboard_forms import (
 )
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/dashboard")
-
-
-def client_ip() -> str:
-    """The TCP peer, or the address the trusted proxies saw (TRUSTED_PROXY_HOPS)."""
-    hops = context().settings.trusted_proxy_hops
-    if hops > 0:
-        forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")
-                     if a.strip()]
-        if len(forwarded) >= hops:
-            return forwarded[-hops]
-    return request.remote_addr or "unknown"
 
 
 def local_target(target: str | None) -> str:
@@ -175,7 +164,7 @@ async def sessions():
     status = (filters.status.data or None) if valid else None
     search = (filters.q.data or None) if valid else None
     page_number = request.args.get("page", "1")
-    page_number = int(page_number) if page_number.isdigit() else 1
+    page_number = int(page_number) if page_number.isascii() and page_number.isdigit() else 1
     data = await dashboard.list_sessions(context(), g.account, status, search, page_number)
     return await page("sessions.html", filters=filters, status_of=payments.effective_status,
                       **data)

@@ -1,0 +1,62 @@
+"""Attempt limits on secrets and sign-ups, counted in Redis before the secret is checked
+(so a burst of concurrent guesses cannot slip past them)."""
+import asyncio
+
+from ..errors import InvalidCredentials, RateLimited
+from ..storage import rate_limits
+from . import Context
+
+LOGIN_LIMIT = 10  # per email, and per address on the dashboard, in LOGIN_WINDOW
+LOGIN_WINDOW = 15 * 60
+REGISTER_WINDOW = 3600
+
+
+def wait_phrase(seconds: int) -> str:
+    minutes = max(1, -(-seconds // 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+async def count_attempt(ctx: Context, bucket: str, subject: str, what: str,
+                        limit: int = LOGIN_LIMIT, window: int = LOGIN_WINDOW) -> None:
+    count, ttl = await rate_limits.record_attempt(ctx.redis, bucket, subject, window)
+    if count > limit:
+        raise RateLimited(f"Too many {what}. Try again in {wait_phrase(ttl)}.", retry_after=ttl)
+
+
+async def count_login(ctx: Context, email: str, client_ip: str | None, ip_limit: int,
+                      ip_bucket: str) -> None:
+    """One sign-in attempt, per email (shared by the API and the dashboard) and per client
+    address (each its own limit: servers behind one address log in through the API)."""
+    counted = [("login-email", email, LOGIN_LIMIT)]
+    if client_ip:
+        counted.append((ip_bucket, client_ip, ip_limit))
+    results = [(await rate_limits.record_attempt(ctx.redis, bucket, subject, LOGIN_WINDOW),
+                limit) for bucket, subject, limit in counted]
+    over = [ttl for (count, ttl), limit in results if count > limit]
+    if over:
+        raise RateLimited(
+            f"Too many sign-in attempts. Try again in {wait_phrase(max(over))}.",
+            retry_after=max(over),
+        )
+
+
+async def clear_login(ctx: Context, email: str) -> None:
+    await rate_limits.clear_attempts(ctx.redis, "login-email", email)
+
+
+async def count_registration(ctx: Context, client_ip: str | None) -> None:
+    """Each account comes with a welcome credit: sign-ups per address are limited."""
+    if client_ip and ctx.settings.registrations_per_hour:
+        await count_attempt(ctx, "register-ip", client_ip, "sign-ups from this address",
+                            limit=ctx.settings.registrations_per_hour, window=REGISTER_WINDOW)
+
+
+async def verify_password_again(ctx: Context, account: dict, password, message: str) -> None:
+    """Re-entering the password for a sensitive change, under the sign-in limit: a leaked
+    token, key or cookie must not become a password oracle."""
+    await count_attempt(ctx, "reauth", str(account["_id"]), "password attempts")
+    ok = isinstance(password, str) and await asyncio.to_thread(
+        ctx.passwords.verify, account["password_hash"], password
+    )
+    if not ok:
+        raise InvalidCredentials(message)
