@@ -75,6 +75,14 @@ class SessionCanceled(CheckoutError):
     status, code, message = 409, "session_canceled", "This payment session was canceled."
 
 
+class DuplicateIdempotencyKey(CheckoutError):
+    # Raised inside a money transaction whose Idempotency-Key already committed; the
+    # service rolls back and answers with the first result instead.
+    status, code, message = 409, "idempotency_in_flight", (
+        "A request with this Idempotency-Key was already processed."
+    )
+
+
 class IdempotencyInFlight(CheckoutError):
     status, code, message = 409, "idempotency_in_flight", (
         "A request with this Idempotency-Key is still being processed."

@@ -93,6 +93,10 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     await db.journal.create_index([("postings.account", ASCENDING), ("_id", DESCENDING)])
     await db.refunds.create_index([("session_id", ASCENDING), ("created_at", ASCENDING)])
     await db.withdrawals.create_index([("status", ASCENDING), ("created_at", ASCENDING)])
+    # The request's Idempotency-Key travels into the money transaction: a retry that got
+    # past the HTTP-level key (after a crash, say) cannot move the money twice.
+    await db.withdrawals.create_index("idempotency_key", unique=True, sparse=True)
+    await db.refunds.create_index("idempotency_key", unique=True, sparse=True)
     await db.withdrawals.create_index([("account_id", ASCENDING), ("created_at", DESCENDING)])
     await db.payment_links.create_index([("account_id", ASCENDING), ("created_at", DESCENDING)])
 

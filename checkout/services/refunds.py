@@ -2,15 +2,21 @@
 import secrets
 
 from .. import ledger
-from ..errors import AlreadyRefunded, InsufficientFunds, RefundTooLarge, SessionNotPaid
+from ..errors import (
+    AlreadyRefunded,
+    DuplicateIdempotencyKey,
+    InsufficientFunds,
+    RefundTooLarge,
+    SessionNotPaid,
+)
 from ..money import to_major
+from ..representations import refund_json
 from ..storage import journal as journal_store
 from ..storage import refunds as refund_store
 from ..storage import sessions as session_store
 from ..storage import transactions as txn_store
 from ..storage import wallets as wallet_store
 from . import Context, utcnow
-from ..representations import refund_json
 from .events import publish_pending, record_event
 from .payments import session_for_owner
 
@@ -38,7 +44,7 @@ def refuse_unrefundable(session: dict, refund: int | None) -> None:
 
 
 async def refund(ctx: Context, account: dict, session_id, amount: int | None = None,
-                 reason: str | None = None) -> dict:
+                 reason: str | None = None, idempotency_key: str | None = None) -> dict:
     """Refund a paid session in full (amount None) or in part. Returns the refund document
     with the session's new refunded total in "session_refunded_amount".
 
@@ -46,6 +52,10 @@ async def refund(ctx: Context, account: dict, session_id, amount: int | None = N
     concurrent refunds cannot both fit, and a merchant wallet that cannot cover the refund
     aborts everything (402), the $inc included.
     """
+    if idempotency_key is not None:
+        done = await refund_store.find_refund_by_idempotency_key(ctx.db, idempotency_key)
+        if done is not None:
+            return done
     session = await session_for_owner(ctx, account, session_id)
     refuse_unrefundable(session, amount)
     refund_amount = amount if amount is not None else refund_left(session)
@@ -101,6 +111,8 @@ async def refund(ctx: Context, account: dict, session_id, amount: int | None = N
             "journal_id": entry["_id"],
             "created_at": now,
         }
+        if idempotency_key is not None:
+            record["idempotency_key"] = idempotency_key
         await refund_store.insert_refund(ctx.db, record, db_session)
         shared = {
             "type": "refund",
@@ -132,7 +144,14 @@ async def refund(ctx: Context, account: dict, session_id, amount: int | None = N
         )]
         return record
 
-    record = await ctx.stores.in_transaction(move_money)
+    try:
+        record = await ctx.stores.in_transaction(move_money)
+    except DuplicateIdempotencyKey:
+        # The same key committed meanwhile; this run was rolled back whole.
+        done = await refund_store.find_refund_by_idempotency_key(ctx.db, idempotency_key)
+        if done is None:
+            raise
+        return done
     await publish_pending(ctx, recorded)  # never raises: the worker's relay catches up
     return record
 

@@ -4,17 +4,22 @@ import secrets
 from decimal import Decimal
 
 from .. import ledger
-from ..errors import InsufficientFunds, WithdrawalNotFound, WithdrawalNotPending
+from ..errors import (
+    DuplicateIdempotencyKey,
+    InsufficientFunds,
+    WithdrawalNotFound,
+    WithdrawalNotPending,
+)
 from ..money import exponent
+from ..representations import withdrawal_json
 from ..storage import journal as journal_store
 from ..storage import transactions as txn_store
 from ..storage import wallets as wallet_store
 from ..storage import withdrawals as withdrawal_store
 from . import Context, utcnow
-from .payments import check_pin
-from ..representations import withdrawal_json
 from .events import publish_pending, record_event
 from .limits import verify_password_again
+from .payments import check_pin
 from .wallets import owned_wallet
 
 
@@ -35,9 +40,15 @@ async def check_owner_secret(ctx: Context, account: dict, wallet: dict, pin, pas
 
 
 async def withdraw(ctx: Context, account: dict, wallet_code, amount: int, *,
-                   pin: str | None = None, password: str | None = None) -> dict:
+                   pin: str | None = None, password: str | None = None,
+                   idempotency_key: str | None = None) -> dict:
     """amount + WITHDRAWAL_FEE leave the wallet in one entry; the withdrawal is pending.
-    Returns the withdrawal with the wallet's new balance in "wallet_balance"."""
+    Returns the withdrawal with the wallet's new balance in "wallet_balance".
+    With an idempotency key, a repeat returns the first withdrawal and moves nothing."""
+    if idempotency_key is not None:
+        done = await withdrawal_store.find_withdrawal_by_idempotency_key(ctx.db, idempotency_key)
+        if done is not None:
+            return done
     wallet = await owned_wallet(ctx, account, wallet_code)
     await check_owner_secret(ctx, account, wallet, pin, password)
     currency = wallet["currency"]
@@ -73,6 +84,8 @@ async def withdraw(ctx: Context, account: dict, wallet_code, amount: int, *,
             "settled_at": None,
             "note": None,
         }
+        if idempotency_key is not None:
+            withdrawal["idempotency_key"] = idempotency_key
         await withdrawal_store.insert_withdrawal(ctx.db, withdrawal, db_session)
         await txn_store.insert_transactions(ctx.db, [{
             "account_id": account["_id"], "wallet_code": wallet["code"], "type": "withdrawal",
@@ -83,7 +96,14 @@ async def withdraw(ctx: Context, account: dict, wallet_code, amount: int, *,
         updated = await wallet_store.find_wallet(ctx.db, wallet["code"], db_session)
         return {**withdrawal, "wallet_balance": updated["balance"]}
 
-    return await ctx.stores.in_transaction(move_money)
+    try:
+        return await ctx.stores.in_transaction(move_money)
+    except DuplicateIdempotencyKey:
+        # The same key committed meanwhile; this run was rolled back whole.
+        done = await withdrawal_store.find_withdrawal_by_idempotency_key(ctx.db, idempotency_key)
+        if done is None:
+            raise
+        return done
 
 
 async def pending_withdrawals(ctx: Context, limit: int = 1000) -> list[dict]:

@@ -1,5 +1,8 @@
 """Refunds: the running refunded total on the session record and one document per refund."""
 from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from ..errors import DuplicateIdempotencyKey
 
 
 async def add_to_refunded(db, session_id: str, amount: int, refund: int, session) -> dict | None:
@@ -31,9 +34,18 @@ async def add_to_refunded_fee(db, session_id: str, fee: int, session) -> None:
 
 
 async def insert_refund(db, refund: dict, session) -> None:
-    await db.refunds.insert_one(refund, session=session)
+    try:
+        await db.refunds.insert_one(refund, session=session)
+    except DuplicateKeyError:
+        if "idempotency_key" in refund:
+            raise DuplicateIdempotencyKey() from None
+        raise
 
 
 async def list_refunds(db, session_id: str) -> list[dict]:
     cursor = db.refunds.find({"session_id": session_id}).sort("created_at", 1)
     return await cursor.to_list(length=None)
+
+
+async def find_refund_by_idempotency_key(db, key: str) -> dict | None:
+    return await db.refunds.find_one({"idempotency_key": key})

@@ -1,8 +1,16 @@
 """Withdrawals: pending until an operator marks them paid or failed."""
+from pymongo.errors import DuplicateKeyError
+
+from ..errors import DuplicateIdempotencyKey
 
 
 async def insert_withdrawal(db, withdrawal: dict, session) -> None:
-    await db.withdrawals.insert_one(withdrawal, session=session)
+    try:
+        await db.withdrawals.insert_one(withdrawal, session=session)
+    except DuplicateKeyError:
+        if "idempotency_key" in withdrawal:
+            raise DuplicateIdempotencyKey() from None
+        raise
 
 
 async def find_withdrawal(db, withdrawal_id, session=None) -> dict | None:
@@ -25,3 +33,7 @@ async def settle_withdrawal(db, withdrawal_id: str, status: str, now, note, sess
         session=session,
     )
     return result.modified_count == 1
+
+
+async def find_withdrawal_by_idempotency_key(db, key: str) -> dict | None:
+    return await db.withdrawals.find_one({"idempotency_key": key})

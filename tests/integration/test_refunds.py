@@ -187,3 +187,19 @@ async def platform_fees(client, settings) -> Decimal:
     # The platform fee wallet has no owner account; read it straight from the store.
     ctx = client.app.extensions["checkout"]
     return Decimal(await platform_fee_total(ctx.db, settings)).scaleb(-2)
+
+
+async def test_an_idempotency_key_reaches_into_the_refund_transaction(client, app):
+    from checkout.services import refunds
+
+    merchant, shopper = await register(client), await register(client, pin=PIN)
+    session = await paid_session(client, merchant, shopper, Decimal("10.00"))
+    ctx = app.app.extensions["checkout"]
+    account = await ctx.db.accounts.find_one({"user_code": merchant["userCode"]})
+    trace = session["transactionTraceId"]
+    results = await asyncio.gather(*(refunds.refund(ctx, account, trace, 300, None,
+                                                    idempotency_key="acct:refund-1")
+                                     for _ in range(4)))
+    again = await refunds.refund(ctx, account, trace, 300, None, idempotency_key="acct:refund-1")
+    assert len({r["_id"] for r in results} | {again["_id"]}) == 1
+    assert await balance(client, shopper) == Decimal("1000.00") - Decimal("10.02") + Decimal("3.00")

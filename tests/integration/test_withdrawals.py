@@ -118,3 +118,23 @@ async def test_withdrawal_marked_failed_twice_at_once_is_reversed_once(client, a
     assert await db.journal.count_documents({"withdrawal_id": withdrawal["id"]}) == 1
     assert await db.events.count_documents({"subject": withdrawal["id"]}) == 1
     assert (await db.events.find_one({"subject": withdrawal["id"]}))["type"] == "withdrawal.failed"
+
+
+async def test_an_idempotency_key_reaches_into_the_money_transaction(client, app):
+    """Even past the HTTP-level key (a crashed request whose key went stale), the same key
+    cannot move money twice: the withdrawal document carries it under a unique index."""
+    from checkout.services import withdrawals
+
+    merchant = await register(client, pin=PIN)
+    ctx = app.app.extensions["checkout"]
+    account = await ctx.db.accounts.find_one({"user_code": merchant["userCode"]})
+    first = await withdrawals.withdraw(ctx, account, merchant["walletCode"], 10000, pin=PIN,
+                                       idempotency_key="acct:key-1")
+    again = await withdrawals.withdraw(ctx, account, merchant["walletCode"], 10000, pin=PIN,
+                                       idempotency_key="acct:key-1")
+    racing = await asyncio.gather(*(withdrawals.withdraw(
+        ctx, account, merchant["walletCode"], 10000, pin=PIN, idempotency_key="acct:key-2")
+        for _ in range(4)))
+    assert again["_id"] == first["_id"]
+    assert len({w["_id"] for w in racing}) == 1
+    assert await balance(client, merchant) == Decimal("1000.00") - 2 * Decimal("102.00")

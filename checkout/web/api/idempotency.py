@@ -26,12 +26,13 @@ def idempotent(handler):
     @wraps(handler)
     async def wrapper(*args, **kwargs):
         key = request.headers.get("Idempotency-Key")
+        g.idempotency_key = None
         if key is None:
             return await handler(*args, **kwargs)
         if not 1 <= len(key) <= 255 or not key.isprintable():
             raise InvalidRequest("Idempotency-Key must be 1 to 255 printable characters")
         db = context().db
-        key_id = f"{g.account['_id']}:{key}"
+        key_id = g.idempotency_key = f"{g.account['_id']}:{key}"
         fingerprint = await _fingerprint()
         existing = await store.claim_key(db, key_id, fingerprint, utcnow())
         if existing is not None:

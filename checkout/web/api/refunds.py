@@ -25,7 +25,8 @@ async def create_refund(session_id):
         # The session's own currency decides how many decimals an amount may have.
         session = await payments.session_for_owner(ctx, g.account, session_id)
         amount = parse_amount(data["amount"], session["currency"])
-    refund = await refunds.refund(ctx, g.account, session_id, amount, reason)
+    refund = await refunds.refund(ctx, g.account, session_id, amount, reason,
+                                  idempotency_key=g.idempotency_key)
     return jsonify(refund_json(refund)), 201
 
 

@@ -32,7 +32,8 @@ async def create_withdrawal():
     pin = check_pin_format(data["pin"]) if has_pin else None
     password = validation.password(data, "password") if has_password else None
     withdrawal = await withdrawals.withdraw(ctx, g.account, wallet_code, amount,
-                                            pin=pin, password=password)
+                                            pin=pin, password=password,
+                                            idempotency_key=g.idempotency_key)
     return jsonify(withdrawal_json(withdrawal)), 201
 
 
