@@ -57,6 +57,9 @@ class Settings:
     refund_service_fee: bool = False
     # Flat fee per withdrawal, in major units of the deployment currency.
     withdrawal_fee: Decimal = Decimal("2")
+    # The welcome credit is issued money: spendable in the loop, but by default it can
+    # never be withdrawn, or every sign-up would mint cash.
+    welcome_credit_withdrawable: bool = False
     # Password hashing cost; tests lower it so the suite stays fast.
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536
@@ -126,6 +129,9 @@ class Settings:
                 f"WITHDRAWAL_FEE must be zero or more, with at most "
                 f"{CURRENCY_EXPONENTS[currency]} decimals for {currency}"
             )
+        welcome_withdrawable = env.get("WELCOME_CREDIT_WITHDRAWABLE", "false").lower()
+        if welcome_withdrawable not in ("true", "false", "1", "0", "yes", "no"):
+            raise SettingsError("WELCOME_CREDIT_WITHDRAWABLE must be true or false")
         refund_fee = env.get("REFUND_SERVICE_FEE", "false").lower()
         if refund_fee not in ("true", "false", "1", "0", "yes", "no"):
             raise SettingsError("REFUND_SERVICE_FEE must be true or false")
@@ -154,6 +160,7 @@ class Settings:
             trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0),
             refund_service_fee=refund_fee in ("true", "1", "yes"),
             withdrawal_fee=withdrawal_fee,
+            welcome_credit_withdrawable=welcome_withdrawable in ("true", "1", "yes"),
         )
 
 

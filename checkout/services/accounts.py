@@ -33,6 +33,9 @@ async def register(ctx: Context, organization: str, email: str, password: str,
     credit = money.parse_amount(ctx.settings.welcome_credit, ctx.settings.currency) \
         if ctx.settings.welcome_credit > 0 else 0
 
+    if credit and not ctx.settings.welcome_credit_withdrawable:
+        wallet["locked_credit"] = credit  # spendable, never withdrawable
+
     async def write(session):
         # Fresh copies: the callback may be retried, and insert_one adds _id in place.
         await account_store.insert_account(ctx.db, dict(account), session)

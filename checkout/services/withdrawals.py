@@ -10,7 +10,7 @@ from ..errors import (
     WithdrawalNotFound,
     WithdrawalNotPending,
 )
-from ..money import exponent
+from ..money import exponent, to_major
 from ..representations import withdrawal_json
 from ..storage import journal as journal_store
 from ..storage import transactions as txn_store
@@ -56,6 +56,16 @@ async def withdraw(ctx: Context, account: dict, wallet_code, amount: int, *,
 
     async def move_money(db_session):
         now = utcnow()
+        # Read in the transaction's snapshot: a payment that changes this wallet meanwhile
+        # makes the transaction conflict and run again, so the check cannot go stale.
+        current = await wallet_store.find_wallet(ctx.db, wallet["code"], db_session)
+        locked = current.get("locked_credit", 0)
+        if current["balance"] - locked < amount + fee:
+            raise InsufficientFunds(
+                "The wallet balance does not cover the amount plus the withdrawal fee."
+                + (f" Its welcome credit ({to_major(locked, currency)} {currency}) can be"
+                   " spent but not withdrawn." if locked else "")
+            )
         entry = ledger.entry(
             "withdrawal",
             ledger.withdrawal_postings(

@@ -1,3 +1,5 @@
+from pymongo import ReturnDocument
+
 from ..errors import InsufficientFunds
 from ..ledger import SYSTEM_PREFIX
 
@@ -45,13 +47,21 @@ async def apply_postings(db, postings: list[dict], session) -> None:
         if account.startswith(SYSTEM_PREFIX):
             continue
         if amount < 0:
-            result = await db.wallets.update_one(
+            debited = await db.wallets.find_one_and_update(
                 {"code": account, "balance": {"$gte": -amount}},
                 {"$inc": {"balance": amount}},
+                projection={"balance": 1, "locked_credit": 1},
+                return_document=ReturnDocument.AFTER,
                 session=session,
             )
-            if result.matched_count != 1:
+            if debited is None:
                 raise InsufficientFunds()
+            if debited.get("locked_credit", 0) > debited["balance"]:
+                # Welcome credit is spent first: what is left of it never exceeds the balance.
+                await db.wallets.update_one(
+                    {"code": account}, {"$set": {"locked_credit": debited["balance"]}},
+                    session=session,
+                )
         else:
             result = await db.wallets.update_one(
                 {"code": account}, {"$inc": {"balance": amount}}, session=session

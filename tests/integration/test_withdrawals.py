@@ -1,10 +1,12 @@
 import asyncio
+import dataclasses
 from decimal import Decimal
 
 from tests.integration.money_out_support import (
     PIN, balance, checkout_command, transactions, withdraw,
 )
-from tests.support import body, call, platform_fee_total, register
+from checkout import create_app
+from tests.support import body, call, create_session, platform_fee_total, register
 
 
 async def test_withdraw_with_pin_moves_amount_and_fee_and_is_pending(client, app, settings):
@@ -138,3 +140,27 @@ async def test_an_idempotency_key_reaches_into_the_money_transaction(client, app
     assert again["_id"] == first["_id"]
     assert len({w["_id"] for w in racing}) == 1
     assert await balance(client, merchant) == Decimal("1000.00") - 2 * Decimal("102.00")
+
+
+async def test_welcome_credit_is_spendable_but_not_withdrawable(settings):
+    app = create_app(dataclasses.replace(settings, welcome_credit_withdrawable=False))
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        merchant, shopper = await register(client, pin=PIN), await register(client, pin=PIN)
+        minted = await withdraw(client, shopper, Decimal("998.00"))
+        assert minted.status_code == 402  # every sign-up would mint cash otherwise
+        assert "welcome credit" in (await body(minted))["error"]["message"]
+
+        # The merchant earns 100.00 on top of its own credit: that much may leave.
+        session = await create_session(client, merchant, Decimal("100.00"))
+        paid = await call(client, "POST", f"/api/v1/txn/accept-payment/{session['transactionTraceId']}",
+                          {"fromWalletCode": shopper["walletCode"], "totalAmount": session["totalAmount"],
+                           "pin": PIN})
+        assert paid.status_code == 200
+        assert (await withdraw(client, merchant, Decimal("98.01"))).status_code == 402
+        assert (await withdraw(client, merchant, Decimal("98.00"))).status_code == 201
+
+        # The shopper spent 100.20 of its credit: what is left locked follows the balance.
+        ctx = test_app.app.extensions["checkout"]
+        wallet = await ctx.db.wallets.find_one({"code": shopper["walletCode"]})
+        assert wallet["locked_credit"] == wallet["balance"] == 100000 - 10020
