@@ -139,8 +139,9 @@ def main() -> int:
             "CHECKOUT_ENV": "production",
             "MONGO_URI": mongo_uri, "MONGO_DB": "checkout_bench",
             "REDIS_URL": redis_url,
-            # The seeding signs up 52 accounts from 127.0.0.1.
-            "REGISTRATIONS_PER_HOUR": "0",
+            # The seeding signs up 52 accounts from 127.0.0.1, and the shoppers pay with
+            # the demo welcome credit (0 by default in production).
+            "REGISTRATIONS_PER_HOUR": "0", "WELCOME_CREDIT": "1000",
             **{name: secrets.token_urlsafe(48) for name in ("JWT_SECRET", "SECRET_KEY", "PIN_PEPPER")},
         }
         log("starting the gateway and the bare Quart baseline (Hypercorn, hypercorn.toml)")

@@ -105,6 +105,12 @@ class SameWallet(Unprocessable):
     code, message = "same_wallet", "A wallet cannot pay a session into itself."
 
 
+class SameAccount(Unprocessable):
+    code, message = "same_account", (
+        "A wallet cannot pay a session into another wallet of the same account."
+    )
+
+
 class CurrencyMismatch(Unprocessable):
     code, message = "currency_mismatch", "The wallet currency does not match the session currency."
 

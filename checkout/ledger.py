@@ -7,6 +7,8 @@ source of all money that enters the closed loop (welcome credits, top-ups).
 import zlib
 from dataclasses import dataclass
 
+from .locked_credit import lock_problems
+
 SYSTEM_PREFIX = "system:"
 ISSUANCE = SYSTEM_PREFIX + "issuance"
 
@@ -129,12 +131,14 @@ def reconcile(
     posting_totals: dict[str, int],
     wallet_balances: dict[str, int],
     entries_checked: int,
+    locked: dict[str, int] | None = None,
 ) -> ReconciliationReport:
     """Compare what the journal says with what the wallets hold.
 
     entry_sums: journal id -> sum of its postings (every one must be 0)
     posting_totals: account -> sum of all its postings
     wallet_balances: wallet code -> stored balance
+    locked: wallet code -> its locked welcome credit (wallets without a lock may be absent)
     """
     problems = [f"journal entry {jid} postings sum to {s}" for jid, s in entry_sums.items() if s]
     system = {a: t for a, t in posting_totals.items() if a.startswith(SYSTEM_PREFIX)}
@@ -147,6 +151,8 @@ def reconcile(
             problems.append(f"wallet {code} balance {stored} != sum of its postings {posted}")
         elif stored < 0:
             problems.append(f"wallet {code} balance is negative: {stored}")
+    for code, lock in sorted((locked or {}).items()):
+        problems += lock_problems(code, wallet_balances.get(code, 0), lock)
     # Money held by system accounts other than issuance (e.g. payouts in clearing)
     # is still owned by someone, so it counts beside the wallets.
     total_balances = sum(wallet_balances.values()) + sum(

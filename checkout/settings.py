@@ -33,7 +33,7 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:8000"
     session_ttl: int = 600
     service_fee_percent: Decimal = Decimal("0.2")
-    welcome_credit: Decimal = Decimal("1000")
+    welcome_credit: Decimal = Decimal("0")  # from_env: 0 in production, 1000 otherwise
     currency: str = "USD"
     environment: str = "production"
     jwt_ttl: int = 3600
@@ -118,7 +118,8 @@ class Settings:
         fee = _decimal(env, "SERVICE_FEE", "0.2")
         if not Decimal(0) <= fee < Decimal(100):
             raise SettingsError("SERVICE_FEE is a percentage between 0 and 100")
-        welcome = _decimal(env, "WELCOME_CREDIT", "1000")
+        # The welcome credit is a demo feature: real money enters through top-ups.
+        welcome = _decimal(env, "WELCOME_CREDIT", "0" if environment == "production" else "1000")
         if welcome < 0:
             raise SettingsError("WELCOME_CREDIT cannot be negative")
         withdrawal_fee = _decimal(env, "WITHDRAWAL_FEE", "2")

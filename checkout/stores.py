@@ -97,6 +97,7 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     # past the HTTP-level key (after a crash, say) cannot move the money twice.
     await db.withdrawals.create_index("idempotency_key", unique=True, sparse=True)
     await db.refunds.create_index("idempotency_key", unique=True, sparse=True)
+    await db.payment_sessions.create_index("idempotency_key", unique=True, sparse=True)
     await db.withdrawals.create_index([("account_id", ASCENDING), ("created_at", DESCENDING)])
     await db.payment_links.create_index([("account_id", ASCENDING), ("created_at", DESCENDING)])
 

@@ -4,14 +4,16 @@ import logging
 import random
 from datetime import timedelta
 
-from .. import ledger, money, security
+from .. import ledger, locked_credit, money, security
 from ..errors import (
     AlreadyPaid,
     AmountMismatch,
     CurrencyMismatch,
+    DuplicateIdempotencyKey,
     Forbidden,
     InvalidPin,
     PaymentLinkLimitReached,
+    SameAccount,
     SameWallet,
     SessionCanceled,
     SessionExpired,
@@ -41,7 +43,17 @@ PIN_LOCK_SECONDS = 15 * 60
 
 async def create_session(ctx: Context, account: dict, wallet_code, amount: int, *,
                          description=None, success_url=None, cancel_url=None,
-                         client_reference_id=None, metadata=None, link_code=None) -> dict:
+                         client_reference_id=None, metadata=None, link_code=None,
+                         idempotency_key=None) -> dict:
+    """A new open session, durable in MongoDB and copied to Redis for the page.
+
+    With an idempotency key, a retry returns the session the first try made, even when
+    that try answered an error after its insert (the key is unique on the session record).
+    """
+    if idempotency_key is not None:
+        done = await session_store.find_session_by_idempotency_key(ctx.db, idempotency_key)
+        if done is not None:
+            return done
     currency = await owned_wallet_currency(ctx, account, wallet_code)
     fee = money.service_fee(amount, ctx.settings.service_fee_percent)
     now = utcnow()
@@ -66,9 +78,22 @@ async def create_session(ctx: Context, account: dict, wallet_code, amount: int, 
         "payer_wallet": None,
         "link_code": link_code,  # the payment link this session was opened from, if any
     }
+    if idempotency_key is not None:
+        session["idempotency_key"] = idempotency_key
     # MongoDB first: it is the truth. Redis only makes the checkout page fast.
-    await session_store.insert_session(ctx.db, session)
-    await session_store.cache_session(ctx.redis, session, ctx.settings.session_ttl)
+    try:
+        await session_store.insert_session(ctx.db, session)
+    except DuplicateIdempotencyKey:
+        done = await session_store.find_session_by_idempotency_key(ctx.db, idempotency_key)
+        if done is None:
+            raise
+        return done
+    # The session exists once MongoDB has it: failing the request now would invite a retry
+    # that makes a second one. The page reads MongoDB when Redis has no copy.
+    try:
+        await session_store.cache_session(ctx.redis, session, ctx.settings.session_ttl)
+    except STORE_ERRORS:
+        log.warning("could not cache new session %s in Redis", session["_id"])
     return session
 
 
@@ -167,6 +192,10 @@ async def pay(ctx: Context, session_id: str, payer_code: str, pin: str,
     await check_pin(ctx, payer_code, payer, pin)
     if payer_code == session["payee_wallet"]:
         raise SameWallet()
+    if str(payer["account_id"]) == str(session["account_id"]):
+        # Moving money between one's own wallets is no payment, and it would carry the
+        # welcome credit out of the wallet that holds its lock.
+        raise SameAccount()
     if payer["currency"] != session["currency"]:
         raise CurrencyMismatch()
 
@@ -194,7 +223,14 @@ async def pay(ctx: Context, session_id: str, payer_code: str, pin: str,
             session_id=session_id,
             created_at=now,
         )
-        await journal_store.record_entry(ctx.db, entry, db_session)
+        debited = (await journal_store.record_entry(ctx.db, entry, db_session))[payer_code]
+        # The welcome credit is spent first; the session remembers how much of it this
+        # payment took, so a refund can give that part back still locked.
+        from_lock = locked_credit.spent_from_lock(
+            debited.get("locked_credit", 0), session["total"])
+        if from_lock:
+            await wallet_store.change_locked_credit(ctx.db, payer_code, -from_lock, db_session)
+            await session_store.record_locked_spent(ctx.db, session_id, from_lock, db_session)
         shared = {
             "type": "payment",
             "currency": session["currency"],
@@ -222,8 +258,7 @@ async def pay(ctx: Context, session_id: str, payer_code: str, pin: str,
                           "paid_at": now}, now, ctx.settings.public_base_url),
             db_session, subject=session_id,
         )]
-        updated = await wallet_store.find_wallet(ctx.db, payer_code, db_session)
-        return updated["balance"]
+        return debited["balance"]
 
     payer_balance = await ctx.stores.in_transaction(move_money)
     # After the commit the cached copy would still say "open". If Redis fails here the

@@ -10,7 +10,7 @@ async def reconcile(stores: Stores) -> ledger.ReconciliationReport:
     async def read(session):
         entry_sums, count = await journal_store.sum_each_entry(stores.db, session)
         posting_totals = await journal_store.sum_postings_by_account(stores.db, session)
-        balances = await journal_store.wallet_balances(stores.db, session)
-        return ledger.reconcile(entry_sums, posting_totals, balances, count)
+        balances, locked = await journal_store.wallet_balances(stores.db, session)
+        return ledger.reconcile(entry_sums, posting_totals, balances, count, locked)
 
     return await stores.in_transaction(read)

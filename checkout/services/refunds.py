@@ -1,7 +1,7 @@
 """Refunds: money back from the merchant's wallet to the payer's, never more than was paid."""
 import secrets
 
-from .. import ledger
+from .. import ledger, locked_credit
 from ..errors import (
     AlreadyRefunded,
     DuplicateIdempotencyKey,
@@ -92,11 +92,13 @@ async def refund(ctx: Context, account: dict, session_id, amount: int | None = N
             created_at=now,
         )
         try:
-            await journal_store.record_entry(ctx.db, entry, db_session)
+            debited = await journal_store.record_entry(ctx.db, entry, db_session)
         except InsufficientFunds:
             raise InsufficientFunds(
                 "The merchant wallet balance is too low for this refund; nothing was moved."
             ) from None
+        await move_locked_credit(ctx, debited[payee_code], updated, payee_code, payer_code,
+                                 refund_amount + fee_back, db_session)
         record = {
             "_id": new_refund_id(),
             "session_id": session_id,
@@ -154,6 +156,22 @@ async def refund(ctx: Context, account: dict, session_id, amount: int | None = N
         return done
     await publish_pending(ctx, recorded)  # never raises: the worker's relay catches up
     return record
+
+
+async def move_locked_credit(ctx: Context, payee_after: dict, session: dict, payee_code: str,
+                             payer_code: str, amount_back: int, db_session) -> None:
+    """The locked-credit rules of a refund (see checkout/locked_credit.py): the merchant
+    spends its unlocked money first; the payer gets the locked part of its payment back
+    locked. `session` is the session record as this refund's transaction updated it."""
+    released = locked_credit.lock_released_by_refund(
+        payee_after.get("locked_credit", 0), payee_after["balance"])
+    await wallet_store.change_locked_credit(ctx.db, payee_code, -released, db_session)
+    back_locked = locked_credit.locked_share_of_refund(
+        session.get("payer_locked_spent", 0), session.get("payer_locked_refunded", 0),
+        amount_back)
+    if back_locked:
+        await wallet_store.change_locked_credit(ctx.db, payer_code, back_locked, db_session)
+        await refund_store.add_to_locked_refunded(ctx.db, session["_id"], back_locked, db_session)
 
 
 async def list_refunds(ctx: Context, account: dict, session_id) -> list[dict]:

@@ -1,10 +1,11 @@
 from .wallets import apply_postings
 
 
-async def record_entry(db, entry: dict, session) -> None:
-    """Insert a balanced journal entry and move the wallet balances it names, together."""
+async def record_entry(db, entry: dict, session) -> dict[str, dict]:
+    """Insert a balanced journal entry and move the wallet balances it names, together.
+    Returns each debited wallet as it is after the debit (balance, locked_credit)."""
     await db.journal.insert_one(entry, session=session)
-    await apply_postings(db, entry["postings"], session)
+    return await apply_postings(db, entry["postings"], session)
 
 
 async def sum_each_entry(db, session=None) -> tuple[dict, int]:
@@ -27,6 +28,12 @@ async def sum_postings_by_account(db, session=None) -> dict[str, int]:
     return {doc["_id"]: doc["total"] async for doc in cursor}
 
 
-async def wallet_balances(db, session=None) -> dict[str, int]:
-    cursor = db.wallets.find({}, {"code": 1, "balance": 1}, session=session)
-    return {doc["code"]: doc["balance"] async for doc in cursor}
+async def wallet_balances(db, session=None) -> tuple[dict[str, int], dict[str, int]]:
+    """(wallet code -> balance, wallet code -> locked credit for wallets that have one)."""
+    balances, locked = {}, {}
+    async for doc in db.wallets.find({}, {"code": 1, "balance": 1, "locked_credit": 1},
+                                     session=session):
+        balances[doc["code"]] = doc["balance"]
+        if "locked_credit" in doc:
+            locked[doc["code"]] = doc["locked_credit"]
+    return balances, locked

@@ -33,6 +33,13 @@ async def add_to_refunded_fee(db, session_id: str, fee: int, session) -> None:
     )
 
 
+async def add_to_locked_refunded(db, session_id: str, amount: int, session) -> None:
+    """How much of the payer's locked credit refunds of this session have given back."""
+    await db.payment_sessions.update_one(
+        {"_id": session_id}, {"$inc": {"payer_locked_refunded": amount}}, session=session
+    )
+
+
 async def insert_refund(db, refund: dict, session) -> None:
     try:
         await db.refunds.insert_one(refund, session=session)

@@ -5,13 +5,25 @@ from datetime import datetime
 
 from bson import ObjectId
 from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from ..errors import DuplicateIdempotencyKey
 
 KEY = "checkout:session:{}"
 _DATES = ("created_at", "expires_at", "paid_at", "canceled_at")
 
 
 async def insert_session(db, doc: dict, session=None) -> None:
-    await db.payment_sessions.insert_one(doc, session=session)
+    try:
+        await db.payment_sessions.insert_one(doc, session=session)
+    except DuplicateKeyError:
+        if "idempotency_key" in doc:
+            raise DuplicateIdempotencyKey() from None
+        raise
+
+
+async def find_session_by_idempotency_key(db, key: str) -> dict | None:
+    return await db.payment_sessions.find_one({"idempotency_key": key})
 
 
 async def find_session(db, session_id: str, session=None) -> dict | None:
@@ -29,6 +41,13 @@ async def mark_session_paid(db, session_id: str, payer_wallet: str, now: datetim
         session=session,
     )
     return result.modified_count == 1
+
+
+async def record_locked_spent(db, session_id: str, amount: int, session) -> None:
+    """How much of the payer's locked welcome credit paid this session."""
+    await db.payment_sessions.update_one(
+        {"_id": session_id}, {"$set": {"payer_locked_spent": amount}}, session=session
+    )
 
 
 async def cache_session(redis, doc: dict, ttl_seconds: int) -> None:

@@ -37,34 +37,41 @@ async def ensure_platform_wallet(db, code: str, currency: str, now) -> None:
     )
 
 
-async def apply_postings(db, postings: list[dict], session) -> None:
+async def apply_postings(db, postings: list[dict], session) -> dict[str, dict]:
     """Move balances for one journal entry; debits only where the balance covers them.
+    Returns each debited wallet as it is after the debit ({"balance", "locked_credit"}),
+    so the caller can apply the locked-credit rule that fits the movement.
 
     Must run inside the same transaction that inserts the journal entry.
     """
+    debited = {}
     for posting in postings:
         account, amount = posting["account"], posting["amount"]
         if account.startswith(SYSTEM_PREFIX):
             continue
         if amount < 0:
-            debited = await db.wallets.find_one_and_update(
+            after = await db.wallets.find_one_and_update(
                 {"code": account, "balance": {"$gte": -amount}},
                 {"$inc": {"balance": amount}},
                 projection={"balance": 1, "locked_credit": 1},
                 return_document=ReturnDocument.AFTER,
                 session=session,
             )
-            if debited is None:
+            if after is None:
                 raise InsufficientFunds()
-            if debited.get("locked_credit", 0) > debited["balance"]:
-                # Welcome credit is spent first: what is left of it never exceeds the balance.
-                await db.wallets.update_one(
-                    {"code": account}, {"$set": {"locked_credit": debited["balance"]}},
-                    session=session,
-                )
+            debited[account] = after
         else:
             result = await db.wallets.update_one(
                 {"code": account}, {"$inc": {"balance": amount}}, session=session
             )
             if result.matched_count != 1:
                 raise RuntimeError(f"credit to unknown wallet {account}")
+    return debited
+
+
+async def change_locked_credit(db, code: str, change: int, session) -> None:
+    """Raise or lower a wallet's locked welcome credit, in the money transaction."""
+    if change:
+        await db.wallets.update_one(
+            {"code": code}, {"$inc": {"locked_credit": change}}, session=session
+        )

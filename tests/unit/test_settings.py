@@ -11,10 +11,17 @@ def test_defaults_of_the_original_api():
     settings = Settings.from_env(SECRETS)
     assert settings.session_ttl == 600
     assert settings.service_fee_percent == Decimal("0.2")
-    assert settings.welcome_credit == Decimal("1000")
     assert settings.currency == "USD"
     assert settings.redis_url == "redis://127.0.0.1:6379/0"
     assert settings.environment == "production"
+
+
+def test_the_welcome_credit_is_a_demo_feature():
+    """Free money at sign-up is for trying the product: production starts without it."""
+    assert Settings.from_env(SECRETS).welcome_credit == Decimal("0")
+    assert Settings.from_env({"CHECKOUT_ENV": "local"}).welcome_credit == Decimal("1000")
+    assert Settings.from_env({"CHECKOUT_ENV": "test"}).welcome_credit == Decimal("1000")
+    assert Settings.from_env({**SECRETS, "WELCOME_CREDIT": "50"}).welcome_credit == Decimal("50")
 
 
 def test_redis_url_wins_over_host_and_port():

@@ -29,6 +29,7 @@ async def create_payment_session(wallet_code):
         cancel_url=validation.url(data, "cancelUrl"),
         client_reference_id=validation.text(data, "clientReferenceId", required=False),
         metadata=validation.metadata(data),
+        idempotency_key=g.idempotency_key,
     )
     return jsonify(session_json(session, utcnow(), ctx.settings.public_base_url)), 201
 

@@ -129,6 +129,9 @@ def payment_error(exc: CheckoutError) -> dict:
         message = gettext("Your wallet balance is too low for this payment.")
     elif code == "same_wallet":
         message = gettext("This wallet receives this payment, so it cannot pay it.")
+    elif code == "same_account":
+        message = gettext("This payment goes to your own account: pay it from a wallet "
+                          "that belongs to someone else.")
     elif code == "currency_mismatch":
         message = gettext("This wallet holds a different currency from this payment.")
     else:
