@@ -6,6 +6,9 @@ source of all money that enters the closed loop (welcome credits, top-ups).
 """
 import zlib
 from dataclasses import dataclass
+from datetime import datetime
+
+from bson import ObjectId
 
 from .locked_credit import lock_problems
 
@@ -35,6 +38,65 @@ def entry(kind: str, postings: list[Posting], currency: str, **refs) -> dict:
         "postings": [p.as_document() for p in postings],
         **refs,
     }
+
+
+@dataclass(frozen=True)
+class Line:
+    """One side of a movement as a wallet's owner sees it: a row of their transaction list.
+    Platform fee wallets and system accounts have no owner and get no line."""
+    account_id: object
+    wallet_code: str
+    direction: str  # "debit" or "credit"
+    amount: int  # minor units, positive
+    fee: int = 0
+    counterparty: str | None = None
+
+
+@dataclass(frozen=True)
+class Refs:
+    """What a movement belongs to; copied to its entry and to each of its rows."""
+    session_id: str | None = None
+    refund_id: str | None = None
+    withdrawal_id: str | None = None
+
+
+def movement(kind: str, postings: list[Posting], lines: list[Line], currency: str,
+             created_at: datetime, description: str | None, refs: Refs = Refs(),
+             row_type: str | None = None) -> dict:
+    """The one builder of a money movement: {"entry": journal entry, "rows": transaction
+    rows}. The entry must balance; each line must match its wallet's postings, so the
+    transaction lists always agree with the journal (reconcile checks that too)."""
+    entry_id = ObjectId()
+    ids = {k: v for k, v in (("session_id", refs.session_id), ("refund_id", refs.refund_id),
+                             ("withdrawal_id", refs.withdrawal_id)) if v is not None}
+    doc = entry(kind, postings, currency, _id=entry_id, created_at=created_at, **ids)
+    posted: dict[str, int] = {}
+    for p in postings:
+        posted[p.account] = posted.get(p.account, 0) + p.amount
+    for line in lines:
+        signed = line.amount if line.direction == "credit" else -line.amount
+        if line.amount <= 0 or posted.get(line.wallet_code) != signed:
+            raise UnbalancedEntry(f"line for {line.wallet_code} does not match its postings")
+    rows = [
+        {
+            "account_id": line.account_id,
+            "wallet_code": line.wallet_code,
+            "type": row_type or kind,
+            "direction": line.direction,
+            "amount": line.amount,
+            "fee": line.fee,
+            "currency": currency,
+            "counterparty": line.counterparty,
+            "session_id": refs.session_id,
+            "refund_id": refs.refund_id,
+            "withdrawal_id": refs.withdrawal_id,
+            "journal_id": entry_id,
+            "description": description,
+            "created_at": created_at,
+        }
+        for line in lines
+    ]
+    return {"entry": doc, "rows": rows}
 
 
 def check_balanced(postings: list[Posting]) -> None:
@@ -111,6 +173,17 @@ def refunded_fee_share(fee: int, amount: int, refunded_before: int, refund: int)
         return (fee * refunded * 2 + amount) // (2 * amount)
 
     return share(refunded_before + refund) - share(refunded_before)
+
+
+def row_problems(posted: dict, rows: dict) -> list[str]:
+    """Compare, per (entry id, owned wallet), the journal's postings with the owners'
+    transaction rows (credits minus debits)."""
+    return [
+        f"journal entry {entry} moved {posted.get((entry, wallet), 0)} for wallet {wallet}"
+        f" but its transaction rows say {rows.get((entry, wallet), 0)}"
+        for entry, wallet in sorted(set(posted) | set(rows))
+        if posted.get((entry, wallet), 0) != rows.get((entry, wallet), 0)
+    ]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from .. import money, security
 from ..errors import InvalidCredentials, Unauthenticated
 from ..storage import accounts as account_store
 from ..storage import wallets as wallet_store
-from . import Context, limits, utcnow
+from . import Context, limits, unit_of_work, utcnow
 from .wallets import issue_credit, new_wallet
 
 
@@ -36,14 +36,14 @@ async def register(ctx: Context, organization: str, email: str, password: str,
     if credit and not ctx.settings.welcome_credit_withdrawable:
         wallet["locked_credit"] = credit  # spendable, never withdrawable
 
-    async def write(session):
+    async def write(uow):
         # Fresh copies: the callback may be retried, and insert_one adds _id in place.
-        await account_store.insert_account(ctx.db, dict(account), session)
-        await wallet_store.insert_wallet(ctx.db, dict(wallet), session)
+        await account_store.insert_account(ctx.db, dict(account), uow.session)
+        await wallet_store.insert_wallet(ctx.db, dict(wallet), uow.session)
         if credit:
-            await issue_credit(ctx, wallet, credit, "welcome_credit", session)
+            await issue_credit(uow, wallet, credit, "welcome_credit")
 
-    await ctx.stores.in_transaction(write)
+    await unit_of_work.run(ctx, write)
     wallet["balance"] = credit
     return {"account": account, "wallet": wallet, "pin": pin}
 

@@ -9,9 +9,8 @@ import logging
 from ..errors import InvalidRequest, SessionNotOpen
 from ..storage import sessions as session_store
 from ..stores import STORE_ERRORS
-from . import Context, utcnow
+from . import Context, unit_of_work, utcnow
 from ..representations import session_json
-from .events import publish_pending, record_event
 from .payments import effective_status, session_for_owner
 
 log = logging.getLogger(__name__)
@@ -56,25 +55,24 @@ async def cancel_session(ctx: Context, account: dict, session_id) -> dict:
     """open -> canceled (POST .../expire). Anything not open answers 409."""
     await session_for_owner(ctx, account, session_id)
     now = utcnow()
-    recorded = []
 
-    async def cancel(db_session):
-        updated = await session_store.mark_session_canceled(ctx.db, session_id, now, db_session)
+    async def cancel(uow):
+        updated = await session_store.mark_session_canceled(ctx.db, session_id, now, uow.session)
         if updated is None:
-            current = await session_store.find_session(ctx.db, session_id, db_session)
+            current = await session_store.find_session(ctx.db, session_id, uow.session)
             state = effective_status(current, now)
             raise SessionNotOpen(
                 f"Only an open payment session can be expired; this one is {state}.",
                 status=state,
             )
-        recorded[:] = [await record_event(
-            ctx, updated["account_id"], "payment_session.canceled", session_json(updated, utcnow(), ctx.settings.public_base_url),
-            db_session, subject=session_id,
-        )]
+        await uow.record_event(
+            updated["account_id"], "payment_session.canceled",
+            session_json(updated, utcnow(), ctx.settings.public_base_url), subject=session_id,
+        )
         return updated
 
-    updated = await ctx.stores.in_transaction(cancel)
-    await _after_change(ctx, session_id, recorded)
+    updated = await unit_of_work.run(ctx, cancel)
+    await forget_cached_copy(ctx, session_id)
     return updated
 
 
@@ -84,31 +82,29 @@ async def expire_overdue_sessions(ctx: Context, limit: int = SWEEP_BATCH) -> int
     now = utcnow()
     expired = 0
     for session_id in await session_store.find_overdue_session_ids(ctx.db, now, limit):
-        recorded = []
 
-        async def expire(db_session, session_id=session_id):
+        async def expire(uow, session_id=session_id):
             updated = await session_store.mark_session_expired(ctx.db, session_id, now,
-                                                               db_session)
+                                                               uow.session)
             if updated is None:
-                recorded.clear()
-                return None
-            recorded[:] = [await record_event(
-                ctx, updated["account_id"], "payment_session.expired", session_json(updated, utcnow(), ctx.settings.public_base_url),
-                db_session, subject=session_id,
-            )]
+                return None  # another sweeper or a payment got there first
+            await uow.record_event(
+                updated["account_id"], "payment_session.expired",
+                session_json(updated, utcnow(), ctx.settings.public_base_url),
+                subject=session_id,
+            )
             return updated
 
-        if await ctx.stores.in_transaction(expire) is not None:
+        if await unit_of_work.run(ctx, expire) is not None:
             expired += 1
-            await _after_change(ctx, session_id, recorded)
+            await forget_cached_copy(ctx, session_id)
     return expired
 
 
-async def _after_change(ctx: Context, session_id: str, recorded: list[dict]) -> None:
-    """After the commit: the page must not show the stale cached copy, and the event goes
-    to the stream. Neither may undo the change; the relay catches up on the event."""
+async def forget_cached_copy(ctx: Context, session_id: str) -> None:
+    """After the commit the page must not show the stale cached copy. A Redis failure may
+    not undo the change: MongoDB is the truth, and the page re-reads it after a refusal."""
     try:
         await session_store.forget_cached_session(ctx.redis, session_id)
     except STORE_ERRORS:
         log.warning("could not drop cached session %s", session_id)
-    await publish_pending(ctx, recorded)

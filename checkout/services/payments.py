@@ -21,17 +21,14 @@ from ..errors import (
     WalletBusy,
     WalletLocked,
 )
-from ..storage import journal as journal_store
 from ..storage import payment_links as link_store
 from ..storage import pin_attempts
 from ..storage import sessions as session_store
-from ..storage import transactions as txn_store
 from ..storage import wallets as wallet_store
 from ..stores import STORE_ERRORS
 from ..representations import session_json
 from ..session_rules import effective_status, seconds_left, success_redirect  # noqa: F401
-from . import Context, utcnow
-from .events import publish_pending, record_event
+from . import Context, unit_of_work, utcnow
 from .wallets import owned_wallet_currency
 
 log = logging.getLogger(__name__)
@@ -199,74 +196,50 @@ async def pay(ctx: Context, session_id: str, payer_code: str, pin: str,
     if payer["currency"] != session["currency"]:
         raise CurrencyMismatch()
 
-    completed = []  # the outbox event of the run of move_money that committed
-
-    async def move_money(db_session):
+    async def move_money(uow):
         if not await session_store.mark_session_paid(
-            ctx.db, session_id, payer_code, now, db_session
+            ctx.db, session_id, payer_code, now, uow.session
         ):
-            current = await session_store.find_session(ctx.db, session_id, db_session)
+            current = await session_store.find_session(ctx.db, session_id, uow.session)
             refuse_unpayable(current, now)
             raise AlreadyPaid()  # not reached: whatever did not match is one of the above
         if session.get("link_code") and not await link_store.count_link_payment(
-            ctx.db, session["link_code"], db_session
+            ctx.db, session["link_code"], uow.session
         ):
             raise PaymentLinkLimitReached()
-        entry = ledger.entry(
+        payee_code, amount, fee = session["payee_wallet"], session["amount"], session["fee"]
+        debited = await uow.post(ledger.movement(
             "payment",
             ledger.payment_postings(
-                payer_code, session["payee_wallet"],
-                ledger.fee_wallet_for(ctx.settings.fee_wallets, session_id),
-                session["amount"], session["fee"],
+                payer_code, payee_code,
+                ledger.fee_wallet_for(ctx.settings.fee_wallets, session_id), amount, fee,
             ),
-            session["currency"],
-            session_id=session_id,
-            created_at=now,
-        )
-        debited = (await journal_store.record_entry(ctx.db, entry, db_session))[payer_code]
+            [ledger.Line(payer["account_id"], payer_code, "debit", amount + fee, fee, payee_code),
+             ledger.Line(session["account_id"], payee_code, "credit", amount, fee, payer_code)],
+            session["currency"], now, session["description"], ledger.Refs(session_id=session_id),
+        ))
+        payer_after = debited[payer_code]
         # The welcome credit is spent first; the session remembers how much of it this
         # payment took, so a refund can give that part back still locked.
         from_lock = locked_credit.spent_from_lock(
-            debited.get("locked_credit", 0), session["total"])
+            payer_after.get("locked_credit", 0), amount + fee)
         if from_lock:
-            await wallet_store.change_locked_credit(ctx.db, payer_code, -from_lock, db_session)
-            await session_store.record_locked_spent(ctx.db, session_id, from_lock, db_session)
-        shared = {
-            "type": "payment",
-            "currency": session["currency"],
-            "session_id": session_id,
-            "journal_id": entry["_id"],
-            "description": session["description"],
-            "fee": session["fee"],
-            "created_at": now,
-        }
-        await txn_store.insert_transactions(
-            ctx.db,
-            [
-                {**shared, "account_id": payer["account_id"], "wallet_code": payer_code,
-                 "direction": "debit", "amount": session["total"],
-                 "counterparty": session["payee_wallet"]},
-                {**shared, "account_id": session["account_id"],
-                 "wallet_code": session["payee_wallet"], "direction": "credit",
-                 "amount": session["amount"], "counterparty": payer_code},
-            ],
-            db_session,
-        )
-        completed[:] = [await record_event(
-            ctx, session["account_id"], "payment_session.completed",
+            await wallet_store.change_locked_credit(ctx.db, payer_code, -from_lock, uow.session)
+            await session_store.record_locked_spent(ctx.db, session_id, from_lock, uow.session)
+        await uow.record_event(
+            session["account_id"], "payment_session.completed",
             session_json({**session, "status": "complete", "payer_wallet": payer_code,
                           "paid_at": now}, now, ctx.settings.public_base_url),
-            db_session, subject=session_id,
-        )]
-        return debited["balance"]
+            subject=session_id,
+        )
+        return payer_after["balance"]
 
-    payer_balance = await ctx.stores.in_transaction(move_money)
+    payer_balance = await unit_of_work.run(ctx, move_money)
     # After the commit the cached copy would still say "open". If Redis fails here the
     # payment stands: MongoDB refuses any second payment, so only log it.
     try:
         await session_store.forget_cached_session(ctx.redis, session_id)
     except STORE_ERRORS:
         log.warning("could not drop cached session %s after payment", session_id)
-    await publish_pending(ctx, completed)  # never raises: the worker's relay catches up
     session.update(status="complete", payer_wallet=payer_code, paid_at=now)
     return {"session": session, "payer_balance": payer_balance}

@@ -10,7 +10,14 @@ async def reconcile(stores: Stores) -> ledger.ReconciliationReport:
     async def read(session):
         entry_sums, count = await journal_store.sum_each_entry(stores.db, session)
         posting_totals = await journal_store.sum_postings_by_account(stores.db, session)
-        balances, locked = await journal_store.wallet_balances(stores.db, session)
-        return ledger.reconcile(entry_sums, posting_totals, balances, count, locked)
+        balances, locked, owned = await journal_store.wallet_balances(stores.db, session)
+        report = ledger.reconcile(entry_sums, posting_totals, balances, count, locked)
+        # Every owner's transaction list must say what the journal says.
+        report.problems.extend(ledger.row_problems(
+            await journal_store.sum_postings_by_entry_and_wallet(
+                stores.db, set(balances) - owned, session),
+            await journal_store.sum_rows_by_entry_and_wallet(stores.db, session),
+        ))
+        return report
 
     return await stores.in_transaction(read)

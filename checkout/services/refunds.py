@@ -11,13 +11,10 @@ from ..errors import (
 )
 from ..money import to_major
 from ..representations import refund_json
-from ..storage import journal as journal_store
 from ..storage import refunds as refund_store
 from ..storage import sessions as session_store
-from ..storage import transactions as txn_store
 from ..storage import wallets as wallet_store
-from . import Context, utcnow
-from .events import publish_pending, record_event
+from . import Context, unit_of_work, utcnow
 from .payments import session_for_owner
 
 
@@ -63,15 +60,13 @@ async def refund(ctx: Context, account: dict, session_id, amount: int | None = N
     payer = await wallet_store.find_wallet(ctx.db, payer_code)
     currency = session["currency"]
 
-    recorded = []  # the outbox event of the run of move_money that committed
-
-    async def move_money(db_session):
+    async def move_money(uow):
         now = utcnow()
         updated = await refund_store.add_to_refunded(
-            ctx.db, session_id, session["amount"], refund_amount, db_session
+            ctx.db, session_id, session["amount"], refund_amount, uow.session
         )
         if updated is None:
-            current = await session_store.find_session(ctx.db, session_id, db_session)
+            current = await session_store.find_session(ctx.db, session_id, uow.session)
             refuse_unrefundable(current, refund_amount)
             raise AlreadyRefunded()  # not reached: one of the above explains the mismatch
         fee_back = 0
@@ -81,24 +76,7 @@ async def refund(ctx: Context, account: dict, session_id, amount: int | None = N
                 updated["refunded_amount"] - refund_amount, refund_amount,
             )
             if fee_back:
-                await refund_store.add_to_refunded_fee(ctx.db, session_id, fee_back, db_session)
-        entry = ledger.entry(
-            "refund",
-            ledger.refund_postings(payee_code, payer_code,
-                                   ledger.fee_wallet_for(ctx.settings.fee_wallets, session_id),
-                                   refund_amount, fee_back),
-            currency,
-            session_id=session_id,
-            created_at=now,
-        )
-        try:
-            debited = await journal_store.record_entry(ctx.db, entry, db_session)
-        except InsufficientFunds:
-            raise InsufficientFunds(
-                "The merchant wallet balance is too low for this refund; nothing was moved."
-            ) from None
-        await move_locked_credit(ctx, debited[payee_code], updated, payee_code, payer_code,
-                                 refund_amount + fee_back, db_session)
+                await refund_store.add_to_refunded_fee(ctx.db, session_id, fee_back, uow.session)
         record = {
             "_id": new_refund_id(),
             "session_id": session_id,
@@ -110,52 +88,45 @@ async def refund(ctx: Context, account: dict, session_id, amount: int | None = N
             "currency": currency,
             "reason": reason,
             "status": "succeeded",
-            "journal_id": entry["_id"],
             "created_at": now,
         }
         if idempotency_key is not None:
             record["idempotency_key"] = idempotency_key
-        await refund_store.insert_refund(ctx.db, record, db_session)
-        shared = {
-            "type": "refund",
-            "currency": currency,
-            "session_id": session_id,
-            "refund_id": record["_id"],
-            "journal_id": entry["_id"],
-            "description": reason or f"Refund of {session.get('description') or session_id}",
-            "created_at": now,
-        }
-        await txn_store.insert_transactions(
-            ctx.db,
-            [
-                {**shared, "account_id": session["account_id"], "wallet_code": payee_code,
-                 "direction": "debit", "amount": refund_amount, "fee": 0,
-                 "counterparty": payer_code},
-                {**shared, "account_id": payer["account_id"] if payer else None,
-                 "wallet_code": payer_code, "direction": "credit",
-                 "amount": refund_amount + fee_back, "fee": fee_back,
-                 "counterparty": payee_code},
-            ],
-            db_session,
+        move = ledger.movement(
+            "refund",
+            ledger.refund_postings(payee_code, payer_code,
+                                   ledger.fee_wallet_for(ctx.settings.fee_wallets, session_id),
+                                   refund_amount, fee_back),
+            [ledger.Line(session["account_id"], payee_code, "debit", refund_amount, 0, payer_code),
+             ledger.Line(payer["account_id"] if payer else None, payer_code, "credit",
+                         refund_amount + fee_back, fee_back, payee_code)],
+            currency, now, reason or f"Refund of {session.get('description') or session_id}",
+            ledger.Refs(session_id=session_id, refund_id=record["_id"]),
         )
+        try:
+            debited = await uow.post(move)
+        except InsufficientFunds:
+            raise InsufficientFunds(
+                "The merchant wallet balance is too low for this refund; nothing was moved."
+            ) from None
+        await move_locked_credit(ctx, debited[payee_code], updated, payee_code, payer_code,
+                                 refund_amount + fee_back, uow.session)
+        record["journal_id"] = move["entry"]["_id"]
+        await refund_store.insert_refund(ctx.db, record, uow.session)
         record["session_refunded_amount"] = updated["refunded_amount"]
         # Written in this transaction: the event exists if and only if the money moved.
-        recorded[:] = [await record_event(
-            ctx, session["account_id"], "refund.succeeded", refund_json(record), db_session,
-            subject=session_id,
-        )]
+        await uow.record_event(session["account_id"], "refund.succeeded", refund_json(record),
+                               subject=session_id)
         return record
 
     try:
-        record = await ctx.stores.in_transaction(move_money)
+        return await unit_of_work.run(ctx, move_money)
     except DuplicateIdempotencyKey:
         # The same key committed meanwhile; this run was rolled back whole.
         done = await refund_store.find_refund_by_idempotency_key(ctx.db, idempotency_key)
         if done is None:
             raise
         return done
-    await publish_pending(ctx, recorded)  # never raises: the worker's relay catches up
-    return record
 
 
 async def move_locked_credit(ctx: Context, payee_after: dict, session: dict, payee_code: str,

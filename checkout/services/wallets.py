@@ -1,7 +1,5 @@
 from .. import ledger, security
 from ..errors import Forbidden, WalletNotFound
-from ..storage import journal as journal_store
-from ..storage import transactions as txn_store
 from ..storage import wallets as wallet_store
 from . import Context, utcnow
 
@@ -63,33 +61,11 @@ async def owned_wallet_currency(ctx: Context, account: dict, code) -> str:
     return currency
 
 
-async def issue_credit(ctx: Context, wallet: dict, amount: int, kind: str, session) -> None:
+async def issue_credit(uow, wallet: dict, amount: int, kind: str) -> None:
     """Money entering the closed loop (welcome credit, top-up): from the issuance account."""
-    now = utcnow()
-    entry = ledger.entry(
+    await uow.post(ledger.movement(
         kind,
         ledger.issuance_postings(wallet["code"], amount),
-        wallet["currency"],
-        created_at=now,
-    )
-    await journal_store.record_entry(ctx.db, entry, session)
-    await txn_store.insert_transactions(
-        ctx.db,
-        [
-            {
-                "account_id": wallet["account_id"],
-                "wallet_code": wallet["code"],
-                "type": kind,
-                "direction": "credit",
-                "amount": amount,
-                "fee": 0,
-                "currency": wallet["currency"],
-                "counterparty": None,
-                "session_id": None,
-                "journal_id": entry["_id"],
-                "description": "Welcome credit" if kind == "welcome_credit" else kind,
-                "created_at": now,
-            }
-        ],
-        session,
-    )
+        [ledger.Line(wallet["account_id"], wallet["code"], "credit", amount)],
+        wallet["currency"], utcnow(), "Welcome credit" if kind == "welcome_credit" else kind,
+    ))

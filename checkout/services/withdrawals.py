@@ -12,12 +12,9 @@ from ..errors import (
 )
 from ..money import exponent, to_major
 from ..representations import withdrawal_json
-from ..storage import journal as journal_store
-from ..storage import transactions as txn_store
 from ..storage import wallets as wallet_store
 from ..storage import withdrawals as withdrawal_store
-from . import Context, utcnow
-from .events import publish_pending, record_event
+from . import Context, unit_of_work, utcnow
 from .limits import verify_password_again
 from .payments import check_pin
 from .wallets import owned_wallet
@@ -54,11 +51,11 @@ async def withdraw(ctx: Context, account: dict, wallet_code, amount: int, *,
     currency = wallet["currency"]
     fee = withdrawal_fee(ctx, currency)
 
-    async def move_money(db_session):
+    async def move_money(uow):
         now = utcnow()
         # Read in the transaction's snapshot: a payment that changes this wallet meanwhile
         # makes the transaction conflict and run again, so the check cannot go stale.
-        current = await wallet_store.find_wallet(ctx.db, wallet["code"], db_session)
+        current = await wallet_store.find_wallet(ctx.db, wallet["code"], uow.session)
         locked = current.get("locked_credit", 0)
         if current["balance"] - locked < amount + fee:
             raise InsufficientFunds(
@@ -66,21 +63,6 @@ async def withdraw(ctx: Context, account: dict, wallet_code, amount: int, *,
                 + (f" Its welcome credit ({to_major(locked, currency)} {currency}) can be"
                    " spent but not withdrawn." if locked else "")
             )
-        entry = ledger.entry(
-            "withdrawal",
-            ledger.withdrawal_postings(
-                wallet["code"], ledger.fee_wallet_for(ctx.settings.fee_wallets, wallet["code"]),
-                amount, fee,
-            ),
-            currency,
-            created_at=now,
-        )
-        try:
-            await journal_store.record_entry(ctx.db, entry, db_session)
-        except InsufficientFunds:
-            raise InsufficientFunds(
-                "The wallet balance does not cover the amount plus the withdrawal fee."
-            ) from None
         withdrawal = {
             "_id": new_withdrawal_id(),
             "account_id": account["_id"],
@@ -89,25 +71,33 @@ async def withdraw(ctx: Context, account: dict, wallet_code, amount: int, *,
             "fee": fee,
             "currency": currency,
             "status": "pending",
-            "journal_id": entry["_id"],
             "created_at": now,
             "settled_at": None,
             "note": None,
         }
         if idempotency_key is not None:
             withdrawal["idempotency_key"] = idempotency_key
-        await withdrawal_store.insert_withdrawal(ctx.db, withdrawal, db_session)
-        await txn_store.insert_transactions(ctx.db, [{
-            "account_id": account["_id"], "wallet_code": wallet["code"], "type": "withdrawal",
-            "direction": "debit", "amount": amount + fee, "fee": fee, "currency": currency,
-            "counterparty": None, "session_id": None, "withdrawal_id": withdrawal["_id"],
-            "journal_id": entry["_id"], "description": "Withdrawal", "created_at": now,
-        }], db_session)
-        updated = await wallet_store.find_wallet(ctx.db, wallet["code"], db_session)
-        return {**withdrawal, "wallet_balance": updated["balance"]}
+        move = ledger.movement(
+            "withdrawal",
+            ledger.withdrawal_postings(
+                wallet["code"], ledger.fee_wallet_for(ctx.settings.fee_wallets, wallet["code"]),
+                amount, fee,
+            ),
+            [ledger.Line(account["_id"], wallet["code"], "debit", amount + fee, fee)],
+            currency, now, "Withdrawal", ledger.Refs(withdrawal_id=withdrawal["_id"]),
+        )
+        try:
+            debited = await uow.post(move)
+        except InsufficientFunds:
+            raise InsufficientFunds(
+                "The wallet balance does not cover the amount plus the withdrawal fee."
+            ) from None
+        withdrawal["journal_id"] = move["entry"]["_id"]
+        await withdrawal_store.insert_withdrawal(ctx.db, withdrawal, uow.session)
+        return {**withdrawal, "wallet_balance": debited[wallet["code"]]["balance"]}
 
     try:
-        return await ctx.stores.in_transaction(move_money)
+        return await unit_of_work.run(ctx, move_money)
     except DuplicateIdempotencyKey:
         # The same key committed meanwhile; this run was rolled back whole.
         done = await withdrawal_store.find_withdrawal_by_idempotency_key(ctx.db, idempotency_key)
@@ -134,46 +124,38 @@ async def settle(ctx: Context, withdrawal_id: str, outcome: str, note: str | Non
     if withdrawal is None:
         raise WithdrawalNotFound()
 
-    recorded = []  # the outbox event of the run of move_money that committed
-
-    async def move_money(db_session):
+    async def move_money(uow):
         now = utcnow()
         if not await withdrawal_store.settle_withdrawal(
-            ctx.db, withdrawal_id, outcome, now, note, db_session
+            ctx.db, withdrawal_id, outcome, now, note, uow.session
         ):
-            current = await withdrawal_store.find_withdrawal(ctx.db, withdrawal_id, db_session)
+            current = await withdrawal_store.find_withdrawal(ctx.db, withdrawal_id, uow.session)
             raise WithdrawalNotPending(
                 f"Withdrawal {withdrawal_id} is already {current['status']}.",
                 withdrawal_status=current["status"],
             )
         amount, fee, currency = withdrawal["amount"], withdrawal["fee"], withdrawal["currency"]
+        refs = ledger.Refs(withdrawal_id=withdrawal_id)
         if outcome == "paid":
-            postings = ledger.withdrawal_paid_postings(amount)
+            move = ledger.movement("withdrawal_paid", ledger.withdrawal_paid_postings(amount),
+                                   [], currency, now, "Withdrawal paid out", refs)
         else:
-            postings = ledger.withdrawal_reversal_postings(
-                withdrawal["wallet_code"],
-                ledger.fee_wallet_for(ctx.settings.fee_wallets, withdrawal["wallet_code"]),
-                amount, fee,
+            wallet_code = withdrawal["wallet_code"]
+            move = ledger.movement(
+                "withdrawal_failed",
+                ledger.withdrawal_reversal_postings(
+                    wallet_code, ledger.fee_wallet_for(ctx.settings.fee_wallets, wallet_code),
+                    amount, fee,
+                ),
+                [ledger.Line(withdrawal["account_id"], wallet_code, "credit", amount + fee, fee)],
+                currency, now, "Withdrawal failed: amount and fee returned", refs,
+                row_type="withdrawal_reversal",
             )
-        entry = ledger.entry(f"withdrawal_{outcome}", postings, currency,
-                             withdrawal_id=withdrawal_id, created_at=now)
-        await journal_store.record_entry(ctx.db, entry, db_session)
-        if outcome == "failed":
-            await txn_store.insert_transactions(ctx.db, [{
-                "account_id": withdrawal["account_id"], "wallet_code": withdrawal["wallet_code"],
-                "type": "withdrawal_reversal", "direction": "credit", "amount": amount + fee,
-                "fee": fee, "currency": currency, "counterparty": None, "session_id": None,
-                "withdrawal_id": withdrawal_id, "journal_id": entry["_id"],
-                "description": "Withdrawal failed: amount and fee returned", "created_at": now,
-            }], db_session)
+        await uow.post(move)
         settled = {**withdrawal, "status": outcome, "settled_at": now, "note": note}
         # Written in this transaction: the event exists if and only if the money moved.
-        recorded[:] = [await record_event(
-            ctx, withdrawal["account_id"], f"withdrawal.{outcome}", withdrawal_json(settled),
-            db_session, subject=withdrawal_id,
-        )]
+        await uow.record_event(withdrawal["account_id"], f"withdrawal.{outcome}",
+                               withdrawal_json(settled), subject=withdrawal_id)
         return settled
 
-    settled = await ctx.stores.in_transaction(move_money)
-    await publish_pending(ctx, recorded)  # never raises: the worker's relay catches up
-    return settled
+    return await unit_of_work.run(ctx, move_money)

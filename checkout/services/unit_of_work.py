@@ -1,0 +1,51 @@
+"""The unit of work: the one way money moves.
+
+    result = await unit_of_work.run(ctx, work)      # work(uow) -> result
+
+`work` runs inside one MongoDB transaction (retried whole on transient errors, so it must
+touch MongoDB only through uow.session). Through the unit of work it posts journal entries
+with their transaction rows and records outbox events; the events of the attempt that
+committed are pushed to the webhook stream after the commit, never before.
+"""
+from ..storage import journal as journal_store
+from ..storage import transactions as txn_store
+from . import Context
+from .events import publish_pending, record_event
+
+
+class UnitOfWork:
+    def __init__(self, ctx: Context, session):
+        self.ctx = ctx
+        self.session = session
+        self.events: list[dict] = []
+
+    async def post(self, movement: dict) -> dict[str, dict]:
+        """Write a movement (ledger.movement): its balanced entry moves the balances, its
+        rows go to the owners' transaction lists. Returns each debited wallet after the
+        debit; raises InsufficientFunds when a debit is not covered."""
+        debited = await journal_store.record_entry(self.ctx.db, movement["entry"], self.session)
+        if movement["rows"]:
+            await txn_store.insert_transactions(self.ctx.db, movement["rows"], self.session)
+        return debited
+
+    async def record_event(self, account_id, event_type: str, data: dict, *,
+                           subject: str | None = None) -> dict:
+        """An outbox event that exists if and only if this unit of work commits."""
+        event = await record_event(self.ctx, account_id, event_type, data, self.session,
+                                   subject=subject)
+        self.events.append(event)
+        return event
+
+
+async def run(ctx: Context, work):
+    committed: list[UnitOfWork] = []
+
+    async def attempt(session):
+        uow = UnitOfWork(ctx, session)  # fresh each try: an aborted try's events are dropped
+        result = await work(uow)
+        committed[:] = [uow]
+        return result
+
+    result = await ctx.stores.in_transaction(attempt)
+    await publish_pending(ctx, committed[0].events)  # never raises: the relay catches up
+    return result
