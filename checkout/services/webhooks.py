@@ -39,7 +39,7 @@ def new_endpoint_id() -> str:
 
 
 def new_delivery_id() -> str:
-    return "wd_" + secrets.token_hex(12)
+    return "whd_" + secrets.token_hex(12)
 
 
 def new_signing_secret() -> str:

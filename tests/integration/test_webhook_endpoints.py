@@ -87,8 +87,8 @@ async def test_deliveries_of_others_are_not_yours(client):
     assert response.status_code == 403
     mine = await call(client, "GET", f"{URL}/{created['id']}/deliveries", headers=owner["headers"])
     assert mine.status_code == 200 and (await body(mine))["data"] == []
-    for method, path in (("GET", f"{URL}/deliveries/wd_nope"),
-                         ("POST", f"{URL}/deliveries/wd_nope/redeliver")):
+    for method, path in (("GET", f"{URL}/deliveries/whd_nope"),
+                         ("POST", f"{URL}/deliveries/whd_nope/redeliver")):
         missing = await call(client, method, path, headers=owner["headers"])
         assert missing.status_code == 404
         assert (await body(missing))["error"]["code"] == "delivery_not_found"

@@ -11,8 +11,10 @@ from checkout.services.webhooks import (
     check_event_types,
     check_url_shape,
     is_public_address,
+    new_delivery_id,
     retry_delay,
 )
+from checkout.services.withdrawals import new_withdrawal_id
 from checkout.settings import DEFAULT_WEBHOOK_RETRY_SCHEDULE, Settings, SettingsError
 
 SECRETS = {"JWT_SECRET": "j" * 32, "SECRET_KEY": "k" * 32, "PIN_PEPPER": "p" * 32}
@@ -68,6 +70,11 @@ def test_internet_addresses_are_public(address):
 def test_only_plain_http_and_https_urls_are_accepted(url):
     with pytest.raises(InvalidRequest):
         check_url_shape(url)
+
+
+def test_delivery_ids_have_their_own_prefix_not_the_withdrawals_one():
+    assert new_delivery_id().startswith("whd_")
+    assert new_withdrawal_id().startswith("wd_")
 
 
 def test_event_types_are_checked():
