@@ -52,6 +52,8 @@ async def test_webhooks_need_a_login(client):
     "http://127.0.0.1:8000/hooks", "http://localhost/hooks", "http://10.0.0.5/hooks",
     "http://192.168.1.10/", "http://169.254.169.254/latest/meta-data/", "http://[::1]/hooks",
     "http://0.0.0.0/", "http://[::ffff:127.0.0.1]/",
+    # Tunnelled: 6to4 and NAT64 wrapping 127.0.0.1, Teredo.
+    "http://[2002:7f00:1::1]/", "http://[64:ff9b::7f00:1]/", "http://[2001:0:4136:e378::1]/",
 ])
 async def test_private_loopback_and_link_local_targets_are_refused(client, url):
     merchant = await register(client)
