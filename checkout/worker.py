@@ -156,7 +156,8 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
             dummy_password_hash="",
         )
         # Redirects are not followed: a 3xx is a failed attempt, and cannot bounce a
-        # request to an internal address.
+        # request to an internal address. No proxy from the environment either: each
+        # request must go to the address webhooks.deliver checked, not to a proxy.
         async with httpx.AsyncClient(follow_redirects=False, trust_env=False) as http:
             name = f"{socket.gethostname()}-{os.getpid()}"
             await Worker(ctx, http, name).run(stop)

@@ -2,6 +2,8 @@
 import asyncio
 import json
 import os
+import ssl
+import subprocess
 import sys
 import threading
 import time
@@ -21,11 +23,14 @@ WORKER_ENV = {
 
 class Receiver:
     """Records every request (headers, raw body). Answers 200 unless told otherwise: each
-    item of `script` answers one request in turn (a status code, or "hang" to hold the
-    request open until the test ends)."""
+    item of `script` answers one request in turn (a status code, a 3xx redirecting here,
+    or "hang" to hold the request open until the test ends). Listens on host (any 127.x.y.z works on Linux) and
+    port (0: a free one); with tls=(certfile, keyfile) it speaks HTTPS and records the
+    server names (SNI) clients ask for."""
 
-    def __init__(self):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, tls: tuple | None = None):
         self.requests: list[dict] = []
+        self.server_names: list = []
         self.script: list = []
         self.release = threading.Event()
         self._lock = threading.Lock()
@@ -42,6 +47,8 @@ class Receiver:
                     return
                 reply = b'{"received": true}' if action < 300 else b"receiver is down"
                 self.send_response(action)
+                if 300 <= action < 400:  # a redirect back to this receiver
+                    self.send_header("Location", receiver.url)
                 self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
                 self.wfile.write(reply)
@@ -49,9 +56,15 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        self.port = self.server.server_address[1]
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            context.sni_callback = lambda sock, name, ctx: self.server_names.append(name)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.url = f"{'https' if tls else 'http'}://{host}:{self.port}/hooks"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self._thread.start()
 
@@ -69,6 +82,17 @@ class Receiver:
         self.release.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+def self_signed_certificate(directory, name: str) -> tuple[str, str]:
+    """(certfile, keyfile) of a throwaway certificate for the DNS name `name`, made by the
+    openssl command; the certificate is its own CA, to trust in a client's SSL context."""
+    cert, key = str(directory / f"{name}.crt"), str(directory / f"{name}.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", f"/CN={name}",
+                    "-addext", f"subjectAltName=DNS:{name}", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True)
+    return cert, key
 
 
 def start_worker(store_env: dict, **overrides) -> ServerProcess:

@@ -8,6 +8,7 @@ import logging
 import secrets
 import socket
 import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -39,7 +40,7 @@ def new_endpoint_id() -> str:
 
 
 def new_delivery_id() -> str:
-    return "wd_" + secrets.token_hex(12)
+    return "whd_" + secrets.token_hex(12)
 
 
 def new_signing_secret() -> str:
@@ -60,13 +61,56 @@ def retry_delay(schedule: tuple, failures: int) -> int | None:
 
 # --- where webhooks may point ---
 
-def is_public_address(address: str) -> bool:
-    """False for private, loopback, link-local (cloud metadata), multicast, reserved and
-    unspecified addresses, IPv4 or IPv6 (including IPv4-mapped IPv6)."""
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+# Addresses that carry another address inside them and reach it through a relay or a
+# translator, so a public-looking IPv6 address can lead to a private IPv4 one. No webhook
+# receiver needs them: refused whatever they embed.
+TUNNELLED = (
+    (ipaddress.ip_network("::ffff:0:0/96"), "IPv4-mapped"),
+    (ipaddress.ip_network("::ffff:0:0:0/96"), "IPv4-translated"),
+    (ipaddress.ip_network("::/96"), "IPv4-compatible"),
+    (ipaddress.ip_network("64:ff9b::/96"), "NAT64"),
+    (ipaddress.ip_network("64:ff9b:1::/48"), "NAT64"),
+    (ipaddress.ip_network("2002::/16"), "6to4"),
+    (ipaddress.ip_network("2001::/32"), "Teredo"),
+    (ipaddress.ip_network("192.88.99.0/24"), "6to4 relay"),
+)
+# Not on the internet, though this Python's tables call them global.
+NOT_GLOBAL = (
+    ipaddress.ip_network("3fff::/20"),  # documentation (RFC 9637)
+    ipaddress.ip_network("5f00::/16"),  # SRv6 segment identifiers (RFC 9602)
+)
+SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
+
+
+def address_kind(address: str) -> str:
+    """"public", or why a webhook may not go there: "unspecified", "loopback",
+    "link-local", "multicast", "private", "reserved", or the tunnel that could lead to any
+    of those ("6to4", "Teredo", "NAT64", "IPv4-mapped", ...). Pure."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local)
+    if ip.is_unspecified:
+        return "unspecified"
+    if ip.is_loopback:
+        return "loopback"
+    for network, kind in TUNNELLED:
+        if ip.version == network.version and ip in network:
+            return kind
+    if ip.is_link_local:
+        return "link-local"
+    if ip.is_multicast:
+        return "multicast"
+    if ip.is_reserved or any(ip.version == n.version and ip in n for n in NOT_GLOBAL):
+        return "reserved"
+    if ip.is_private or getattr(ip, "is_site_local", False) or ip in SHARED_ADDRESS_SPACE:
+        return "private"
+    # The IANA special-purpose registries as this Python knows them (documentation,
+    # benchmarking, protocol assignments ...).
+    return "public" if ip.is_global else "reserved"
+
+
+def is_public_address(address: str) -> bool:
+    return address_kind(address) == "public"
 
 
 def check_url_shape(url) -> str:
@@ -86,26 +130,50 @@ def check_url_shape(url) -> str:
     return value
 
 
-async def check_target(url: str, allow_private: bool) -> None:
-    """Refuse targets inside our network (SSRF): every address the host resolves to must
-    be public. Skipped when WEBHOOK_ALLOW_PRIVATE_TARGETS=1 (local runs and tests)."""
-    if allow_private:
-        return
-    parts = urlsplit(url)
-    host = parts.hostname
+async def system_resolve(host: str, port: int) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [info[4][0] for info in infos]
+
+
+def _parse(url: str) -> httpx.URL:
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(
-            host, parts.port or (443 if parts.scheme == "https" else 80),
-            type=socket.SOCK_STREAM,
-        )
-    except (socket.gaierror, UnicodeError):
-        raise InvalidRequest(f"url host {host} does not resolve", field="url") from None
-    addresses = {info[4][0] for info in infos}
-    if not addresses or not all(is_public_address(a) for a in addresses):
-        raise InvalidRequest(
-            "url must point to a public internet address, not a private, loopback or "
-            "link-local one", field="url",
-        )
+        return httpx.URL(url)
+    except httpx.InvalidURL:
+        raise InvalidRequest("url must be an absolute http(s) URL", field="url") from None
+
+
+async def resolve_target(url: str, allow_private: bool,
+                         resolve: Resolver = system_resolve) -> list[str]:
+    """The addresses a request to url may be sent to, in the resolver's order. Every one
+    must be public (SSRF) unless allow_private. Callers connect to these addresses and
+    never look the host up again, so an answer that changes after this check (DNS
+    rebinding) cannot steer a request inside our network."""
+    target = _parse(url)
+    host = target.raw_host.decode("ascii")
+    try:
+        addresses = list(dict.fromkeys(await resolve(
+            host, target.port or (443 if target.scheme == "https" else 80))))
+    except (OSError, UnicodeError):  # socket.gaierror is an OSError
+        addresses = []
+    if not addresses:
+        raise InvalidRequest(f"url host {host} does not resolve", field="url")
+    if not allow_private:
+        kinds = ", ".join(sorted({address_kind(a) for a in addresses} - {"public"}))
+        if kinds:
+            raise InvalidRequest(
+                "url must point to a public internet address, not a private, loopback, "
+                f"link-local, reserved or tunnelled one (it resolves to {kinds} addresses)",
+                field="url",
+            )
+    return addresses
+
+
+async def check_target(url: str, allow_private: bool,
+                       resolve: Resolver = system_resolve) -> None:
+    """Refuse targets inside our network when an endpoint is created. Skipped when
+    WEBHOOK_ALLOW_PRIVATE_TARGETS=1 (local runs and tests); each request checks again."""
+    if not allow_private:
+        await resolve_target(url, allow_private, resolve)
 
 
 def check_event_types(value) -> list[str]:
@@ -234,9 +302,10 @@ async def claim_due(ctx: Context, delivery_id: str | None = None) -> dict | None
     )
 
 
-async def deliver(ctx: Context, http: httpx.AsyncClient, delivery: dict) -> str:
+async def deliver(ctx: Context, http: httpx.AsyncClient, delivery: dict,
+                  resolve: Resolver = system_resolve) -> str:
     """One attempt of a claimed delivery; records it and schedules what comes next.
-    Returns the delivery's new state."""
+    Returns the delivery's new state. resolve looks host names up (tests pass their own)."""
     endpoint = await store.find_endpoint(ctx.db, delivery["endpoint_id"])
     event = await event_store.find_event(ctx.db, delivery["event_id"])
     started = utcnow()
@@ -245,7 +314,7 @@ async def deliver(ctx: Context, http: httpx.AsyncClient, delivery: dict) -> str:
                    else "event missing", "duration_ms": 0, "response_excerpt": None}
         final = True
     else:
-        outcome = await _post(ctx, http, endpoint, event["payload"].encode())
+        outcome = await _post(ctx, http, endpoint, event["payload"].encode(), resolve)
         final = False
     succeeded = outcome["status_code"] is not None and 200 <= outcome["status_code"] < 300
     await store.insert_attempt(ctx.db, {
@@ -277,27 +346,17 @@ async def deliver(ctx: Context, http: httpx.AsyncClient, delivery: dict) -> str:
     return changes["state"]
 
 
-async def _post(ctx: Context, http: httpx.AsyncClient, endpoint: dict, body: bytes) -> dict:
+async def _post(ctx: Context, http: httpx.AsyncClient, endpoint: dict, body: bytes,
+                resolve: Resolver) -> dict:
     started = time.monotonic()
     status, error, excerpt = None, None, None
     try:
-        # Checked again at send time: the host may resolve elsewhere by now.
-        await check_target(endpoint["url"], ctx.settings.webhook_allow_private_targets)
         # A total deadline: httpx's own timeout is per read, which a slow drip resets.
         async with asyncio.timeout(ctx.settings.webhook_timeout):
-            async with http.stream(
-                "POST", endpoint["url"], content=body,
-                headers={"Content-Type": "application/json", "User-Agent": USER_AGENT,
-                         HEADER: sign(body, endpoint["secret"])},
-                timeout=ctx.settings.webhook_timeout,
-            ) as response:
-                status = response.status_code
-                received = b""
-                async for chunk in response.aiter_bytes():
-                    received += chunk
-                    if len(received) >= EXCERPT_CHARS * 4:
-                        break  # only an excerpt is kept; never read a huge answer
-                excerpt = received.decode("utf-8", "replace")[:EXCERPT_CHARS]
+            # Checked again at send time: the host may resolve elsewhere by now.
+            addresses = await resolve_target(
+                endpoint["url"], ctx.settings.webhook_allow_private_targets, resolve)
+            status, excerpt = await _send_pinned(ctx, http, endpoint, body, addresses)
     except InvalidRequest as exc:
         error = f"refused: {exc.message}"
     except (httpx.TimeoutException, TimeoutError):
@@ -306,3 +365,37 @@ async def _post(ctx: Context, http: httpx.AsyncClient, endpoint: dict, body: byt
         error = f"connection error: {type(exc).__name__}"
     return {"status_code": status, "error": error, "response_excerpt": excerpt,
             "duration_ms": int((time.monotonic() - started) * 1000)}
+
+
+async def _send_pinned(ctx: Context, http: httpx.AsyncClient, endpoint: dict, body: bytes,
+                       addresses: list[str]) -> tuple[int, str]:
+    """POST to the checked addresses only, in turn until one connects: the URL names the
+    address, so the client does not resolve the host itself; the Host header and TLS
+    (SNI, and the certificate checked against the host name) still use the host name."""
+    url = _parse(endpoint["url"])
+    headers = {
+        "Host": url.netloc.decode("ascii"),
+        "Content-Type": "application/json", "User-Agent": USER_AGENT,
+        HEADER: sign(body, endpoint["secret"]),
+        # No keep-alive: the client pools connections by address, and a connection whose
+        # certificate was checked for one host name must not carry another host's request.
+        "Connection": "close",
+    }
+    for number, address in enumerate(addresses, 1):
+        try:
+            async with http.stream(
+                "POST", url.copy_with(host=address), content=body, headers=headers,
+                extensions={"sni_hostname": url.raw_host.decode("ascii")},
+                timeout=ctx.settings.webhook_timeout,
+                follow_redirects=False,  # a 3xx is a failed attempt, never a new target
+            ) as response:
+                received = b""
+                async for chunk in response.aiter_bytes():
+                    received += chunk
+                    if len(received) >= EXCERPT_CHARS * 4:
+                        break  # only an excerpt is kept; never read a huge answer
+                return response.status_code, received.decode("utf-8", "replace")[:EXCERPT_CHARS]
+        except httpx.ConnectError:
+            if number == len(addresses):
+                raise
+    raise AssertionError("resolve_target returns at least one address")

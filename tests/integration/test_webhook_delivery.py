@@ -3,17 +3,19 @@ deliver them to a real local HTTP receiver."""
 import asyncio
 import dataclasses
 import signal
+import ssl
 from datetime import timedelta
 
+import httpx
 import pytest
 import redis as sync_redis
 
-from checkout.services import utcnow
+from checkout.services import utcnow, webhooks
 from checkout.services.events import record_event
 from checkout.storage.events import GROUP, STREAM
 from checkout.webhook_signature import verify_signature
 from tests.support import body, call, create_session, register
-from tests.webhook_support import Receiver, eventually, start_worker
+from tests.webhook_support import Receiver, eventually, self_signed_certificate, start_worker
 
 PIN = "424242"
 
@@ -258,6 +260,144 @@ async def test_an_event_that_missed_the_stream_is_relayed(client, app, receiver,
     assert delivery["eventId"] == event["_id"]
     stored = await ctx.db.events.find_one({"_id": event["_id"]})
     assert stored["published_at"] is not None and stored["dispatched_at"] is not None
+
+
+class RebindingResolver:
+    """A DNS name whose owner flips it: `first` for the first look-up, `then` for every
+    later one (the TTL-0 trick that beats a check made on a separate look-up)."""
+
+    def __init__(self, first: str, then: str):
+        self.first, self.then = first, then
+        self.calls = 0
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.calls += 1
+        return [self.first if self.calls == 1 else self.then]
+
+
+async def claimed_delivery(client, ctx, url: str):
+    """An endpoint at url, one event for it, and its delivery claimed as a worker would."""
+    merchant = await register(client)
+    response = await call(client, "POST", "/api/v1/webhooks",
+                          {"url": url, "events": ["payment_session.canceled"]},
+                          merchant["headers"])
+    assert response.status_code == 201, await response.get_data()
+    endpoint = await body(response)
+    account = await ctx.db.accounts.find_one({"email": {"$exists": True},
+                                              "default_wallet": merchant["walletCode"]})
+
+    async def write(db_session):
+        return await record_event(ctx, account["_id"], "payment_session.canceled",
+                                  {"transactionTraceId": "cs_rebound"}, db_session)
+
+    event = await ctx.stores.in_transaction(write)
+    [delivery_id] = await webhooks.fan_out(ctx, event)
+    assert delivery_id.startswith("whd_")
+    delivery = await webhooks.claim_due(ctx, delivery_id)
+    return merchant, endpoint, delivery
+
+
+async def send(ctx, delivery, resolve, verify=True, follow_redirects=False) -> str:
+    async with httpx.AsyncClient(follow_redirects=follow_redirects, trust_env=False,
+                                 verify=verify) as http:
+        return await webhooks.deliver(ctx, http, delivery, resolve=resolve)
+
+
+async def test_a_host_rebound_to_loopback_after_the_check_is_not_reached(client, app,
+                                                                        receiver):
+    ctx = app.app.extensions["checkout"]
+    # Created while private targets are allowed (this file's settings); sent by a worker
+    # that refuses them.
+    merchant, endpoint, delivery = await claimed_delivery(
+        client, ctx, f"http://localhost:{receiver.port}/hooks")
+    strict = dataclasses.replace(ctx, settings=dataclasses.replace(
+        ctx.settings, webhook_allow_private_targets=False))
+    resolver = RebindingResolver("93.184.215.14", "127.0.0.1")
+    # This machine may send nothing to a public address: the transport stands in for the
+    # network and records where the request would have gone.
+    sent_to = []
+
+    def network(request):
+        sent_to.append((request.url.host, request.headers["Host"]))
+        return httpx.Response(200)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(network)) as http:
+        state = await webhooks.deliver(strict, http, delivery, resolve=resolver)
+
+    assert receiver.requests == []
+    assert resolver.calls == 1  # the checked answer is the one connected to
+    assert sent_to == [("93.184.215.14", f"localhost:{receiver.port}")]
+    assert state == "succeeded"
+
+
+async def test_private_targets_allowed_still_go_to_the_resolved_address(client, app):
+    ctx = app.app.extensions["checkout"]
+    checked = Receiver(host="127.0.0.2")
+    other = Receiver(host="127.0.0.1", port=checked.port)
+    try:
+        url = f"http://localhost:{checked.port}/hooks"
+        merchant, endpoint, delivery = await claimed_delivery(client, ctx, url)
+        resolver = RebindingResolver("127.0.0.2", "127.0.0.1")
+
+        assert await send(ctx, delivery, resolver) == "succeeded"
+
+        assert other.requests == []
+        [request] = checked.requests
+        assert request["headers"]["Host"] == f"localhost:{checked.port}"
+        assert request["headers"]["Connection"] == "close"  # no pooled reuse across hosts
+        assert resolver.calls == 1
+    finally:
+        checked.close()
+        other.close()
+
+
+async def test_a_redirect_is_a_failed_attempt_even_with_a_client_that_follows(client, app,
+                                                                            receiver):
+    ctx = app.app.extensions["checkout"]
+    merchant, endpoint, delivery = await claimed_delivery(client, ctx, receiver.url)
+    receiver.script = [302]
+
+    state = await send(ctx, delivery, RebindingResolver("127.0.0.1", "127.0.0.1"),
+                       follow_redirects=True)
+
+    assert state == "pending" and len(receiver.requests) == 1
+    [found] = await deliveries(client, merchant, endpoint)
+    assert [a["statusCode"] for a in found["attempts"]] == [302]
+
+
+async def https_attempt(client, ctx, tmp_path, certificate_for: str):
+    """One attempt at https://localhost:port/ resolved to 127.0.0.2, where a receiver
+    presents a certificate for certificate_for (trusted by the client)."""
+    cert, key = self_signed_certificate(tmp_path, certificate_for)
+    checked = Receiver(host="127.0.0.2", tls=(cert, key))
+    try:
+        url = f"https://localhost:{checked.port}/hooks"
+        merchant, endpoint, delivery = await claimed_delivery(client, ctx, url)
+        state = await send(ctx, delivery, RebindingResolver("127.0.0.2", "127.0.0.1"),
+                           verify=ssl.create_default_context(cafile=cert))
+        [found] = await deliveries(client, merchant, endpoint)
+        return state, found["attempts"], checked
+    finally:
+        checked.close()
+
+
+async def test_https_to_the_resolved_address_sends_the_host_name_for_tls(client, app,
+                                                                         tmp_path):
+    """Connected to an address, TLS still names the host (SNI) and the certificate is
+    checked against the host name, not against the address."""
+    state, [attempt], checked = await https_attempt(
+        client, app.app.extensions["checkout"], tmp_path, "localhost")
+    assert state == "succeeded" and attempt["statusCode"] == 200
+    assert checked.server_names == ["localhost"]
+    assert checked.requests[0]["headers"]["Host"] == f"localhost:{checked.port}"
+
+
+async def test_https_refuses_a_certificate_for_another_host_name(client, app, tmp_path):
+    state, [attempt], checked = await https_attempt(
+        client, app.app.extensions["checkout"], tmp_path, "elsewhere.test")
+    assert state == "pending" and attempt["statusCode"] is None
+    assert attempt["error"] == "connection error: ConnectError"
+    assert checked.server_names == ["localhost"] and checked.requests == []
 
 
 async def _async(value):

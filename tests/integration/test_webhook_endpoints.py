@@ -52,6 +52,8 @@ async def test_webhooks_need_a_login(client):
     "http://127.0.0.1:8000/hooks", "http://localhost/hooks", "http://10.0.0.5/hooks",
     "http://192.168.1.10/", "http://169.254.169.254/latest/meta-data/", "http://[::1]/hooks",
     "http://0.0.0.0/", "http://[::ffff:127.0.0.1]/",
+    # Tunnelled: 6to4 and NAT64 wrapping 127.0.0.1, Teredo.
+    "http://[2002:7f00:1::1]/", "http://[64:ff9b::7f00:1]/", "http://[2001:0:4136:e378::1]/",
 ])
 async def test_private_loopback_and_link_local_targets_are_refused(client, url):
     merchant = await register(client)
@@ -87,8 +89,8 @@ async def test_deliveries_of_others_are_not_yours(client):
     assert response.status_code == 403
     mine = await call(client, "GET", f"{URL}/{created['id']}/deliveries", headers=owner["headers"])
     assert mine.status_code == 200 and (await body(mine))["data"] == []
-    for method, path in (("GET", f"{URL}/deliveries/wd_nope"),
-                         ("POST", f"{URL}/deliveries/wd_nope/redeliver")):
+    for method, path in (("GET", f"{URL}/deliveries/whd_nope"),
+                         ("POST", f"{URL}/deliveries/whd_nope/redeliver")):
         missing = await call(client, method, path, headers=owner["headers"])
         assert missing.status_code == 404
         assert (await body(missing))["error"]["code"] == "delivery_not_found"

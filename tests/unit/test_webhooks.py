@@ -8,11 +8,14 @@ import pytest
 from checkout.errors import InvalidRequest
 from checkout.services.events import event_body
 from checkout.services.webhooks import (
+    address_kind,
     check_event_types,
     check_url_shape,
     is_public_address,
+    new_delivery_id,
     retry_delay,
 )
+from checkout.services.withdrawals import new_withdrawal_id
 from checkout.settings import DEFAULT_WEBHOOK_RETRY_SCHEDULE, Settings, SettingsError
 
 SECRETS = {"JWT_SECRET": "j" * 32, "SECRET_KEY": "k" * 32, "PIN_PEPPER": "p" * 32}
@@ -48,16 +51,37 @@ def test_bad_webhook_settings_stop_start_up(name, value):
         Settings.from_env({**SECRETS, name: value})
 
 
-@pytest.mark.parametrize("address", [
-    "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0",
-    "::1", "fe80::1", "fc00::1", "::ffff:127.0.0.1", "100.64.0.1", "224.0.0.1",
+@pytest.mark.parametrize("address,kind", [
+    ("0.0.0.0", "unspecified"), ("::", "unspecified"),
+    ("127.0.0.1", "loopback"), ("127.8.9.10", "loopback"), ("::1", "loopback"),
+    ("10.1.2.3", "private"), ("172.16.0.1", "private"), ("192.168.1.1", "private"),
+    ("100.64.0.1", "private"), ("fc00::1", "private"), ("fd12:3456::1", "private"),
+    ("fec0::1", "private"),
+    ("169.254.169.254", "link-local"), ("fe80::1", "link-local"), ("fe80::1%eth0", "link-local"),
+    ("224.0.0.1", "multicast"), ("239.1.2.3", "multicast"), ("ff02::1", "multicast"),
+    ("ff0e::1", "multicast"),
+    ("240.0.0.1", "reserved"), ("255.255.255.255", "reserved"), ("192.0.2.1", "private"),
+    ("2001:db8::1", "private"), ("3fff::1", "reserved"), ("5f00::1", "reserved"),
+    ("100::1", "reserved"),
+    # Tunnelled forms, whatever they embed: a relay or translator could take them inside.
+    ("::ffff:127.0.0.1", "IPv4-mapped"), ("::ffff:8.8.8.8", "IPv4-mapped"),
+    ("::ffff:0:a00:1", "IPv4-translated"), ("::10.0.0.1", "IPv4-compatible"),
+    ("64:ff9b::7f00:1", "NAT64"), ("64:ff9b::808:808", "NAT64"), ("64:ff9b:1::a00:1", "NAT64"),
+    ("2002:7f00:1::1", "6to4"), ("2002:a9fe:a9fe::1", "6to4"), ("2002:808:808::1", "6to4"),
+    ("192.88.99.1", "6to4 relay"),
+    ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo"), ("2001::1", "Teredo"),
 ])
-def test_private_loopback_and_link_local_addresses_are_not_public(address):
+def test_addresses_that_are_not_public_say_why(address, kind):
+    assert address_kind(address) == kind
     assert not is_public_address(address)
 
 
-@pytest.mark.parametrize("address", ["93.184.215.14", "8.8.8.8", "2606:4700:4700::1111"])
+@pytest.mark.parametrize("address", [
+    "93.184.215.14", "8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "2a00:1450:4001::200e",
+    "2001:4860:4860::8888",  # 2001:4860:: is Google, not Teredo (2001::/32 only)
+])
 def test_internet_addresses_are_public(address):
+    assert address_kind(address) == "public"
     assert is_public_address(address)
 
 
@@ -68,6 +92,11 @@ def test_internet_addresses_are_public(address):
 def test_only_plain_http_and_https_urls_are_accepted(url):
     with pytest.raises(InvalidRequest):
         check_url_shape(url)
+
+
+def test_delivery_ids_have_their_own_prefix_not_the_withdrawals_one():
+    assert new_delivery_id().startswith("whd_")
+    assert new_withdrawal_id().startswith("wd_")
 
 
 def test_event_types_are_checked():
