@@ -32,17 +32,23 @@ def parse_amount(value, currency: str, field: str = "amount") -> int:
         raise InvalidAmount(f"{field} must be a finite number", field=field)
     if amount.adjusted() > 15:  # before scaling: 1e999999 must not overflow the context
         raise InvalidAmount(f"{field} is too large", field=field)
+    # Exact integer arithmetic, not Decimal arithmetic: that rounds to the context's 28
+    # significant digits and would take 999999999.99999999999999999999 as 1000000000.00.
+    # Trailing zeros are not precision, so 12.500000000000000000000000000000 is 12.50.
     digits = exponent(currency)
-    minor = amount.scaleb(digits)
-    if minor != minor.to_integral_value():
+    sign, coefficient, power = amount.as_tuple()
+    text = "".join(map(str, coefficient)).rstrip("0")
+    if not text or sign:
+        raise InvalidAmount(f"{field} must be greater than zero", field=field)
+    power += len(coefficient) - len(text) + digits  # now minor = int(text) * 10**power
+    if power < 0:
         raise InvalidAmount(
             f"{field} has more than {digits} decimal places for {currency}", field=field
         )
-    if minor <= 0:
-        raise InvalidAmount(f"{field} must be greater than zero", field=field)
+    minor = int(text) * 10**power  # power <= 15 + digits: adjusted() was checked above
     if minor > MAX_AMOUNT_MINOR:
         raise InvalidAmount(f"{field} is too large", field=field)
-    return int(minor)
+    return minor
 
 
 def to_major(minor: int, currency: str) -> Decimal:

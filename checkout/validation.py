@@ -57,7 +57,12 @@ def email(data: dict, name: str = "email", required: bool = True) -> str | None:
     return value.lower()
 
 
-def password(data: dict, name: str = "password", required: bool = True) -> str | None:
+def password(data: dict, name: str = "password", required: bool = True, *,
+             new: bool = True) -> str | None:
+    """A password field. A new one must be 8 to 256 characters; one typed to sign in or to
+    confirm a change (new=False) only has to be text argon2 can hash, so that a wrong one
+    answers 401 like any other wrong password. Either way a lone surrogate, which cannot be
+    encoded as UTF-8 for argon2, is refused here rather than crashing the hasher."""
     value = data.get(name)
     if value is None and not required:
         return None
@@ -65,8 +70,10 @@ def password(data: dict, name: str = "password", required: bool = True) -> str |
         raise InvalidRequest(f"Missing required field: {name}", fields=[name])
     if not isinstance(value, str):
         raise InvalidRequest(f"{name} must be a string", field=name)
-    if not 8 <= len(value) <= 256:
+    if new and not 8 <= len(value) <= 256:
         raise InvalidRequest(f"{name} must be 8 to 256 characters long", field=name)
+    if len(value) > 256:
+        raise InvalidRequest(f"{name} must be at most 256 characters long", field=name)
     if not encodable(value):
         raise InvalidRequest(f"{name} contains invalid text", field=name)
     return value

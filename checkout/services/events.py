@@ -12,11 +12,10 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-import simplejson
-from bson import ObjectId
 from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
+from ..jsonenc import dumps
 from ..storage import events as event_store
 from . import Context, utcnow
 
@@ -36,19 +35,10 @@ def new_event_id() -> str:
     return "evt_" + secrets.token_hex(12)
 
 
-def _json_default(value):
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    if isinstance(value, ObjectId):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
 def event_body(event_id: str, event_type: str, created: datetime, data: dict) -> str:
     """The exact JSON text every delivery of this event sends (and signs)."""
-    return simplejson.dumps(
-        {"id": event_id, "type": event_type, "created": int(created.timestamp()), "data": data},
-        use_decimal=True, default=_json_default, separators=(",", ":"), ensure_ascii=False,
+    return dumps(
+        {"id": event_id, "type": event_type, "created": int(created.timestamp()), "data": data}
     )
 
 

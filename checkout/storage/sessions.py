@@ -1,6 +1,5 @@
 """Payment sessions: the durable record in MongoDB (source of truth for status) and a
 copy in Redis with a TTL, which serves the checkout page without touching MongoDB."""
-import json
 from datetime import datetime
 
 from bson import ObjectId
@@ -8,6 +7,8 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from ..errors import DuplicateIdempotencyKey
+
+from ..jsonenc import dumps, loads
 
 KEY = "checkout:session:{}"
 _DATES = ("created_at", "expires_at", "paid_at", "canceled_at")
@@ -67,16 +68,18 @@ async def forget_cached_session(redis, session_id: str) -> None:
 
 
 def _dump(doc: dict) -> str:
+    # Dates as full isoformat() here, not the encoder's milliseconds: the copy must read
+    # back as exactly the record it was made from.
     data = dict(doc)
     data["account_id"] = str(data["account_id"])
     for name in _DATES:
         if data.get(name) is not None:
             data[name] = data[name].isoformat()
-    return json.dumps(data)
+    return dumps(data)
 
 
 def _load(raw: str) -> dict:
-    data = json.loads(raw)
+    data = loads(raw)
     data["account_id"] = ObjectId(data["account_id"])
     for name in _DATES:
         if data.get(name) is not None:

@@ -19,10 +19,6 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def error_body(error: CheckoutError) -> dict:
-    return {"error": {"code": error.code, "message": error.message, **error.details}}
-
-
 async def error_response(status: int, code: str, message: str, details: dict | None = None):
     if wants_json():
         response = jsonify({"error": {"code": code, "message": message, **(details or {})}})
@@ -33,16 +29,20 @@ async def error_response(status: int, code: str, message: str, details: dict | N
     return response, status
 
 
+async def checkout_error_response(error: CheckoutError):
+    response, status = await error_response(
+        error.status, error.code, error.message, error.details
+    )
+    headers = {}
+    if "retry_after" in error.details:
+        headers["Retry-After"] = str(error.details["retry_after"])
+    return response, status, headers
+
+
 def register_error_handlers(app) -> None:
     @app.errorhandler(CheckoutError)
     async def checkout_error(error: CheckoutError):
-        response, status = await error_response(
-            error.status, error.code, error.message, error.details
-        )
-        headers = {}
-        if "retry_after" in error.details:
-            headers["Retry-After"] = str(error.details["retry_after"])
-        return response, status, headers
+        return await checkout_error_response(error)
 
     @app.errorhandler(HTTPException)
     async def http_error(error: HTTPException):

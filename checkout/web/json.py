@@ -1,27 +1,16 @@
-"""JSON in and out with exact money: numbers parse to Decimal, Decimal prints as a number."""
-import json
-from decimal import Decimal
-
-import simplejson
+"""Quart's JSON goes through the app's one encoding (checkout/jsonenc.py): numbers parse to
+Decimal, Decimal prints as a number."""
 from quart.json.provider import DefaultJSONProvider
+
+from ..jsonenc import dumps, loads
+
+parse = loads  # the name the web layer and the tests use
 
 
 class MoneyJSONProvider(DefaultJSONProvider):
-    # simplejson writes Decimal("12.50") as the number 12.50; the standard library cannot
-    # without going through float.
     def dumps(self, obj, **kwargs) -> str:
-        kwargs.setdefault("default", self.default)
-        kwargs.setdefault("ensure_ascii", self.ensure_ascii)
-        kwargs.setdefault("sort_keys", self.sort_keys)
-        return simplejson.dumps(obj, use_decimal=True, **kwargs)
+        # Only layout may vary (indent in debug mode); the encoding itself is jsonenc's.
+        return dumps(obj, indent=kwargs.get("indent"))
 
     def loads(self, s, **kwargs):
-        return parse(s)
-
-
-def _reject_constant(name):
-    raise ValueError(f"{name} is not a valid JSON number")
-
-
-def parse(raw):
-    return json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
+        return loads(s)

@@ -389,3 +389,30 @@ async def test_behind_a_trusted_proxy_the_limit_keys_on_the_forwarded_address(se
             form={"csrf_token": token, "email": merchant["email"],
                   "password": merchant["password"]})
         assert response.status_code == 303
+
+
+UNSAFE_NEXT = ("/dashboard/wallets\r\nSet-Cookie: x=1", "/dashboard/\r\n", "/dashboard/\twallets",
+               "/dashboard\t//evil.example", "//evil.example", "https://evil.example",
+               "/\t/evil.example", "/dashboard/\x00", "/dashboard/\x7f", "/dashboard/\u2028",
+               "/dashboard/caf\u00e9")
+
+
+async def test_a_next_with_control_characters_or_another_site_goes_to_the_overview(client):
+    merchant = await register(client)
+    for target in UNSAFE_NEXT:
+        form_page = await client.get("/dashboard/login", query_string={"next": target})
+        assert form_page.status_code == 200, (target, form_page.status_code)
+        token = CSRF.search(await text(form_page)).group(1)
+        signed_in = await client.post(
+            "/dashboard/login", query_string={"next": target},
+            form={"csrf_token": token, "email": merchant["email"],
+                  "password": merchant["password"]},
+            scope_base={"client": new_ip()},
+        )
+        assert signed_in.status_code == 303, (target, signed_in.status_code)
+        assert signed_in.headers["Location"] == "/dashboard/", target
+        # Already signed in: the sign-in page sends the browser on at once (GET).
+        again = await client.get("/dashboard/login", query_string={"next": target})
+        assert again.status_code == 303, (target, again.status_code)
+        assert again.headers["Location"] == "/dashboard/", target
+        await submit(client, "/dashboard/logout", {}, token_from="/dashboard/")

@@ -2,6 +2,10 @@
 import asyncio
 from decimal import Decimal
 
+from checkout import create_app
+from checkout.errors import Unprocessable
+from checkout.web.api.auth import account_required
+from checkout.web.api.idempotency import idempotent
 from tests.support import body, call, register
 
 
@@ -78,3 +82,27 @@ async def test_bad_keys_are_refused(client):
     response = await call(client, "POST", session_url(merchant), {"amount": 5},
                           {**merchant["headers"], "Idempotency-Key": "x" * 300})
     assert response.status_code == 400
+
+
+async def test_a_failure_while_writing_the_answer_frees_the_key(settings):
+    """Whatever fails after the key is claimed, even turning the answer into JSON, frees
+    the key: one left in flight would answer 409 to every retry for 10 minutes."""
+    application = create_app(settings)
+
+    @application.post("/api/v1/test/unwritable")
+    @account_required
+    @idempotent
+    async def unwritable():  # an error whose details JSON cannot write
+        raise Unprocessable("This answer cannot be written.", detail=object())
+
+    async with application.test_app() as test_app:
+        client = test_app.test_client()
+        merchant = await register(client)
+        headers = {**merchant["headers"], "Idempotency-Key": "unwritable-1"}
+        statuses = [(await call(client, "POST", "/api/v1/test/unwritable", {}, headers)).status_code
+                    for _ in range(2)]
+        assert statuses == [500, 500]  # the retry runs again: not 409 in flight
+        db = test_app.app.extensions["checkout"].db
+        account = await db.accounts.find_one({"user_code": merchant["userCode"]})
+        assert await db.idempotency_keys.count_documents(
+            {"_id": f"{account['_id']}:unwritable-1"}) == 0

@@ -1,4 +1,5 @@
 """Accounts: register, login, profile — the original API's paths and names."""
+import json
 from decimal import Decimal
 
 import pytest
@@ -184,3 +185,26 @@ async def test_unknown_route_and_method_answer_json(client):
 async def test_oversized_body_is_a_413(client):
     response = await call(client, "POST", REGISTER, raw=b'{"a":"' + b"x" * 70000 + b'"}')
     assert response.status_code == 413
+
+
+LONE_SURROGATE = "correct horse \ud800"  # sent as the JSON escape \ud800: not encodable text
+
+
+@pytest.mark.parametrize("path, method, payload, field", [
+    (REGISTER, "POST", {"password": LONE_SURROGATE}, "password"),
+    (LOGIN, "POST", {"password": LONE_SURROGATE}, "password"),
+    (PROFILE, "PUT", {"password": LONE_SURROGATE}, "password"),
+    (PROFILE, "PUT", {"password": "a new long password", "currentPassword": LONE_SURROGATE},
+     "currentPassword"),
+])
+async def test_lone_surrogate_in_a_password_is_a_400_naming_the_field(client, path, method,
+                                                                      payload, field):
+    merchant = await register(client)
+    base = {"organization": "Acme", "email": merchant["email"] if path == LOGIN else unique_email(),
+            "category": "food", "currentPassword": merchant["password"]}
+    raw = json.dumps({**base, **payload}).encode()  # ensure_ascii: the text carries \ud800
+    assert b"\\ud800" in raw
+    response = await call(client, method, path, raw=raw, headers=merchant["headers"])
+    assert response.status_code == 400, await response.get_data()
+    error = (await body(response))["error"]
+    assert error["code"] == "invalid_request" and error["field"] == field

@@ -95,6 +95,30 @@ async def test_bad_amounts_are_400(client, app, raw_amount):
     assert count == 0  # nothing half-written
 
 
+async def test_an_amount_with_more_than_28_significant_digits_is_refused_not_rounded(client, app):
+    merchant = await register(client)
+    raw = b'{"amount": 999999999.99999999999999999999}'  # the raw JSON number, as a client sends it
+    response = await call(client, "POST", session_url(merchant["walletCode"]), raw=raw,
+                          headers=merchant["headers"])
+    assert response.status_code == 400, await response.get_data()
+    error = (await body(response))["error"]
+    assert error["code"] == "invalid_amount" and "decimal places" in error["message"]
+    assert await app.app.extensions["checkout"].db.payment_sessions.count_documents(
+        {"payee_wallet": merchant["walletCode"]}) == 0
+
+
+@pytest.mark.parametrize("raw_amount, amount", [
+    (b"12.50", Decimal("12.50")), (b"0.01", Decimal("0.01")), (b"1e2", Decimal("100.00")),
+    (b"12.500000000000000000000000000000", Decimal("12.50")),  # exact: trailing zeros only
+])
+async def test_plain_and_long_but_exact_amounts_are_accepted(client, raw_amount, amount):
+    merchant = await register(client)
+    response = await call(client, "POST", session_url(merchant["walletCode"]),
+                          raw=b'{"amount": ' + raw_amount + b"}", headers=merchant["headers"])
+    assert response.status_code == 201, await response.get_data()
+    assert (await body(response))["amount"] == amount
+
+
 @pytest.mark.parametrize("extra", [
     {"successUrl": "javascript:alert(1)"}, {"cancelUrl": "/relative"},
     {"description": "x" * 501}, {"metadata": {"$where": "1"}}, {"clientReferenceId": {"a": 1}},

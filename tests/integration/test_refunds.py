@@ -203,3 +203,46 @@ async def test_an_idempotency_key_reaches_into_the_refund_transaction(client, ap
     again = await refunds.refund(ctx, account, trace, 300, None, idempotency_key="acct:refund-1")
     assert len({r["_id"] for r in results} | {again["_id"]}) == 1
     assert await balance(client, shopper) == Decimal("1000.00") - Decimal("10.02") + Decimal("3.00")
+
+
+async def test_too_large_refunds_with_idempotency_keys_answer_422_and_free_no_key(client, app):
+    """The 422 carries a Decimal detail (refundable): it must be written and replayed like
+    any other answer, never a 500 that leaves the key in flight for 10 minutes."""
+    merchant, shopper = await register(client), await register(client, "Shopper", pin=PIN)
+    session = await paid_session(client, merchant, shopper, Decimal("10.00"))
+    too_much = {"amount": Decimal("20.00")}
+    db = app.app.extensions["checkout"].db
+
+    # Different keys, concurrently: each runs the handler and gets its own 422.
+    different = await asyncio.gather(*(
+        refund(client, merchant, session, too_much, {"Idempotency-Key": f"too-big-{n}"})
+        for n in range(10)))
+    assert [r.status_code for r in different] == [422] * 10
+    for response in different:
+        error = (await body(response))["error"]
+        assert error["code"] == "refund_too_large" and error["refundable"] == Decimal("10.00")
+
+    # The same key, concurrently: one runs, the others are replays or see it in flight.
+    same = await asyncio.gather(*(
+        refund(client, merchant, session, too_much, {"Idempotency-Key": "too-big-same"})
+        for _ in range(10)))
+    statuses = [r.status_code for r in same]
+    assert statuses.count(422) >= 1 and set(statuses) <= {422, 409}, statuses
+    answers = {await r.get_data() for r in same if r.status_code == 422}
+    assert len(answers) == 1
+    in_flight = {(await body(r))["error"]["code"] for r in same if r.status_code == 409}
+    assert in_flight <= {"idempotency_in_flight"}
+
+    # Afterwards every key holds its 422 (none left in flight) and a retry replays it.
+    keys = [f"too-big-{n}" for n in range(10)] + ["too-big-same"]
+    for key in keys:
+        replay = await refund(client, merchant, session, too_much, {"Idempotency-Key": key})
+        assert replay.status_code == 422, (key, replay.status_code)
+        assert replay.headers["Idempotent-Replayed"] == "true"
+        error = (await body(replay))["error"]
+        assert error["code"] == "refund_too_large" and error["refundable"] == Decimal("10.00")
+    assert await replay.get_data() == answers.pop()  # keys[-1]: the same body as the first
+    account = await db.accounts.find_one({"user_code": merchant["userCode"]})
+    stored = [k async for k in db.idempotency_keys.find({"_id": {"$regex": f"^{account['_id']}:"}})]
+    assert len(stored) == len(keys) and {k["state"] for k in stored} == {"done"}
+    assert await db.refunds.count_documents({"session_id": session["transactionTraceId"]}) == 0

@@ -14,6 +14,8 @@ from checkout.money import MAX_AMOUNT_MINOR, format_amount, parse_amount, servic
     (Decimal("500"), "JPY", 500),
     (Decimal("1.234"), "KWD", 1234),
     (Decimal("12.500"), "USD", 1250),  # trailing zeros are not extra precision
+    (Decimal("1e2"), "USD", 10000),
+    (Decimal("1.2345e3"), "KWD", 1234500),
 ])
 def test_parse_amount_to_minor_units(value, currency, minor):
     assert parse_amount(value, currency) == minor
@@ -28,6 +30,32 @@ def test_parse_amount_to_minor_units(value, currency, minor):
 def test_parse_amount_refuses_bad_values(value):
     with pytest.raises(InvalidAmount):
         parse_amount(value, "USD")
+
+
+@pytest.mark.parametrize("text", [
+    "999999999.99999999999999999999",      # 29 significant digits: was rounded to 1000000000.00
+    "0.0100000000000000000000000000001",
+    "12.5000000000000000000000000000001",
+    "1e-999999999", "1.00000000000000000000000000000000001e2",
+])
+def test_parse_amount_refuses_more_digits_than_the_currency_has_without_rounding(text):
+    with pytest.raises(InvalidAmount, match="decimal places"):
+        parse_amount(Decimal(text), "USD")
+
+
+@pytest.mark.parametrize("text, minor", [
+    ("12.500000000000000000000000000000", 1250),  # 32 significant digits, all exact
+    ("999999999.990000000000000000000000", 99999999999),
+    ("0.010000000000000000000000000000000000000", 1),
+    ("1000000000.00000000000000000000000000", 100000000000),
+])
+def test_parse_amount_accepts_long_values_whose_extra_digits_are_trailing_zeros(text, minor):
+    assert parse_amount(Decimal(text), "USD") == minor
+
+
+def test_parse_amount_of_zero_with_a_huge_negative_exponent_is_not_positive():
+    with pytest.raises(InvalidAmount, match="greater than zero"):
+        parse_amount(Decimal("0e-999999999"), "USD")
 
 
 def test_parse_amount_refuses_decimals_a_currency_lacks():

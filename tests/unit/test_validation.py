@@ -77,3 +77,11 @@ def test_lone_surrogates_are_refused():
         validation.text({"n": "\ud800"}, "n")
     with pytest.raises(InvalidRequest):
         validation.password({"password": "abcdefgh\ud800"})
+
+
+def test_a_typed_password_is_only_checked_to_be_hashable_text():
+    assert validation.password({"p": "short"}, "p", new=False) == "short"  # wrong, not bad: 401
+    for value in ("x\ud800", "x" * 257, 5):
+        with pytest.raises(InvalidRequest) as refused:
+            validation.password({"p": value}, "p", new=False)
+        assert refused.value.details == {"field": "p"}

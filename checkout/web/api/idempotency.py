@@ -1,10 +1,9 @@
 """Idempotency-Key support for POSTs that create things (Stripe's semantics): the first
 response is kept 24 h and replayed; the same key with other parameters is refused."""
 import hashlib
-import json
+import logging
 from functools import wraps
 
-import simplejson
 from quart import Response, g, make_response, request
 
 from ...errors import (
@@ -13,11 +12,15 @@ from ...errors import (
     IdempotencyMismatch,
     InvalidRequest,
 )
+from ...jsonenc import dumps
 from ...services import utcnow
 from ...storage import idempotency as store
+from ...stores import STORE_ERRORS
 from .. import context
-from ..errors import error_body
+from ..errors import checkout_error_response
 from ..json import parse
+
+log = logging.getLogger(__name__)
 
 
 def idempotent(handler):
@@ -45,32 +48,42 @@ def idempotent(handler):
                 headers={"Idempotent-Replayed": "true"},
             )
         try:
-            response = await make_response(await handler(*args, **kwargs))
-        except CheckoutError as error:
-            if error.status >= 500:
-                await store.release_key(db, key_id)
-                raise
-            body = json.dumps(error_body(error))
-            await store.save_response(db, key_id, error.status, body)
-            return Response(body, status=error.status, content_type="application/json")
-        except BaseException:
-            await store.release_key(db, key_id)
-            raise
-        if response.status_code >= 500:
-            await store.release_key(db, key_id)
-        else:
+            try:
+                response = await make_response(await handler(*args, **kwargs))
+            except CheckoutError as error:
+                if error.status >= 500:
+                    raise
+                # The same answer the error handler gives, so a replay is byte for byte
+                # what the first caller got.
+                response = await make_response(await checkout_error_response(error))
+            if response.status_code >= 500:
+                await _release(db, key_id)
+                return response
             await store.save_response(
                 db, key_id, response.status_code, await response.get_data(as_text=True)
             )
+        except BaseException:
+            # Anything at all, even writing or saving the answer: a key left in flight
+            # would answer 409 to every retry until IN_FLIGHT_TIMEOUT.
+            await _release(db, key_id)
+            raise
         return response
 
     return wrapper
 
 
+async def _release(db, key_id: str) -> None:
+    try:
+        await store.release_key(db, key_id)
+    except STORE_ERRORS as exc:  # the first failure is the one to report
+        log.warning("could not release idempotency key (%s); it frees itself after %s",
+                    type(exc).__name__, store.IN_FLIGHT_TIMEOUT)
+
+
 async def _fingerprint() -> str:
     raw = await request.get_data()
     try:
-        body = simplejson.dumps(parse(raw), sort_keys=True, use_decimal=True)
+        body = dumps(parse(raw))  # sorted keys: the same parameters in any order match
     except (ValueError, RecursionError):
         body = raw.decode("utf-8", "replace")
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()

@@ -41,9 +41,7 @@ async def login():
     data = await json_body()
     validation.require_fields(data, ("email", "password"))
     email = validation.text(data, "email", max_length=254).lower()
-    password = data["password"]
-    if not isinstance(password, str) or len(password) > 256:
-        raise InvalidRequest("password must be a string", field="password")
+    password = validation.password(data, new=False)
     result = await accounts.login(context(), email, password, client_ip())
     account, wallet = result["account"], result["wallet"]
     return jsonify({
@@ -75,8 +73,8 @@ async def update_profile():
     email = validation.email(data, required=False)
     category = validation.text(data, "category", required=False, max_length=50)
     password = validation.password(data, required=False)
-    current_password = data.get("currentPassword")
-    if (email is not None or password is not None) and not isinstance(current_password, str):
+    current_password = validation.password(data, "currentPassword", required=False, new=False)
+    if (email is not None or password is not None) and current_password is None:
         # Changing how one signs in needs more than a token that may have leaked.
         raise InvalidRequest(
             "currentPassword is required to change email or password",

@@ -52,9 +52,13 @@ blueprint = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 
 def local_target(target: str | None) -> str:
-    """Only a dashboard path of this site: never an open redirect."""
+    """Only a dashboard path of this site: never an open redirect. Printable ASCII only:
+    CR/LF cannot go into a Location header, and browsers drop tabs and newlines from URLs
+    (so "/\t/evil.example" would mean "//evil.example")."""
     default = url_for("dashboard.overview")
     if not target or not target.startswith("/dashboard") or target.startswith("//"):
+        return default
+    if not all("!" <= c <= "~" for c in target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or "\\" in target:
