@@ -175,6 +175,14 @@ class PaymentLinkLimitReached(Unprocessable):
     )
 
 
+class LoginRequired(Forbidden):
+    # A leaked key must not mint keys that outlive its own revocation.
+    code, message = "login_required", (
+        "API keys can be created only with a login token or in the dashboard, "
+        "not with another API key."
+    )
+
+
 class ApiKeyNotFound(NotFound):
     code, message = "api_key_not_found", "No active API key has this id."
 
