@@ -191,6 +191,12 @@ class RateLimited(CheckoutError):
     status, code, message = 429, "rate_limited", "Too many attempts. Try again later."
 
 
+class TooManyPinFailures(RateLimited):
+    code, message = "too_many_pin_failures", (
+        "Too many wrong PINs from this address. Try again later."
+    )
+
+
 # Session lifecycle and webhooks (issue 5)
 
 class SessionNotOpen(CheckoutError):
