@@ -181,12 +181,26 @@ class PaymentLinkLimitReached(Unprocessable):
     )
 
 
+class LoginRequired(Forbidden):
+    # A leaked key must not mint keys that outlive its own revocation.
+    code, message = "login_required", (
+        "API keys can be created only with a login token or in the dashboard, "
+        "not with another API key."
+    )
+
+
 class ApiKeyNotFound(NotFound):
     code, message = "api_key_not_found", "No active API key has this id."
 
 
 class RateLimited(CheckoutError):
     status, code, message = 429, "rate_limited", "Too many attempts. Try again later."
+
+
+class TooManyPinFailures(RateLimited):
+    code, message = "too_many_pin_failures", (
+        "Too many wrong PINs from this address. Try again later."
+    )
 
 
 # Session lifecycle and webhooks (issue 5)

@@ -80,14 +80,19 @@ def dummy_hash(passwords: Passwords) -> str:
     return passwords.hash(secrets.token_urlsafe(16))
 
 
-def issue_token(secret: str, account_id: str, ttl_seconds: int, now: datetime | None = None) -> str:
+def issue_token(secret: str, account_id: str, ttl_seconds: int, now: datetime | None = None,
+                version: int = 0) -> str:
+    """A login token for the account's current token version (`ver`): a password or email
+    change moves the version on, which ends every token issued before it."""
     now = now or datetime.now(timezone.utc)
-    claims = {"sub": account_id, "iat": now, "exp": now + timedelta(seconds=ttl_seconds)}
+    claims = {"sub": account_id, "ver": version, "iat": now,
+              "exp": now + timedelta(seconds=ttl_seconds)}
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def read_token(secret: str, token: str) -> str:
-    """The account id inside a valid token; anything else is Unauthenticated."""
+def read_token(secret: str, token: str) -> tuple[str, int]:
+    """(account id, token version) of a valid token; anything else is Unauthenticated.
+    A token without `ver` (issued before versions existed) counts as version 0."""
     try:
         claims = jwt.decode(
             token, secret, algorithms=["HS256"], options={"require": ["sub", "exp"]}
@@ -96,4 +101,7 @@ def read_token(secret: str, token: str) -> str:
         raise Unauthenticated("The token has expired; log in again.") from None
     except jwt.PyJWTError:
         raise Unauthenticated("The token is invalid.") from None
-    return claims["sub"]
+    version = claims.get("ver", 0)
+    if type(version) is not int:
+        raise Unauthenticated("The token is invalid.")
+    return claims["sub"], version

@@ -45,6 +45,9 @@ class Settings:
     registrations_per_hour: int = 20
     # API logins per client address per 15 minutes (per email it is always 10).
     api_login_limit_per_ip: int = 100
+    # Wrong wallet PINs per client address per 15 minutes, over all wallets (each wallet
+    # also locks after 5 on its own); 0: no limit.
+    pin_failures_per_ip: int = 20
     # Webhooks (issue 5): see README "Webhooks".
     webhook_allow_private_targets: bool = False
     webhook_timeout: float = 10.0
@@ -157,6 +160,7 @@ class Settings:
             fee_wallet_shards=_fee_wallet_shards(env),
             registrations_per_hour=_non_negative(env, "REGISTRATIONS_PER_HOUR", 20),
             api_login_limit_per_ip=_non_negative(env, "LOGIN_LIMIT_PER_IP", 100),
+            pin_failures_per_ip=_non_negative(env, "PIN_FAILURES_PER_IP", 20),
             **_webhook_settings(env),
             trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0),
             refund_service_fee=refund_fee in ("true", "1", "yes"),

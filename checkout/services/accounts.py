@@ -5,6 +5,7 @@ from bson import ObjectId
 from .. import money, security
 from ..errors import InvalidCredentials, Unauthenticated
 from ..storage import accounts as account_store
+from ..storage import dashboard_sessions
 from ..storage import wallets as wallet_store
 from . import Context, limits, unit_of_work, utcnow
 from .wallets import issue_credit, new_wallet
@@ -63,22 +64,38 @@ async def login(ctx: Context, email: str, password: str, client_ip: str | None =
     if account is None or not ok:
         raise InvalidCredentials()
     await limits.clear_login(ctx, email)
-    token = security.issue_token(ctx.settings.jwt_secret, str(account["_id"]), ctx.settings.jwt_ttl)
     wallet = await wallet_store.find_wallet(ctx.db, account["default_wallet"])
-    return {"account": account, "wallet": wallet, "token": token}
+    return {"account": account, "wallet": wallet, "token": login_token(ctx, account)}
+
+
+def token_version(account: dict) -> int:
+    """Moves on with every password or email change (0 for accounts that never had one)."""
+    return account.get("token_version", 0)
+
+
+def login_token(ctx: Context, account: dict) -> str:
+    return security.issue_token(ctx.settings.jwt_secret, str(account["_id"]),
+                                ctx.settings.jwt_ttl, version=token_version(account))
 
 
 async def authenticate_token(ctx: Context, token: str) -> dict:
-    account_id = security.read_token(ctx.settings.jwt_secret, token)
+    account_id, version = security.read_token(ctx.settings.jwt_secret, token)
     account = await account_store.find_account(ctx.db, account_id)
     if account is None:
         raise Unauthenticated("The account for this token no longer exists.")
+    if version != token_version(account):
+        raise Unauthenticated("This token was issued before a password or email change; "
+                              "log in again.")
     return account
 
 
 async def update_profile(ctx: Context, account: dict, organization=None, email=None,
                          category=None, password=None, current_password=None) -> dict:
-    if email is not None or password is not None:
+    """A password or email change ends every login token and dashboard session issued
+    before it (a stolen one must not outlive the credentials); the caller may issue the
+    current client a fresh one from the returned account."""
+    credentials_change = email is not None or password is not None
+    if credentials_change:
         await limits.verify_password_again(ctx, account, current_password,
                                            "currentPassword is incorrect.")
     changes = {}
@@ -90,6 +107,11 @@ async def update_profile(ctx: Context, account: dict, organization=None, email=N
         changes["category"] = category
     if password is not None:
         changes["password_hash"] = await asyncio.to_thread(ctx.passwords.hash, password)
+    if credentials_change:
+        updated = await account_store.update_credentials(ctx.db, account["_id"], changes)
+        # The version check already refuses them; deleting frees Redis and is immediate.
+        await dashboard_sessions.delete_account_sessions(ctx.redis, str(account["_id"]))
+        return updated or {**account, **changes}
     if changes:
         await account_store.update_account(ctx.db, account["_id"], changes)
     return {**account, **changes}

@@ -10,7 +10,7 @@ import string
 
 from bson import ObjectId
 
-from ..errors import ApiKeyNotFound, Unauthenticated
+from ..errors import ApiKeyNotFound, LoginRequired, Unauthenticated
 from ..storage import accounts as account_store
 from ..storage import api_keys as key_store
 from ..stores import STORE_ERRORS
@@ -43,8 +43,12 @@ def looks_like_key(token: str) -> bool:
     return token.startswith(KEY_PREFIX)
 
 
-async def create_key(ctx: Context, account: dict, label: str | None) -> tuple[dict, str]:
-    """Returns (stored document, clear secret); the secret is never stored or shown again."""
+async def create_key(ctx: Context, account: dict, label: str | None, *,
+                     by_api_key: bool = False) -> tuple[dict, str]:
+    """Returns (stored document, clear secret); the secret is never stored or shown again.
+    by_api_key: the caller authenticated with a key, which may not create keys."""
+    if by_api_key:
+        raise LoginRequired()
     secret = new_secret()
     doc = {
         "_id": ObjectId(),

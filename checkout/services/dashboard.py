@@ -36,19 +36,29 @@ async def sign_in(ctx: Context, email: str, password: str, client_ip: str) -> tu
     password is checked); returns (account, new dashboard session id)."""
     account = (await accounts.login(ctx, email, password, client_ip or "unknown",
                                     dashboard=True))["account"]
-    # A fresh id on every sign-in: a session id planted before login is worthless after.
+    return account, await new_session(ctx, account)
+
+
+async def new_session(ctx: Context, account: dict) -> str:
+    """A fresh id on every sign-in: a session id planted before login is worthless after.
+    The session keeps the account's token version of this moment (see signed_in_account)."""
     session_id = secrets.token_urlsafe(32)
-    await session_store.create_session(ctx.redis, session_id, str(account["_id"]), SESSION_TTL)
-    return account, session_id
+    await session_store.create_session(ctx.redis, session_id, str(account["_id"]), SESSION_TTL,
+                                       accounts.token_version(account))
+    return session_id
 
 
 async def signed_in_account(ctx: Context, session_id: str | None) -> dict | None:
     if not session_id:
         return None
-    account_id = await session_store.find_account_id(ctx.redis, session_id)
-    if account_id is None:
+    found = await session_store.find_session(ctx.redis, session_id)
+    if found is None:
         return None
-    return await account_store.find_account(ctx.db, account_id)
+    account_id, version = found
+    account = await account_store.find_account(ctx.db, account_id)
+    if account is None or version != accounts.token_version(account):
+        return None  # signed in before a password or email change
+    return account
 
 
 async def sign_out(ctx: Context, session_id: str, account: dict) -> None:
@@ -61,27 +71,29 @@ async def check_password(ctx: Context, account: dict, password: str) -> None:
     await verify_password_again(ctx, account, password, "The password is incorrect.")
 
 
-async def change_password(ctx: Context, account: dict, current: str, new: str,
-                          session_id: str) -> dict:
-    """New password; every other dashboard session of the account ends."""
+async def change_password(ctx: Context, account: dict, current: str, new: str) -> str:
+    """New password: every dashboard session and login token of the account ends; this
+    browser goes on with the new session id returned."""
     await check_password(ctx, account, current)
     updated = await accounts.update_profile(ctx, account, password=new, current_password=current)
-    await session_store.delete_account_sessions(ctx.redis, str(account["_id"]), keep=session_id)
-    return updated
+    return await new_session(ctx, updated)
 
 
 async def update_profile(ctx: Context, account: dict, organization: str, email: str,
-                         category: str, current_password: str | None) -> dict:
+                         category: str, current_password: str | None) -> str | None:
+    """Saves the profile. An email change ends every session and token like a password
+    change: returns the new session id for this browser then, else None."""
     email_changes = email != account["email"]
     if email_changes:
         if not current_password:
             raise InvalidCredentials("Enter your current password to change your email.")
         await check_password(ctx, account, current_password)
-    return await accounts.update_profile(
+    updated = await accounts.update_profile(
         ctx, account, organization=organization, category=category,
         email=email if email_changes else None,
         current_password=current_password if email_changes else None,
     )
+    return await new_session(ctx, updated) if email_changes else None
 
 
 async def reset_wallet_pin(ctx: Context, account: dict, wallet_code: str,

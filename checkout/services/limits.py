@@ -1,14 +1,16 @@
 """Attempt limits on secrets and sign-ups, counted in Redis before the secret is checked
 (so a burst of concurrent guesses cannot slip past them)."""
 import asyncio
+from contextlib import asynccontextmanager
 
-from ..errors import InvalidCredentials, RateLimited
+from ..errors import InvalidCredentials, InvalidPin, RateLimited, TooManyPinFailures
 from ..storage import rate_limits
 from . import Context
 
 LOGIN_LIMIT = 10  # per email, and per address on the dashboard, in LOGIN_WINDOW
 LOGIN_WINDOW = 15 * 60
 REGISTER_WINDOW = 3600
+PIN_FAILURE_WINDOW = 15 * 60  # PIN_FAILURES_PER_IP counts wrong PINs in this window
 
 
 def wait_phrase(seconds: int) -> str:
@@ -60,3 +62,30 @@ async def verify_password_again(ctx: Context, account: dict, password, message: 
     )
     if not ok:
         raise InvalidCredentials(message)
+
+
+@asynccontextmanager
+async def pin_failure_slot(ctx: Context, client_ip: str | None):
+    """Wrong PINs per client address, over all wallets (each wallet's own lockout does not
+    stop guesses spread over many wallets). A slot is taken before the PIN is compared, so
+    concurrent guesses cannot slip past; it stays counted only if the PIN was wrong."""
+    limit = ctx.settings.pin_failures_per_ip
+    if not client_ip or not limit:
+        yield
+        return
+    taken, ttl = await rate_limits.reserve_failure(ctx.redis, "pin-ip", client_ip, limit,
+                                                   PIN_FAILURE_WINDOW)
+    if not taken:
+        raise TooManyPinFailures(
+            f"Too many wrong PINs from this address. Try again in {wait_phrase(ttl)}.",
+            retry_after=ttl,
+        )
+    try:
+        yield
+    except InvalidPin:
+        raise  # a wrong PIN (or unknown wallet): the slot stays a counted failure
+    except Exception:
+        # Locked, busy or a store error: no PIN was found wrong.
+        await rate_limits.release_failure(ctx.redis, "pin-ip", client_ip)
+        raise
+    await rate_limits.release_failure(ctx.redis, "pin-ip", client_ip)

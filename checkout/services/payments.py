@@ -28,7 +28,7 @@ from ..storage import wallets as wallet_store
 from ..stores import STORE_ERRORS
 from ..representations import session_json
 from ..session_rules import effective_status, seconds_left, success_redirect  # noqa: F401
-from . import Context, unit_of_work, utcnow
+from . import Context, limits, unit_of_work, utcnow
 from .wallets import owned_wallet_currency
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,15 @@ def refuse_unpayable(session: dict, now) -> None:
         raise SessionCanceled()
 
 
-async def check_pin(ctx: Context, wallet_code: str, wallet: dict | None, pin: str) -> None:
+async def check_pin(ctx: Context, wallet_code: str, wallet: dict | None, pin: str, *,
+                    client_ip: str | None = None) -> None:
+    """Verify a wallet PIN under two limits: PIN_FAILURES_PER_IP wrong PINs per client
+    address over all wallets (when client_ip is given), and the wallet's own lockout."""
+    async with limits.pin_failure_slot(ctx, client_ip):
+        await check_wallet_pin(ctx, wallet_code, wallet, pin)
+
+
+async def check_wallet_pin(ctx: Context, wallet_code: str, wallet: dict | None, pin: str) -> None:
     """Verify a wallet PIN under the lockout: 5 wrong PINs lock the wallet for 15 minutes."""
     # A check holds its slot only for two Redis round trips and an HMAC, so concurrent
     # payments from one wallet wait briefly for a slot rather than fail.
@@ -167,7 +175,7 @@ async def check_pin(ctx: Context, wallet_code: str, wallet: dict | None, pin: st
 
 
 async def pay(ctx: Context, session_id: str, payer_code: str, pin: str,
-              expected_total=None) -> dict:
+              expected_total=None, client_ip: str | None = None) -> dict:
     """Pay an open session from the payer's wallet, exactly once.
 
     expected_total, when given, is the total the payer agreed to, in major units as sent
@@ -186,7 +194,7 @@ async def pay(ctx: Context, session_id: str, payer_code: str, pin: str,
         )
     payer = await wallet_store.find_wallet(ctx.db, payer_code)
     # An unknown wallet code gets the same answer as a wrong PIN: no way to probe codes.
-    await check_pin(ctx, payer_code, payer, pin)
+    await check_pin(ctx, payer_code, payer, pin, client_ip=client_ip)
     if payer_code == session["payee_wallet"]:
         raise SameWallet()
     if str(payer["account_id"]) == str(session["account_id"]):

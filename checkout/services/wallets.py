@@ -1,5 +1,5 @@
 from .. import ledger, security
-from ..errors import Forbidden, WalletNotFound
+from ..errors import WalletNotFound
 from ..storage import wallets as wallet_store
 from . import Context, utcnow
 
@@ -33,11 +33,11 @@ async def list_wallets(ctx: Context, account: dict) -> list[dict]:
 
 
 async def owned_wallet(ctx: Context, account: dict, code) -> dict:
+    """The caller's wallet `code`. Someone else's wallet gets the same 404 as an unknown
+    code: a different answer would let any account probe which wallet codes exist."""
     wallet = await wallet_store.find_wallet(ctx.db, code) if isinstance(code, str) else None
-    if wallet is None:
+    if wallet is None or wallet["account_id"] != account["_id"]:
         raise WalletNotFound()
-    if wallet["account_id"] != account["_id"]:
-        raise Forbidden("This wallet belongs to another account.")
     return wallet
 
 
@@ -48,7 +48,7 @@ _OWNER_CACHE_SIZE = 10_000
 
 
 async def owned_wallet_currency(ctx: Context, account: dict, code) -> str:
-    """The currency of the caller's wallet `code`; WalletNotFound or Forbidden otherwise."""
+    """The currency of the caller's wallet `code`; WalletNotFound otherwise (as owned_wallet)."""
     known = _OWNER_AND_CURRENCY.get(code) if isinstance(code, str) else None
     if known is None:
         wallet = await owned_wallet(ctx, account, code)
@@ -57,7 +57,7 @@ async def owned_wallet_currency(ctx: Context, account: dict, code) -> str:
         known = _OWNER_AND_CURRENCY[code] = (wallet["account_id"], wallet["currency"])
     owner, currency = known
     if owner != account["_id"]:
-        raise Forbidden("This wallet belongs to another account.")
+        raise WalletNotFound()
     return currency
 
 

@@ -28,17 +28,18 @@ def withdrawal_fee(ctx: Context, currency: str) -> int:
     return int(Decimal(ctx.settings.withdrawal_fee).scaleb(exponent(currency)))
 
 
-async def check_owner_secret(ctx: Context, account: dict, wallet: dict, pin, password) -> None:
-    """The wallet PIN (under its lockout) or the account password authorises a withdrawal."""
+async def check_owner_secret(ctx: Context, account: dict, wallet: dict, pin, password,
+                             client_ip: str | None = None) -> None:
+    """The wallet PIN (under its lockouts) or the account password authorises a withdrawal."""
     if pin is not None:
-        await check_pin(ctx, wallet["code"], wallet, pin)
+        await check_pin(ctx, wallet["code"], wallet, pin, client_ip=client_ip)
         return
     await verify_password_again(ctx, account, password, "The password is incorrect.")
 
 
 async def withdraw(ctx: Context, account: dict, wallet_code, amount: int, *,
                    pin: str | None = None, password: str | None = None,
-                   idempotency_key: str | None = None) -> dict:
+                   idempotency_key: str | None = None, client_ip: str | None = None) -> dict:
     """amount + WITHDRAWAL_FEE leave the wallet in one entry; the withdrawal is pending.
     Returns the withdrawal with the wallet's new balance in "wallet_balance".
     With an idempotency key, a repeat returns the first withdrawal and moves nothing."""
@@ -47,7 +48,7 @@ async def withdraw(ctx: Context, account: dict, wallet_code, amount: int, *,
         if done is not None:
             return done
     wallet = await owned_wallet(ctx, account, wallet_code)
-    await check_owner_secret(ctx, account, wallet, pin, password)
+    await check_owner_secret(ctx, account, wallet, pin, password, client_ip)
     currency = wallet["currency"]
     fee = withdrawal_fee(ctx, currency)
 

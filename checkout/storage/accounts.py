@@ -1,5 +1,6 @@
 from bson import ObjectId
 from bson.errors import InvalidId
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from ..errors import EmailTaken
@@ -29,5 +30,17 @@ async def find_account(db, account_id: str) -> dict | None:
 async def update_account(db, account_id, changes: dict) -> None:
     try:
         await db.accounts.update_one({"_id": account_id}, {"$set": changes})
+    except DuplicateKeyError:
+        raise EmailTaken() from None
+
+
+async def update_credentials(db, account_id, changes: dict) -> dict | None:
+    """Apply a password or email change and move the token version on, in one write, so
+    no token or dashboard session of the old version outlives it. Returns the account after."""
+    try:
+        return await db.accounts.find_one_and_update(
+            {"_id": account_id}, {"$set": changes, "$inc": {"token_version": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
     except DuplicateKeyError:
         raise EmailTaken() from None

@@ -1,22 +1,32 @@
 """Dashboard sign-in sessions in Redis. The quart-auth cookie carries only a random
 session id; the server can end a session (sign-out, password change) before the cookie
-expires, which a cookie holding the account id alone could not."""
+expires, which a cookie holding the account id alone could not.
+
+Each session records the account's token version at sign-in ("<account id>:<version>"):
+a password or email change moves the version on, so a session it failed to delete (or
+one signed in with the old password while the change ran) is refused all the same."""
 
 KEY = "checkout:dashboard-session:{}"
 ACCOUNT_INDEX = "checkout:dashboard-sessions:{}"
 
 
-async def create_session(redis, session_id: str, account_id: str, ttl_seconds: int) -> None:
+async def create_session(redis, session_id: str, account_id: str, ttl_seconds: int,
+                         token_version: int = 0) -> None:
     index = ACCOUNT_INDEX.format(account_id)
     async with redis.pipeline(transaction=True) as pipe:
-        pipe.set(KEY.format(session_id), account_id, ex=ttl_seconds)
+        pipe.set(KEY.format(session_id), f"{account_id}:{token_version}", ex=ttl_seconds)
         pipe.sadd(index, session_id)
         pipe.expire(index, ttl_seconds)
         await pipe.execute()
 
 
-async def find_account_id(redis, session_id: str) -> str | None:
-    return await redis.get(KEY.format(session_id))
+async def find_session(redis, session_id: str) -> tuple[str, int] | None:
+    """(account id, token version at sign-in) of a live session, or None."""
+    value = await redis.get(KEY.format(session_id))
+    if value is None:
+        return None
+    account_id, _, version = value.partition(":")
+    return account_id, int(version) if version.isdigit() else 0
 
 
 async def delete_session(redis, session_id: str, account_id: str) -> None:

@@ -1,5 +1,6 @@
-"""Secret API keys: created with a JWT or a key, shown once, stored only as a hash,
-accepted wherever a JWT is, and refused (401) the moment they are revoked."""
+"""Secret API keys: created with a login JWT (or in the dashboard, never with another key),
+shown once, stored only as a hash, accepted wherever a JWT is, and refused (401) the moment
+they are revoked."""
 import hashlib
 import re
 from decimal import Decimal
@@ -49,13 +50,20 @@ async def test_create_use_list_and_revoke_a_key(app, client):
     assert again.status_code == 404
 
 
-async def test_a_key_can_create_keys_and_keys_are_private(client):
+async def test_only_a_login_token_creates_keys_and_keys_are_private(client):
     first, second = await register(client), await register(client)
     key = await body(await call(client, "POST", KEYS, headers=first["headers"]))
-    with_key = {"Authorization": f"Bearer {key['secret']}"}
-    made = await call(client, "POST", KEYS, {"label": "Made by a key"}, with_key)
-    assert made.status_code == 201 and (await body(made))["label"] == "Made by a key"
     assert key["label"] == "Secret key"
+    with_key = {"Authorization": f"Bearer {key['secret']}"}
+    # A leaked key must not mint keys that outlive its own revocation.
+    for headers in (with_key, {**with_key, "Idempotency-Key": "from-a-key"}):
+        made = await call(client, "POST", KEYS, {"label": "Made by a key"}, headers)
+        assert made.status_code == 403
+        assert (await body(made))["error"]["code"] == "login_required"
+    listed = await body(await call(client, "GET", KEYS, headers=first["headers"]))
+    assert [k["id"] for k in listed["data"]] == [key["id"]]
+    made = await call(client, "POST", KEYS, {"label": "Made with a JWT"}, first["headers"])
+    assert made.status_code == 201 and (await body(made))["label"] == "Made with a JWT"
 
     foreign = await call(client, "DELETE", f"{KEYS}/{key['id']}", headers=second["headers"])
     assert foreign.status_code == 404

@@ -306,8 +306,8 @@ async def test_create_wallet_reset_pin_and_statement(client):
     statement = await text(await client.get(f"/dashboard/wallets/{code}"))
     balances = re.findall(r'<td class="num">([0-9.,]+ USD)</td>\s*</tr>', statement)
     assert balances == ["3.00 USD", "4.00 USD"]  # newest first: after paying 1.00, after +4.00
-    assert (await client.get(f"/dashboard/wallets/{other['walletCode']}")).status_code == 403
-    assert (await client.get(f"/dashboard/wallets/{other['walletCode']}/reset-pin")).status_code == 403
+    assert (await client.get(f"/dashboard/wallets/{other['walletCode']}")).status_code == 404
+    assert (await client.get(f"/dashboard/wallets/{other['walletCode']}/reset-pin")).status_code == 404
 
 
 async def test_profile_update_and_password_change(app, client):

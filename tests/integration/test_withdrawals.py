@@ -53,7 +53,7 @@ async def test_withdraw_refusals_move_nothing(client):
         ({"amount": "5"}, 400, "invalid_amount"),
         ({"amount": Decimal("0.001")}, 400, "invalid_amount"),
         ({"amount": Decimal("-5")}, 400, "invalid_amount"),
-        ({"walletCode": other["walletCode"]}, 403, "forbidden"),
+        ({"walletCode": other["walletCode"]}, 404, "wallet_not_found"),
         ({"walletCode": "wllt-nope"}, 404, "wallet_not_found"),
         ({"walletCode": {"$ne": None}}, 400, "invalid_request"),
     ]

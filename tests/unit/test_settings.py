@@ -67,3 +67,10 @@ def test_fee_wallets_keep_the_plain_code_first():
     assert Settings.from_env({**SECRETS, "FEE_WALLET_SHARDS": "1"}).fee_wallets == ["wllt-platform-fees"]
     with pytest.raises(SettingsError, match="FEE_WALLET_SHARDS"):
         Settings.from_env({**SECRETS, "FEE_WALLET_SHARDS": "0"})
+
+
+def test_pin_failures_per_address():
+    assert Settings.from_env(SECRETS).pin_failures_per_ip == 20
+    assert Settings.from_env({**SECRETS, "PIN_FAILURES_PER_IP": "0"}).pin_failures_per_ip == 0
+    with pytest.raises(SettingsError, match="PIN_FAILURES_PER_IP"):
+        Settings.from_env({**SECRETS, "PIN_FAILURES_PER_IP": "-1"})

@@ -9,7 +9,7 @@ from .. import context
 
 def account_required(handler):
     """Bearer authentication with a login JWT or a secret API key (sk_...): the caller's
-    account is in g.account for the handler."""
+    account is in g.account for the handler, g.by_api_key tells which of the two it used."""
 
     @wraps(handler)
     async def wrapper(*args, **kwargs):
@@ -17,7 +17,8 @@ def account_required(handler):
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise Unauthenticated("Send the header Authorization: Bearer <token or secret key>.")
-        if api_keys.looks_like_key(token):
+        g.by_api_key = api_keys.looks_like_key(token)
+        if g.by_api_key:
             g.account = await api_keys.authenticate_key(context(), token)
         else:
             g.account = await accounts.authenticate_token(context(), token)

@@ -29,7 +29,8 @@ def key_json(doc: dict) -> dict:
 async def create_key():
     data = await optional_json_body()
     label = validation.text(data, "label", required=False, max_length=60)
-    doc, secret = await api_keys.create_key(context(), g.account, label)
+    doc, secret = await api_keys.create_key(context(), g.account, label,
+                                            by_api_key=g.by_api_key)
     return jsonify({**key_json(doc), "secret": secret}), 201
 
 

@@ -80,8 +80,13 @@ async def update_profile():
             "currentPassword is required to change email or password",
             fields=["currentPassword"],
         )
+    ctx = context()
     account = await accounts.update_profile(
-        context(), g.account, organization=organization, email=email, category=category,
+        ctx, g.account, organization=organization, email=email, category=category,
         password=password, current_password=current_password,
     )
-    return jsonify(profile_json(account))
+    if email is None and password is None:
+        return jsonify(profile_json(account))
+    # The change ended every login token, the caller's too: it carries on with this one.
+    return jsonify({**profile_json(account), "token": accounts.login_token(ctx, account),
+                    "expiresIn": ctx.settings.jwt_ttl})

@@ -5,7 +5,7 @@ from ...errors import InvalidRequest
 from ...money import parse_amount, to_major
 from ...security import check_pin_format
 from ...services import lifecycle, payments, transactions, utcnow
-from .. import context
+from .. import client_ip, context
 from .auth import account_required
 from .idempotency import idempotent
 from .parsing import json_body, optional_json_body
@@ -78,7 +78,8 @@ async def accept_payment(session_id):
     payer = validation.text(data, "fromWalletCode", max_length=64)
     pin = check_pin_format(data["pin"])
     result = await payments.pay(
-        context(), session_id, payer, pin, expected_total=data["totalAmount"]
+        context(), session_id, payer, pin, expected_total=data["totalAmount"],
+        client_ip=client_ip(),
     )
     paid = result["session"]
     currency = paid["currency"]

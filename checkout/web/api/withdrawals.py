@@ -7,7 +7,7 @@ from ...money import parse_amount
 from ...security import check_pin_format
 from ...services import withdrawals
 from ...storage import withdrawals as withdrawal_store
-from .. import context
+from .. import client_ip, context
 from .auth import account_required
 from .idempotency import idempotent
 from .parsing import json_body
@@ -33,7 +33,8 @@ async def create_withdrawal():
     password = validation.password(data, "password") if has_password else None
     withdrawal = await withdrawals.withdraw(ctx, g.account, wallet_code, amount,
                                             pin=pin, password=password,
-                                            idempotency_key=g.idempotency_key)
+                                            idempotency_key=g.idempotency_key,
+                                            client_ip=client_ip())
     return jsonify(withdrawal_json(withdrawal)), 201
 
 

@@ -1,9 +1,10 @@
 """The hosted checkout page: shows a session and takes a wallet payment, without JavaScript.
 
 Every state is its own page with its own status: open 200, a refused payment with the
-error's status (400 form, 401 wrong PIN, 402 insufficient funds, 423 locked wallet),
-complete 200 (the receipt; 409 when a payment is posted to it again), expired and canceled
-410, unknown 404. All text goes through the gettext catalogs (checkout/i18n.py).
+error's status (400 form, 401 wrong PIN, 402 insufficient funds, 423 locked wallet, 429 too
+many wrong PINs from the shopper's address), complete 200 (the receipt; 409 when a payment
+is posted to it again), expired and canceled 410, unknown 404. All text goes through the
+gettext catalogs (checkout/i18n.py).
 """
 import math
 from urllib.parse import urlsplit
@@ -13,7 +14,7 @@ from quart import Blueprint, g, redirect, render_template, request, url_for
 from ...errors import CheckoutError, SessionNotFound
 from ...i18n import current_locale, format_timestamp, gettext, ngettext
 from ...services import payments, utcnow
-from .. import context
+from .. import client_ip, context
 from ...representations import mask_wallet
 from .forms import PayForm
 
@@ -38,13 +39,14 @@ async def checkout_page(session_id):
     form = await PayForm.from_request()
 
     allow_redirect_to(session)
-    error, status = None, 200
+    error, status, headers = None, 200, {}
     if request.method == "POST":
         if not form.validate():
             error, status = form_error(form), 400
         else:
             try:
-                result = await payments.pay(ctx, session_id, form.wallet_code.data, form.pin.data)
+                result = await payments.pay(ctx, session_id, form.wallet_code.data, form.pin.data,
+                                            client_ip=client_ip())
             except CheckoutError as exc:
                 if exc.status in (409, 410):  # paid, canceled or gone meanwhile: show that
                     # From MongoDB, the truth: a cached copy may still say "open".
@@ -53,6 +55,8 @@ async def checkout_page(session_id):
                     if fresh_state != "open":
                         return await render_state(fresh, fresh_state, resubmitted=True)
                 error, status = payment_error(exc), exc.status
+                if "retry_after" in exc.details:
+                    headers["Retry-After"] = str(exc.details["retry_after"])
             else:
                 target = payments.success_redirect(result["session"])
                 return redirect(target or own_url(session_id), 303)
@@ -70,7 +74,7 @@ async def checkout_page(session_id):
             60: gettext("1 minute left to pay."),
             0: gettext("Time is up: this payment page has expired."),
         },
-    ), status
+    ), status, headers
 
 
 async def render_state(session: dict, state: str, resubmitted: bool = False):
@@ -124,6 +128,12 @@ def payment_error(exc: CheckoutError) -> dict:
         message = ngettext(
             "This wallet is locked after too many wrong PINs. Try again in %(num)d minute.",
             "This wallet is locked after too many wrong PINs. Try again in %(num)d minutes.",
+            minutes)
+    elif code == "too_many_pin_failures":
+        minutes = max(1, math.ceil(int(exc.details.get("retry_after") or 900) / 60))
+        message = ngettext(
+            "Too many wrong PINs from your network. Try again in %(num)d minute.",
+            "Too many wrong PINs from your network. Try again in %(num)d minutes.",
             minutes)
     elif code == "insufficient_funds":
         message = gettext("Your wallet balance is too low for this payment.")

@@ -366,7 +366,7 @@ async def update_profile():
         form.current_password.data = ""
         return await profile_page(profile_form=form, status=400)
     try:
-        await dashboard.update_profile(
+        rotated = await dashboard.update_profile(
             context(), g.account, form.organization.data, form.email.data,
             form.category.data, form.current_password.data or None,
         )
@@ -374,7 +374,11 @@ async def update_profile():
         form.current_password.data = ""
         return await profile_page(profile_form=form, status=exc.status,
                                   profile_error=exc.message)
-    await flash("Profile saved.")
+    if rotated:
+        login_user(AuthUser(rotated))  # the email change ended every session, this one too
+        await flash("Profile saved. Your other dashboard sessions were signed out.")
+    else:
+        await flash("Profile saved.")
     return redirect(url_for("dashboard.profile"), 303)
 
 
@@ -385,11 +389,13 @@ async def change_password():
     if not form.validate():
         return await profile_page(password_form=_blank_passwords(form), status=400)
     try:
-        await dashboard.change_password(context(), g.account, form.current_password.data,
-                                        form.new_password.data, current_user.auth_id)
+        rotated = await dashboard.change_password(context(), g.account,
+                                                  form.current_password.data,
+                                                  form.new_password.data)
     except (InvalidCredentials, RateLimited) as exc:
         return await profile_page(password_form=_blank_passwords(form), status=exc.status,
                                   password_error=exc.message)
+    login_user(AuthUser(rotated))  # the change ended every session, this one too
     await flash("Password changed. Your other dashboard sessions were signed out.")
     return redirect(url_for("dashboard.profile"), 303)
 
