@@ -106,3 +106,26 @@ async def test_a_failure_while_writing_the_answer_frees_the_key(settings):
         account = await db.accounts.find_one({"user_code": merchant["userCode"]})
         assert await db.idempotency_keys.count_documents(
             {"_id": f"{account['_id']}:unwritable-1"}) == 0
+
+
+async def test_a_wait_answer_is_not_kept_so_the_retry_runs_for_real(client, app):
+    """423 and 429 say "not now": the key is freed, and the same request retried later
+    runs instead of replaying the refusal for 24 hours."""
+    merchant = await register(client, pin="135790")
+    wallets = app.app.extensions["checkout"].redis
+    payload = {"walletCode": merchant["walletCode"], "amount": Decimal("10.00"), "pin": "135790"}
+    headers = {**merchant["headers"], "Idempotency-Key": "payout-after-lock"}
+    for _ in range(5):
+        wrong = await call(client, "POST", "/api/v1/txn/withdraw",
+                           {**payload, "pin": "000000"}, merchant["headers"])
+        assert wrong.status_code == 401
+    locked = await call(client, "POST", "/api/v1/txn/withdraw", payload, headers)
+    assert locked.status_code == 423
+
+    db = app.app.extensions["checkout"].db
+    assert await db.idempotency_keys.count_documents(
+        {"_id": {"$regex": "payout-after-lock$"}}) == 0
+    # The lock runs out (here: the operator clears it) and the retry pays out.
+    await wallets.delete(*await wallets.keys(f"*{merchant['walletCode']}*"))
+    retried = await call(client, "POST", "/api/v1/txn/withdraw", payload, headers)
+    assert retried.status_code == 201, await retried.get_data()

@@ -22,6 +22,11 @@ from ..json import parse
 
 log = logging.getLogger(__name__)
 
+# Answers that say "not now" rather than "this is the outcome": 429 (a rate limit or the
+# per-address PIN limit) and 423 (a wallet locked for a while). Stripe saves no result for
+# these either, so a retry after the wait runs the request for real.
+RETRYABLE = {423, 429}
+
 
 def idempotent(handler):
     """Use below account_required: keys are scoped to the calling account."""
@@ -56,7 +61,7 @@ def idempotent(handler):
                 # The same answer the error handler gives, so a replay is byte for byte
                 # what the first caller got.
                 response = await make_response(await checkout_error_response(error))
-            if response.status_code >= 500:
+            if response.status_code >= 500 or response.status_code in RETRYABLE:
                 await _release(db, key_id)
                 return response
             await store.save_response(

@@ -30,7 +30,7 @@ async def create_withdrawal():
         raise InvalidRequest("Send the wallet's pin or the account password (one of them).",
                              fields=["pin", "password"])
     pin = check_pin_format(data["pin"]) if has_pin else None
-    password = validation.password(data, "password") if has_password else None
+    password = validation.password(data, "password", new=False) if has_password else None
     withdrawal = await withdrawals.withdraw(ctx, g.account, wallet_code, amount,
                                             pin=pin, password=password,
                                             idempotency_key=g.idempotency_key,
