@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from ..errors import NotFound
 from ..security import Passwords
 from ..settings import Settings
 from ..stores import Stores
@@ -23,6 +24,14 @@ class Context:
     @property
     def redis(self):
         return self.stores.redis
+
+
+def owned_by(record: dict | None, account: dict, not_found: type[NotFound]) -> dict:
+    """The one answer for "not yours": the same 404 as "does not exist", so no account can
+    learn which ids, codes or links exist elsewhere."""
+    if record is None or record.get("account_id") != account["_id"]:
+        raise not_found()
+    return record
 
 
 def utcnow() -> datetime:

@@ -11,7 +11,8 @@ from ..storage import sessions as session_store
 from ..stores import STORE_ERRORS
 from . import Context, unit_of_work, utcnow
 from ..representations import session_json
-from .payments import effective_status, session_for_owner
+from ..session_rules import effective_status
+from .payments import session_for_owner
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,9 @@
 """Reusable payment links: each visit opens a fresh payment session for the link's amount."""
 from .. import security
-from ..errors import Forbidden, PaymentLinkExhausted, PaymentLinkInactive, PaymentLinkNotFound
+from ..errors import PaymentLinkExhausted, PaymentLinkInactive, PaymentLinkNotFound
 from ..storage import accounts as account_store
 from ..storage import payment_links as link_store
-from . import Context, utcnow
+from . import Context, owned_by, utcnow
 from .payments import create_session
 from .wallets import owned_wallet
 
@@ -41,11 +41,7 @@ async def list_links(ctx: Context, account: dict, limit: int = MAX_LINKS_LISTED)
 
 async def link_for_owner(ctx: Context, account: dict, code) -> dict:
     link = await link_store.find_link(ctx.db, code)
-    if link is None:
-        raise PaymentLinkNotFound()
-    if link["account_id"] != account["_id"]:
-        raise Forbidden("This payment link belongs to another account.")
-    return link
+    return owned_by(link, account, PaymentLinkNotFound)
 
 
 async def deactivate_link(ctx: Context, account: dict, code) -> dict:

@@ -1,7 +1,5 @@
 """Payment sessions and paying them: the money path."""
-import asyncio
 import logging
-import random
 from datetime import timedelta
 
 from .. import ledger, locked_credit, money, security
@@ -10,33 +8,24 @@ from ..errors import (
     AmountMismatch,
     CurrencyMismatch,
     DuplicateIdempotencyKey,
-    Forbidden,
-    InvalidPin,
     PaymentLinkLimitReached,
     SameAccount,
     SameWallet,
     SessionCanceled,
     SessionExpired,
     SessionNotFound,
-    WalletBusy,
-    WalletLocked,
 )
 from ..storage import payment_links as link_store
-from ..storage import pin_attempts
 from ..storage import sessions as session_store
 from ..storage import wallets as wallet_store
 from ..stores import STORE_ERRORS
 from ..representations import session_json
-from ..session_rules import effective_status, seconds_left, success_redirect  # noqa: F401
-from . import Context, limits, unit_of_work, utcnow
+from ..session_rules import effective_status, seconds_left
+from . import Context, owned_by, unit_of_work, utcnow
+from .pins import check_pin
 from .wallets import owned_wallet_currency
 
 log = logging.getLogger(__name__)
-
-MAX_PIN_FAILURES = 5
-PIN_SLOT_TRIES = 100  # about a second of waiting for a PIN-check slot at most
-PIN_LOCK_SECONDS = 15 * 60
-
 
 async def create_session(ctx: Context, account: dict, wallet_code, amount: int, *,
                          description=None, success_url=None, cancel_url=None,
@@ -96,11 +85,7 @@ async def create_session(ctx: Context, account: dict, wallet_code, amount: int, 
 
 async def session_for_owner(ctx: Context, account: dict, session_id) -> dict:
     session = await session_store.find_session(ctx.db, session_id)
-    if session is None:
-        raise SessionNotFound()
-    if session["account_id"] != account["_id"]:
-        raise Forbidden("This payment session belongs to another account.")
-    return session
+    return owned_by(session, account, SessionNotFound)
 
 
 async def session_for_checkout(ctx: Context, session_id: str) -> dict:
@@ -130,48 +115,6 @@ def refuse_unpayable(session: dict, now) -> None:
         raise SessionExpired()
     if status == "canceled":
         raise SessionCanceled()
-
-
-async def check_pin(ctx: Context, wallet_code: str, wallet: dict | None, pin: str, *,
-                    client_ip: str | None = None) -> None:
-    """Verify a wallet PIN under two limits: PIN_FAILURES_PER_IP wrong PINs per client
-    address over all wallets (when client_ip is given), and the wallet's own lockout."""
-    async with limits.pin_failure_slot(ctx, client_ip):
-        await check_wallet_pin(ctx, wallet_code, wallet, pin)
-
-
-async def check_wallet_pin(ctx: Context, wallet_code: str, wallet: dict | None, pin: str) -> None:
-    """Verify a wallet PIN under the lockout: 5 wrong PINs lock the wallet for 15 minutes."""
-    # A check holds its slot only for two Redis round trips and an HMAC, so concurrent
-    # payments from one wallet wait briefly for a slot rather than fail.
-    for _ in range(PIN_SLOT_TRIES):
-        state, number = await pin_attempts.begin_check(ctx.redis, wallet_code, MAX_PIN_FAILURES)
-        if state != "busy":
-            break
-        await asyncio.sleep(random.uniform(0.005, 0.02))
-    if state == "locked":
-        raise WalletLocked(retry_after=max(number, 1))
-    if state == "busy":
-        raise WalletBusy(retry_after=1)
-    matched = (
-        wallet is not None
-        and wallet.get("pin_hash") is not None
-        and security.pin_matches(ctx.settings.pin_pepper, wallet_code, pin, wallet["pin_hash"])
-    )
-    failures = await pin_attempts.finish_check(ctx.redis, wallet_code, matched, PIN_LOCK_SECONDS)
-    if matched:
-        return
-    left = max(MAX_PIN_FAILURES - failures, 0)
-    if left == 0:
-        raise InvalidPin(
-            "The wallet code or PIN is incorrect. That was the last attempt: "
-            "this wallet is now locked for 15 minutes.",
-            attempts_left=0,
-        )
-    raise InvalidPin(
-        f"The wallet code or PIN is incorrect. {left} attempt{'s' if left != 1 else ''} left.",
-        attempts_left=left,
-    )
 
 
 async def pay(ctx: Context, session_id: str, payer_code: str, pin: str,

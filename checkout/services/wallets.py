@@ -1,7 +1,7 @@
 from .. import ledger, security
 from ..errors import WalletNotFound
 from ..storage import wallets as wallet_store
-from . import Context, utcnow
+from . import Context, owned_by, utcnow
 
 
 def new_wallet(ctx: Context, account_id, name: str, pin: str | None) -> tuple[dict, str]:
@@ -36,9 +36,7 @@ async def owned_wallet(ctx: Context, account: dict, code) -> dict:
     """The caller's wallet `code`. Someone else's wallet gets the same 404 as an unknown
     code: a different answer would let any account probe which wallet codes exist."""
     wallet = await wallet_store.find_wallet(ctx.db, code) if isinstance(code, str) else None
-    if wallet is None or wallet["account_id"] != account["_id"]:
-        raise WalletNotFound()
-    return wallet
+    return owned_by(wallet, account, WalletNotFound)
 
 
 # A wallet's owner and currency never change once it exists, so this process may

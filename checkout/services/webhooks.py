@@ -17,7 +17,6 @@ import httpx
 from .. import validation
 from ..errors import (
     DeliveryNotFound,
-    Forbidden,
     InvalidRequest,
     WebhookLimitReached,
     WebhookNotFound,
@@ -25,7 +24,7 @@ from ..errors import (
 from ..storage import events as event_store
 from ..storage import webhooks as store
 from ..webhook_signature import HEADER, sign
-from . import Context, utcnow
+from . import Context, owned_by, utcnow
 from .events import EVENT_TYPES
 
 log = logging.getLogger(__name__)
@@ -221,11 +220,7 @@ async def list_endpoints(ctx: Context, account: dict) -> list[dict]:
 
 async def endpoint_for_owner(ctx: Context, account: dict, endpoint_id) -> dict:
     endpoint = await store.find_endpoint(ctx.db, endpoint_id)
-    if endpoint is None:
-        raise WebhookNotFound()
-    if endpoint["account_id"] != account["_id"]:
-        raise Forbidden("This webhook endpoint belongs to another account.")
-    return endpoint
+    return owned_by(endpoint, account, WebhookNotFound)
 
 
 async def delete_endpoint(ctx: Context, account: dict, endpoint_id) -> dict:
@@ -246,10 +241,7 @@ async def deliveries_for_endpoint(ctx: Context, account: dict, endpoint_id, limi
 
 async def delivery_for_owner(ctx: Context, account: dict, delivery_id) -> dict:
     delivery = await store.find_delivery(ctx.db, delivery_id)
-    if delivery is None:
-        raise DeliveryNotFound()
-    if delivery["account_id"] != account["_id"]:
-        raise Forbidden("This webhook delivery belongs to another account.")
+    delivery = owned_by(delivery, account, DeliveryNotFound)
     return (await _with_attempts(ctx, [delivery]))[0]
 
 

@@ -14,9 +14,9 @@ from ..money import exponent, to_major
 from ..representations import withdrawal_json
 from ..storage import wallets as wallet_store
 from ..storage import withdrawals as withdrawal_store
-from . import Context, unit_of_work, utcnow
+from . import Context, owned_by, unit_of_work, utcnow
 from .limits import verify_password_again
-from .payments import check_pin
+from .pins import check_pin
 from .wallets import owned_wallet
 
 
@@ -105,6 +105,12 @@ async def withdraw(ctx: Context, account: dict, wallet_code, amount: int, *,
         if done is None:
             raise
         return done
+
+
+async def withdrawal_for_owner(ctx: Context, account: dict, withdrawal_id) -> dict:
+    withdrawal = await withdrawal_store.find_withdrawal(ctx.db, withdrawal_id) \
+        if isinstance(withdrawal_id, str) else None
+    return owned_by(withdrawal, account, WithdrawalNotFound)
 
 
 async def pending_withdrawals(ctx: Context, limit: int = 1000) -> list[dict]:

@@ -206,7 +206,7 @@ async def test_bad_amounts_are_form_errors_not_500s(client):
     assert (await client.get("/dashboard/sessions/cs_nope")).status_code == 404
     foreign = await create_session(client, other)
     response = await client.get(f"/dashboard/sessions/{foreign['transactionTraceId']}")
-    assert response.status_code == 403
+    assert response.status_code == 404
 
 
 async def pay(client, session, shopper, pin):

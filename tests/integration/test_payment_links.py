@@ -83,8 +83,9 @@ async def test_max_payments_is_never_exceeded(client):
 async def test_deactivated_link_shows_a_friendly_410(client):
     merchant, other = await register(client), await register(client, "Other")
     link = await create_link(client, merchant)
-    forbidden = await call(client, "POST", f"{LINKS}/{link['code']}/deactivate", {}, other["headers"])
-    assert forbidden.status_code == 403
+    foreign = await call(client, "POST", f"{LINKS}/{link['code']}/deactivate", {}, other["headers"])
+    assert foreign.status_code == 404  # as an unknown link: codes cannot be probed
+    assert (await body(foreign))["error"]["code"] == "payment_link_not_found"
     response = await call(client, "POST", f"{LINKS}/{link['code']}/deactivate",
                           headers=merchant["headers"])
     assert response.status_code == 200

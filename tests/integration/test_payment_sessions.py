@@ -56,7 +56,8 @@ async def test_only_the_owner_may_create_or_read(client):
     assert (await body(forbidden))["error"]["code"] == "wallet_not_found"
     read = await call(client, "GET", f"/api/v1/txn/payment-session/{created['transactionTraceId']}",
                       headers=other["headers"])
-    assert read.status_code == 403
+    assert read.status_code == 404
+    assert (await body(read))["error"]["code"] == "session_not_found"
     anonymous = await call(client, "POST", session_url(owner["walletCode"]), {"amount": 5})
     assert anonymous.status_code == 401
 

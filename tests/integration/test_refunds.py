@@ -147,8 +147,9 @@ async def test_refund_bad_input_and_permissions(client):
         response = await call(client, "POST", url, headers=merchant["headers"], raw=raw)
         assert response.status_code == 400, raw
     assert (await call(client, "POST", url, {})).status_code == 401
-    forbidden = await call(client, "POST", url, {}, other["headers"])
-    assert forbidden.status_code == 403
+    foreign = await call(client, "POST", url, {}, other["headers"])
+    assert foreign.status_code == 404
+    assert (await body(foreign))["error"]["code"] == "session_not_found"
     unknown = await call(client, "POST", "/api/v1/txn/refund/cs_nope", {}, merchant["headers"])
     assert unknown.status_code == 404
     assert (await body(unknown))["error"]["code"] == "session_not_found"

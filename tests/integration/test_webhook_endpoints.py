@@ -32,8 +32,8 @@ async def test_delete_removes_only_your_own(client):
     created = await body(await create(client, owner, {"url": "http://93.184.215.14/h",
                                                       "events": ["*"]}))
     path = f"{URL}/{created['id']}"
-    forbidden = await call(client, "DELETE", path, headers=other["headers"])
-    assert forbidden.status_code == 403
+    foreign = await call(client, "DELETE", path, headers=other["headers"])
+    assert foreign.status_code == 404
     deleted = await call(client, "DELETE", path, headers=owner["headers"])
     assert deleted.status_code == 200 and (await body(deleted))["deleted"] is True
     again = await call(client, "DELETE", path, headers=owner["headers"])
@@ -86,7 +86,7 @@ async def test_deliveries_of_others_are_not_yours(client):
                                                       "events": ["*"]}))
     response = await call(client, "GET", f"{URL}/{created['id']}/deliveries",
                           headers=other["headers"])
-    assert response.status_code == 403
+    assert response.status_code == 404
     mine = await call(client, "GET", f"{URL}/{created['id']}/deliveries", headers=owner["headers"])
     assert mine.status_code == 200 and (await body(mine))["data"] == []
     for method, path in (("GET", f"{URL}/deliveries/whd_nope"),

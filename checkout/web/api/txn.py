@@ -1,6 +1,6 @@
 from quart import Blueprint, g, jsonify, request
 
-from ... import validation
+from ... import session_rules, validation
 from ...errors import InvalidRequest
 from ...money import parse_amount, to_major
 from ...security import check_pin_format
@@ -94,7 +94,7 @@ async def accept_payment(session_id):
         "toWalletCode": paid["payee_wallet"],
         "balance": to_major(result["payer_balance"], currency),
         "paidAt": timestamp(paid["paid_at"]),
-        "redirectUrl": payments.success_redirect(paid),
+        "redirectUrl": session_rules.success_redirect(paid),
     })
 
 

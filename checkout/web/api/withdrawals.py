@@ -2,11 +2,10 @@
 from quart import Blueprint, g, jsonify
 
 from ... import validation
-from ...errors import Forbidden, InvalidRequest, WithdrawalNotFound
+from ...errors import InvalidRequest
 from ...money import parse_amount
 from ...security import check_pin_format
 from ...services import withdrawals
-from ...storage import withdrawals as withdrawal_store
 from .. import client_ip, context
 from .auth import account_required
 from .idempotency import idempotent
@@ -41,9 +40,5 @@ async def create_withdrawal():
 @blueprint.get("/withdraw/<withdrawal_id>")
 @account_required
 async def read_withdrawal(withdrawal_id):
-    withdrawal = await withdrawal_store.find_withdrawal(context().db, withdrawal_id)
-    if withdrawal is None:
-        raise WithdrawalNotFound()
-    if withdrawal["account_id"] != g.account["_id"]:
-        raise Forbidden("This withdrawal belongs to another account.")
+    withdrawal = await withdrawals.withdrawal_for_owner(context(), g.account, withdrawal_id)
     return jsonify(withdrawal_json(withdrawal))

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from quart import Blueprint, g, redirect, render_template, request, url_for
 
+from ... import session_rules
 from ...errors import CheckoutError, SessionNotFound
 from ...i18n import current_locale, format_timestamp, gettext, ngettext
 from ...services import payments, utcnow
@@ -33,7 +34,7 @@ async def checkout_page(session_id):
     except SessionNotFound:
         return await render_template("checkout/unknown.html"), 404
     now = utcnow()
-    state = payments.effective_status(session, now)
+    state = session_rules.effective_status(session, now)
     if state != "open":
         return await render_state(session, state, resubmitted=request.method == "POST")
     form = await PayForm.from_request()
@@ -51,17 +52,17 @@ async def checkout_page(session_id):
                 if exc.status in (409, 410):  # paid, canceled or gone meanwhile: show that
                     # From MongoDB, the truth: a cached copy may still say "open".
                     fresh = await payments.durable_session(ctx, session_id) or session
-                    fresh_state = payments.effective_status(fresh, utcnow())
+                    fresh_state = session_rules.effective_status(fresh, utcnow())
                     if fresh_state != "open":
                         return await render_state(fresh, fresh_state, resubmitted=True)
                 error, status = payment_error(exc), exc.status
                 if "retry_after" in exc.details:
                     headers["Retry-After"] = str(exc.details["retry_after"])
             else:
-                target = payments.success_redirect(result["session"])
+                target = session_rules.success_redirect(result["session"])
                 return redirect(target or own_url(session_id), 303)
         form.pin.data = ""
-    seconds_left = payments.seconds_left(session, now)
+    seconds_left = session_rules.seconds_left(session, now)
     return await render_template(
         "checkout/pay.html",
         session=session,

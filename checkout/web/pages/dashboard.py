@@ -21,6 +21,7 @@ from quart import (
 from quart_auth import AuthUser, current_user, login_user, logout_user
 from wtforms import SelectChoice
 
+from ... import session_rules
 from ...errors import (
     CheckoutError,
     EmailTaken,
@@ -170,7 +171,7 @@ async def sessions():
     page_number = request.args.get("page", "1")
     page_number = int(page_number) if page_number.isascii() and page_number.isdigit() else 1
     data = await dashboard.list_sessions(context(), g.account, status, search, page_number)
-    return await page("sessions.html", filters=filters, status_of=payments.effective_status,
+    return await page("sessions.html", filters=filters, status_of=session_rules.effective_status,
                       **data)
 
 
@@ -210,8 +211,8 @@ async def session_detail(session_id):
     detail = data["session"]
     return await page(
         "session_detail.html", **data,
-        state=payments.effective_status(detail, data["now"]),
-        seconds_left=payments.seconds_left(detail, data["now"]),
+        state=session_rules.effective_status(detail, data["now"]),
+        seconds_left=session_rules.seconds_left(detail, data["now"]),
         checkout_url=checkout_url(detail["_id"]),
         created=request.args.get("created") == "1",
     )
