@@ -1,11 +1,11 @@
 """A self-hosted payment gateway with hosted checkout."""
 import asyncio
-import logging
 from pathlib import Path
 
 from quart import Quart
 from quart_auth import QuartAuth
 
+from .logs import configure_logging
 from .security import Passwords, dummy_hash
 from .services import Context, utcnow
 from .settings import Settings
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     from .web.api import keys, org, payment_links, refunds, txn, wallets, webhooks, withdrawals
     from .web.errors import register_error_handlers
     from .web.headers import register_security_headers
+    from .web.request_ids import register_request_ids
     from .web.pages import checkout, dashboard, links
 
     for blueprint in (health.blueprint, org.blueprint, wallets.blueprint, txn.blueprint,
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Quart:
                       payment_links.blueprint, links.blueprint,
                       keys.blueprint, dashboard.blueprint, webhooks.blueprint):
         app.register_blueprint(blueprint)
+    register_request_ids(app)
     register_error_handlers(app)
     # Dashboard sign-in: the cookie names a server-side session (services/dashboard.py).
     QuartAuth(app)
@@ -81,18 +83,6 @@ def create_app(settings: Settings | None = None) -> Quart:
     register_security_headers(app, settings)
     i18n.init_app(app)
     return app
-
-
-def configure_logging() -> None:
-    """Our own log lines to stderr. Only the "checkout" logger gets a handler: a handler on
-    the root logger would print Hypercorn's lines a second time."""
-    logger = logging.getLogger("checkout")
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
 
 
 def _context_processors_on_loop(app: Quart) -> None:

@@ -137,7 +137,7 @@ class StoreUnavailable(CheckoutError):
     status, code, message = 503, "store_unavailable", "A data store is unavailable. Try again shortly."
 
 
-# Refunds, withdrawals and payment links (issue 6)
+# Refunds, withdrawals and payment links
 
 class SessionNotPaid(Unprocessable):
     code, message = "session_not_paid", "Only a paid payment session can be refunded."
@@ -203,7 +203,7 @@ class TooManyPinFailures(RateLimited):
     )
 
 
-# Session lifecycle and webhooks (issue 5)
+# Session lifecycle and webhooks
 
 class SessionNotOpen(CheckoutError):
     status, code, message = 409, "session_not_open", "Only an open payment session can be expired."

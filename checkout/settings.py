@@ -48,7 +48,7 @@ class Settings:
     # Wrong wallet PINs per client address per 15 minutes, over all wallets (each wallet
     # also locks after 5 on its own); 0: no limit.
     pin_failures_per_ip: int = 20
-    # Webhooks (issue 5): see README "Webhooks".
+    # Webhooks: see README "Webhooks".
     webhook_allow_private_targets: bool = False
     webhook_timeout: float = 10.0
     webhook_retry_schedule: tuple = DEFAULT_WEBHOOK_RETRY_SCHEDULE

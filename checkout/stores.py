@@ -70,7 +70,7 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     await db.transactions.create_index([("account_id", ASCENDING), ("_id", DESCENDING)])
     await db.journal.create_index("session_id", sparse=True)
     await db.idempotency_keys.create_index("created_at", expireAfterSeconds=24 * 3600)
-    # Webhooks (issue 5): the outbox, endpoints, deliveries and their attempts.
+    # Webhooks: the outbox, endpoints, deliveries and their attempts.
     await db.events.create_index([("dispatched_at", ASCENDING), ("created_at", ASCENDING)])
     await db.events.create_index("subject", sparse=True)
     await db.webhook_endpoints.create_index([("account_id", ASCENDING), ("created_at", ASCENDING)])

@@ -20,6 +20,7 @@ import httpx
 from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
+from .logs import configure_logging
 from .security import Passwords
 from .services import Context, lifecycle, webhooks
 from .services.events import publish_pending
@@ -166,8 +167,6 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
 
 
 def main(settings: Settings) -> int:
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging()
     asyncio.run(run_worker(settings))
     return 0

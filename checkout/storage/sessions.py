@@ -87,7 +87,7 @@ def _load(raw: str) -> dict:
     return data
 
 
-# Session lifecycle (issue 5): cancel, expiry sweep, listing.
+# Session lifecycle: cancel, expiry sweep, listing.
 
 async def mark_session_canceled(db, session_id: str, now: datetime, session) -> dict | None:
     """open (and not past expiry) -> canceled; the updated record, or None if not open."""

@@ -1,7 +1,7 @@
 """The one place where errors become HTTP answers: JSON under /api, pages elsewhere."""
 import logging
 
-from quart import jsonify, render_template, request
+from quart import g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import CheckoutError, StoreUnavailable
@@ -20,11 +20,15 @@ def wants_json() -> bool:
 
 
 async def error_response(status: int, code: str, message: str, details: dict | None = None):
+    """The request id goes in the body too: it is what a merchant quotes to support."""
+    request_id = g.get("request_id")
     if wants_json():
-        response = jsonify({"error": {"code": code, "message": message, **(details or {})}})
+        response = jsonify({"error": {"code": code, "message": message, **(details or {}),
+                                      "requestId": request_id}})
     else:
         response = await render_template(
-            "errors/error.html", status=status, code=code, message=message
+            "errors/error.html", status=status, code=code, message=message,
+            request_id=request_id,
         )
     return response, status
 

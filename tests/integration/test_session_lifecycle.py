@@ -35,8 +35,9 @@ async def test_cancel_closes_the_session_for_page_and_payment(client, app):
     assert (await body(paid))["error"]["code"] == "session_canceled"
     again = await call(client, "POST", expire_url(sid), headers=merchant["headers"])
     assert again.status_code == 409
-    assert (await body(again))["error"] == {
-        "code": "session_not_open", "status": "canceled",
+    error = (await body(again))["error"]
+    assert error == {
+        "code": "session_not_open", "status": "canceled", "requestId": error["requestId"],
         "message": "Only an open payment session can be expired; this one is canceled."}
     events = await ctx.db.events.find({"subject": sid}).to_list(None)
     assert [e["type"] for e in events] == ["payment_session.canceled"]
