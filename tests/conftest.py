@@ -29,13 +29,16 @@ def redis_server():
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def store_env(mongo_server, redis_server):
-    """Environment that points the app at this test session's own stores."""
+@pytest.fixture(scope="module")
+def store_env(mongo_server, redis_server, request):
+    """Environment that points the app at this test session's own stores. Each test module
+    gets its own database, so what one module leaves behind cannot make another's counts
+    or reconcile pass or fail."""
+    module = request.module.__name__.rpartition(".")[2].removeprefix("test_")[:30]
     return {
         "CHECKOUT_ENV": "test",
         "MONGO_URI": f"mongodb://127.0.0.1:{mongo_server.port}/",
-        "MONGO_DB": "checkout_test_" + secrets.token_hex(4),
+        "MONGO_DB": f"checkout_test_{module}_{secrets.token_hex(3)}",
         "REDIS_URL": f"redis://127.0.0.1:{redis_server.port}/0",
         # Every test signs up and logs in from 127.0.0.1; the limits have their own tests.
         "REGISTRATIONS_PER_HOUR": "0",
@@ -67,7 +70,7 @@ def client(app):
     return app.test_client()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(store_env):
     """Two Hypercorn workers serving the app over real HTTP against the same stores."""
     server = start_app(store_env, workers=2)

@@ -29,6 +29,11 @@ async def find_session(redis, session_id: str) -> tuple[str, int] | None:
     return account_id, int(version) if version.isdigit() else 0
 
 
+async def account_session_ids(redis, account_id: str) -> set[str]:
+    """The ids of an account's dashboard sessions that may still be live."""
+    return set(await redis.smembers(ACCOUNT_INDEX.format(account_id)))
+
+
 async def delete_session(redis, session_id: str, account_id: str) -> None:
     async with redis.pipeline(transaction=True) as pipe:
         pipe.delete(KEY.format(session_id))

@@ -48,6 +48,11 @@ async def begin_check(redis, wallet_code: str, limit: int) -> tuple[str, int]:
     return state, int(number)
 
 
+async def clear_failures(redis, wallet_code: str) -> None:
+    """Forget a wallet's wrong PINs, which also lifts its lock (support unlocking it)."""
+    await redis.delete(FAILURES.format(wallet_code))
+
+
 async def finish_check(redis, wallet_code: str, matched: bool, window_seconds: int) -> int:
     """Record the outcome; returns the failures now counted (0 after a right PIN)."""
     return int(await redis.eval(

@@ -67,6 +67,12 @@ async def forget_cached_session(redis, session_id: str) -> None:
     await redis.delete(KEY.format(session_id))
 
 
+async def cached_seconds_left(redis, session_id: str) -> int | None:
+    """How long Redis keeps its copy; None when it has none."""
+    ttl = await redis.ttl(KEY.format(session_id))
+    return ttl if ttl >= 0 else None
+
+
 def _dump(doc: dict) -> str:
     # Dates as full isoformat() here, not the encoder's milliseconds: the copy must read
     # back as exactly the record it was made from.

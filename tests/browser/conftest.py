@@ -14,6 +14,8 @@ import redis
 from playwright.sync_api import sync_playwright
 from pymongo import MongoClient
 
+from checkout.storage import sessions as session_store
+
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 # axe-core from npm (tests/browser/package.json; scripts/setup --browser runs npm ci).
 AXE_JS = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -97,7 +99,7 @@ def layout_problems(page) -> list[str]:
     }""")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def session_records(store_env):
     """Change a session's durable record directly (what the expiry sweeper or a cancel
     does) and drop the cached copy the page would otherwise read first."""
@@ -106,7 +108,7 @@ def session_records(store_env):
 
     def update(session_id: str, **fields):
         mongo[store_env["MONGO_DB"]].payment_sessions.update_one({"_id": session_id}, {"$set": fields})
-        cache.delete(f"checkout:session:{session_id}")
+        cache.delete(session_store.KEY.format(session_id))
 
     yield update
     mongo.close()

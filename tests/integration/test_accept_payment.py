@@ -5,6 +5,8 @@ from decimal import Decimal
 import pytest
 
 from checkout.services.reconcile import reconcile
+from checkout.storage import pin_attempts
+from checkout.storage import sessions as session_store
 from tests.support import body, call, create_session, platform_fee_total, register
 
 
@@ -89,7 +91,7 @@ async def test_wrong_pin_counts_down_then_locks_the_wallet(client, ctx):
     assert 0 < int(locked.headers["Retry-After"]) <= 900
     assert await balances(ctx, shopper["walletCode"]) == [100000]
     # After the lock runs out the right PIN works again.
-    await ctx.redis.delete(f"checkout:pin-failures:{shopper['walletCode']}")
+    await pin_attempts.clear_failures(ctx.redis, shopper["walletCode"])
     assert (await pay(client, session, shopper)).status_code == 200
 
 
@@ -158,7 +160,7 @@ async def test_expired_session_is_410_even_if_redis_still_has_it(client, ctx):
     response = await pay(client, session, shopper)
     assert response.status_code == 410
     assert (await body(response))["error"]["code"] == "session_expired"
-    await ctx.redis.delete(f"checkout:session:{trace}")
+    await session_store.forget_cached_session(ctx.redis, trace)
     response = await pay(client, session, shopper)
     assert response.status_code == 410
     read = await body(await call(client, "GET", f"/api/v1/txn/payment-session/{trace}",

@@ -3,6 +3,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
+from checkout.storage import sessions as session_store
 from tests.support import create_session, register
 
 
@@ -96,7 +97,7 @@ async def test_unknown_expired_and_paid_pages(client, app):
     stored = await ctx.db.payment_sessions.find_one({"_id": trace})
     await ctx.db.payment_sessions.update_one(
         {"_id": trace}, {"$set": {"expires_at": stored["created_at"] - timedelta(seconds=1)}})
-    await ctx.redis.delete(f"checkout:session:{trace}")
+    await session_store.forget_cached_session(ctx.redis, trace)
     page = await client.get(f"/checkout/{trace}")
     assert page.status_code == 410
     assert 'name="pin"' not in await page.get_data(as_text=True)

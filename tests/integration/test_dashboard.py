@@ -8,6 +8,7 @@ import secrets
 from decimal import Decimal
 
 from checkout.storage import rate_limits
+from checkout.storage import dashboard_sessions
 from tests.support import body, call, create_session, register
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -74,15 +75,21 @@ async def test_sign_in_shows_the_overview_and_sign_out_ends_the_session(app, cli
 
 async def test_each_sign_in_gets_a_new_server_session(app, client):
     merchant = await register(client)
-    redis = app.app.extensions["checkout"].redis
-    before = set(await redis.keys("checkout:dashboard-session:*"))
+    ctx = app.app.extensions["checkout"]
+    account = await ctx.db.accounts.find_one({"default_wallet": merchant["walletCode"]})
+
+    async def live_sessions():
+        ids = await dashboard_sessions.account_session_ids(ctx.redis, str(account["_id"]))
+        return {sid for sid in ids
+                if await dashboard_sessions.find_session(ctx.redis, sid) is not None}
+
     await sign_in(client, merchant)
     assert (await client.get("/dashboard/login")).status_code == 303  # already signed in
-    first = set(await redis.keys("checkout:dashboard-session:*")) - before
+    first = await live_sessions()
     assert len(first) == 1
     await submit(client, "/dashboard/logout", {}, token_from="/dashboard/")
     await sign_in(client, merchant)
-    second = set(await redis.keys("checkout:dashboard-session:*")) - before
+    second = await live_sessions()
     assert len(second) == 1 and second != first
 
 

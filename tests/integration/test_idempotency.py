@@ -64,9 +64,34 @@ async def test_same_key_in_flight_is_409(client, app):
     assert len(created) == 1  # replays carry the one session; no duplicate was made
     db = app.app.extensions["checkout"].db
     assert await db.payment_sessions.count_documents({"payee_wallet": merchant["walletCode"]}) == 1
-    conflict = next((r for r in responses if r.status_code == 409), None)
-    if conflict is not None:
-        assert (await body(conflict))["error"]["code"] == "idempotency_in_flight"
+    conflicts = [(await body(r))["error"]["code"] for r in responses if r.status_code == 409]
+    assert set(conflicts) <= {"idempotency_in_flight"}
+
+
+async def test_a_key_held_by_a_running_request_answers_409_in_flight(settings):
+    """Deterministic twin of the race above: the second request arrives while the first
+    is certainly still running (it waits on an event the test sets)."""
+    application = create_app(settings)
+    release = asyncio.Event()
+
+    @application.post("/api/v1/test/slow")
+    @account_required
+    @idempotent
+    async def slow():
+        await release.wait()
+        return {"done": True}, 201
+
+    async with application.test_app() as test_app:
+        client = test_app.test_client()
+        merchant = await register(client)
+        headers = {**merchant["headers"], "Idempotency-Key": "held"}
+        first = asyncio.create_task(call(client, "POST", "/api/v1/test/slow", {}, headers))
+        await asyncio.sleep(0.3)
+        second = await call(client, "POST", "/api/v1/test/slow", {}, headers)
+        release.set()
+        assert (await first).status_code == 201
+        assert second.status_code == 409
+        assert (await body(second))["error"]["code"] == "idempotency_in_flight"
 
 
 async def test_wallet_creation_is_idempotent(client):

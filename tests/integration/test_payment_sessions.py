@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 
+from checkout.storage import sessions as session_store
 from tests.support import body, call, create_session, register
 
 
@@ -34,7 +35,7 @@ async def test_create_session_answers_original_and_new_fields(client, app):
     stored = await ctx.db.payment_sessions.find_one({"_id": data["transactionTraceId"]})
     assert stored["amount"] == 1250 and stored["fee"] == 3 and stored["total"] == 1253
     assert stored["metadata"] == {"table": "7"} and stored["client_reference_id"] == "order-1001"
-    ttl = await ctx.redis.ttl(f"checkout:session:{data['transactionTraceId']}")
+    ttl = await session_store.cached_seconds_left(ctx.redis, data["transactionTraceId"])
     assert 590 < ttl <= 600
 
 

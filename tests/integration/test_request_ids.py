@@ -5,7 +5,7 @@ import json
 import logging
 
 from checkout import create_app
-from tests.support import body, call, register
+from tests.support import body, call
 
 
 async def test_a_request_id_is_made_up_and_echoed(client):

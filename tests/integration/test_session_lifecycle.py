@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 from checkout.services import lifecycle, utcnow
+from checkout.storage import sessions as session_store
 from tests.support import body, call, create_session, register
 
 PIN = "424242"
@@ -79,7 +80,7 @@ async def test_the_sweeper_expires_overdue_sessions_once_even_with_the_redis_cop
     sid = overdue["transactionTraceId"]
     await ctx.db.payment_sessions.update_one(
         {"_id": sid}, {"$set": {"expires_at": utcnow() - timedelta(seconds=1)}})
-    assert await ctx.redis.exists(f"checkout:session:{sid}")
+    assert await session_store.get_cached_session(ctx.redis, sid) is not None
 
     assert await lifecycle.expire_overdue_sessions(ctx) >= 1
     await lifecycle.expire_overdue_sessions(ctx)  # a second sweep changes nothing

@@ -14,6 +14,7 @@ from checkout.services import utcnow, webhooks
 from checkout.services.events import record_event
 from checkout.storage.events import GROUP, STREAM
 from checkout.webhook_signature import verify_signature
+from checkout.storage import sessions as session_store
 from tests.support import body, call, create_session, register
 from tests.webhook_support import Receiver, eventually, self_signed_certificate, start_worker
 
@@ -207,7 +208,7 @@ async def test_expiry_emits_its_event_once_with_two_workers_sweeping(client, app
     # Its time runs out; the Redis copy (TTL 600 s) is still there.
     await ctx.db.payment_sessions.update_one(
         {"_id": sid}, {"$set": {"expires_at": utcnow() - timedelta(seconds=1)}})
-    assert await ctx.redis.exists(f"checkout:session:{sid}")
+    assert await session_store.get_cached_session(ctx.redis, sid) is not None
 
     one, two = workers(), workers()
     [delivery] = await delivered(client, merchant, endpoint)
