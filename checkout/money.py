@@ -23,7 +23,7 @@ def exponent(currency: str) -> int:
     return CURRENCY_EXPONENTS[currency]
 
 
-def parse_amount(value, currency: str, field: str = "amount") -> int:
+def parse_amount(value: object, currency: str, field: str = "amount") -> int:
     """A request amount in major units (JSON number parsed as Decimal or int) -> minor units."""
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise InvalidAmount(f"{field} must be a number, e.g. 12.50", field=field)
@@ -36,7 +36,9 @@ def parse_amount(value, currency: str, field: str = "amount") -> int:
     # significant digits and would take 999999999.99999999999999999999 as 1000000000.00.
     # Trailing zeros are not precision, so 12.500000000000000000000000000000 is 12.50.
     digits = exponent(currency)
-    sign, coefficient, power = amount.as_tuple()
+    sign, coefficient, exponent_ = amount.as_tuple()
+    assert isinstance(exponent_, int)  # finite: checked above
+    power = exponent_
     text = "".join(map(str, coefficient)).rstrip("0")
     if not text or sign:
         raise InvalidAmount(f"{field} must be greater than zero", field=field)
@@ -45,7 +47,7 @@ def parse_amount(value, currency: str, field: str = "amount") -> int:
         raise InvalidAmount(
             f"{field} has more than {digits} decimal places for {currency}", field=field
         )
-    minor = int(text) * 10**power  # power <= 15 + digits: adjusted() was checked above
+    minor: int = int(text) * 10**power  # power <= 15 + digits: adjusted() was checked above
     if minor > MAX_AMOUNT_MINOR:
         raise InvalidAmount(f"{field} is too large", field=field)
     return minor
