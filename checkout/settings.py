@@ -45,6 +45,8 @@ class Settings:
     registrations_per_hour: int = 20
     # API logins per client address per 15 minutes (per email it is always 10).
     api_login_limit_per_ip: int = 100
+    # Payment sessions opened from payment links per client address per minute; 0: no limit.
+    link_sessions_per_minute: int = 30
     # Webhooks (issue 5): see README "Webhooks".
     webhook_allow_private_targets: bool = False
     webhook_timeout: float = 10.0
@@ -156,6 +158,7 @@ class Settings:
             fee_wallet_shards=_fee_wallet_shards(env),
             registrations_per_hour=_non_negative(env, "REGISTRATIONS_PER_HOUR", 20),
             api_login_limit_per_ip=_non_negative(env, "LOGIN_LIMIT_PER_IP", 100),
+            link_sessions_per_minute=_non_negative(env, "LINK_SESSIONS_PER_MINUTE", 30),
             **_webhook_settings(env),
             trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0),
             refund_service_fee=refund_fee in ("true", "1", "yes"),

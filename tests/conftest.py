@@ -40,6 +40,7 @@ def store_env(mongo_server, redis_server):
         # Every test signs up and logs in from 127.0.0.1; the limits have their own tests.
         "REGISTRATIONS_PER_HOUR": "0",
         "LOGIN_LIMIT_PER_IP": "1000000",
+        "LINK_SESSIONS_PER_MINUTE": "1000000",
         # Withdrawal tests spend the welcome credit; its lock has tests of its own.
         "WELCOME_CREDIT_WITHDRAWABLE": "true",
         **TEST_SECRETS,

@@ -60,3 +60,10 @@ def test_fee_wallets_keep_the_plain_code_first():
     assert Settings.from_env({**SECRETS, "FEE_WALLET_SHARDS": "1"}).fee_wallets == ["wllt-platform-fees"]
     with pytest.raises(SettingsError, match="FEE_WALLET_SHARDS"):
         Settings.from_env({**SECRETS, "FEE_WALLET_SHARDS": "0"})
+
+
+def test_link_sessions_per_minute_defaults_to_30_and_zero_turns_it_off():
+    assert Settings.from_env(SECRETS).link_sessions_per_minute == 30
+    assert Settings.from_env({**SECRETS, "LINK_SESSIONS_PER_MINUTE": "0"}).link_sessions_per_minute == 0
+    with pytest.raises(SettingsError, match="LINK_SESSIONS_PER_MINUTE"):
+        Settings.from_env({**SECRETS, "LINK_SESSIONS_PER_MINUTE": "-1"})
