@@ -5,7 +5,7 @@ import sys
 
 from .money import format_amount
 from .services.reconcile import reconcile
-from .settings import Settings, SettingsError
+from .settings import Settings, SettingsError, load_local_settings
 from .stores import open_stores
 
 
@@ -71,6 +71,8 @@ def main(argv=None) -> int:
     mark.add_argument("outcome", choices=("paid", "failed"))
     mark.add_argument("--note", help="why (kept with the withdrawal)")
     args = parser.parse_args(argv)
+    # Run from the project folder after scripts/run: use the secrets it generated in ./var.
+    load_local_settings()
     try:
         settings = Settings.from_env()
     except SettingsError as exc:

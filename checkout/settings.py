@@ -7,12 +7,15 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from .money import CURRENCY_EXPONENTS
 
 log = logging.getLogger(__name__)
 
 SECRET_NAMES = ("JWT_SECRET", "SECRET_KEY", "PIN_PEPPER")
+# Written by scripts/run on its first start (relative to the project folder it runs in).
+LOCAL_SETTINGS_FILE = Path("var") / "local-secrets.env"
 # Seconds between webhook attempts after each failure: 1 m, 5 m, 30 m, 2 h, 5 h, 10 h,
 # then every 12 h; the last of 12 attempts comes about 3 days after the first.
 DEFAULT_WEBHOOK_RETRY_SCHEDULE = (60, 300, 1800, 7200, 18000, 36000) + (43200,) * 5
@@ -49,6 +52,8 @@ class Settings:
     # also locks after 5 on its own); 0: no limit.
     pin_failures_per_ip: int = 20
     # Webhooks: see README "Webhooks".
+    # Payment sessions opened from payment links per client address per minute; 0: no limit.
+    link_sessions_per_minute: int = 30
     webhook_allow_private_targets: bool = False
     webhook_timeout: float = 10.0
     webhook_retry_schedule: tuple = DEFAULT_WEBHOOK_RETRY_SCHEDULE
@@ -161,6 +166,7 @@ class Settings:
             registrations_per_hour=_non_negative(env, "REGISTRATIONS_PER_HOUR", 20),
             api_login_limit_per_ip=_non_negative(env, "LOGIN_LIMIT_PER_IP", 100),
             pin_failures_per_ip=_non_negative(env, "PIN_FAILURES_PER_IP", 20),
+            link_sessions_per_minute=_non_negative(env, "LINK_SESSIONS_PER_MINUTE", 30),
             **_webhook_settings(env),
             trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0),
             refund_service_fee=refund_fee in ("true", "1", "yes"),
@@ -195,6 +201,26 @@ def _webhook_settings(env) -> dict:
         "webhook_retry_schedule": schedule,
         "webhook_poll_interval": poll,
     }
+
+
+def load_local_settings(environ=None, path: Path = LOCAL_SETTINGS_FILE) -> Path | None:
+    """For operator commands run from the project folder: the settings scripts/run
+    generated (its secrets), so `python -m checkout reconcile` agrees with the server it
+    started. Values already in the environment win. Never read when CHECKOUT_ENV is
+    production: there the secrets must come from the environment, or nothing starts.
+    Returns the file read, or None."""
+    if environ is None:
+        _load_dotenv()
+        environ = os.environ
+    if environ.get("CHECKOUT_ENV", "").lower() == "production" or not path.is_file():
+        return None
+    for line in path.read_text().splitlines():
+        name, sep, value = line.strip().partition("=")
+        if sep and name and not name.startswith("#") and not environ.get(name):
+            environ[name] = value.strip()
+    if not environ.get("CHECKOUT_ENV"):
+        environ["CHECKOUT_ENV"] = "local"  # what scripts/run runs the server as
+    return path
 
 
 def _load_dotenv() -> None:

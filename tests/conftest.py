@@ -44,6 +44,7 @@ def store_env(mongo_server, redis_server, request):
         "REGISTRATIONS_PER_HOUR": "0",
         "LOGIN_LIMIT_PER_IP": "1000000",
         "PIN_FAILURES_PER_IP": "1000000",
+        "LINK_SESSIONS_PER_MINUTE": "1000000",
         # Withdrawal tests spend the welcome credit; its lock has tests of its own.
         "WELCOME_CREDIT_WITHDRAWABLE": "true",
         **TEST_SECRETS,

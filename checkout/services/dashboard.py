@@ -26,7 +26,7 @@ PAGE_SIZE = 25
 MAX_SESSION_PAGE = 400
 SESSION_STATUSES = ("open", "complete", "expired", "canceled")
 # Kinds of transaction records the services write; the filter accepts only these.
-TRANSACTION_TYPES = ("payment", "refund", "withdrawal", "welcome_credit", "top_up")
+TRANSACTION_TYPES = ("payment", "refund", "withdrawal", "withdrawal_reversal", "welcome_credit")
 
 
 # --- signing in and out -------------------------------------------------------------
@@ -213,7 +213,16 @@ async def list_transactions(ctx: Context, account: dict, filters: TransactionFil
         rows = rows[:PAGE_SIZE]
         has_newer = before_id is not None
     return {"rows": rows, "has_older": has_older and bool(rows),
-            "has_newer": has_newer and bool(rows)}
+            "has_newer": has_newer and bool(rows),
+            "own_sessions": await own_sessions(ctx, account, rows)}
+
+
+async def own_sessions(ctx: Context, account: dict, rows: list[dict]) -> set[str]:
+    """Session ids among the rows that the account owns. Only those get a link to the
+    session page: the payer's side of a payment or refund is another account's session,
+    which that page refuses (403)."""
+    return await reports.owned_session_ids(ctx.db, account["_id"],
+                                           [r.get("session_id") for r in rows])
 
 
 CSV_COLUMNS = ("id", "created_at", "type", "direction", "amount", "fee", "currency",
@@ -282,4 +291,5 @@ async def wallet_statement(ctx: Context, account: dict, wallet_code: str,
                      "amount": amount, "balance": running})
         running -= amount
     return {"wallet": {**wallet, "balance": balance}, "rows": rows,
+            "own_sessions": await own_sessions(ctx, account, rows),
             "has_older": len(entries) > PAGE_SIZE, "has_newer": before_id is not None}

@@ -11,6 +11,7 @@ LOGIN_LIMIT = 10  # per email, and per address on the dashboard, in LOGIN_WINDOW
 LOGIN_WINDOW = 15 * 60
 REGISTER_WINDOW = 3600
 PIN_FAILURE_WINDOW = 15 * 60  # PIN_FAILURES_PER_IP counts wrong PINs in this window
+LINK_SESSION_WINDOW = 60
 
 
 def wait_phrase(seconds: int) -> str:
@@ -51,6 +52,14 @@ async def count_registration(ctx: Context, client_ip: str | None) -> None:
     if client_ip and ctx.settings.registrations_per_hour:
         await count_attempt(ctx, "register-ip", client_ip, "sign-ups from this address",
                             limit=ctx.settings.registrations_per_hour, window=REGISTER_WINDOW)
+
+
+async def count_link_session(ctx: Context, client_ip: str | None) -> None:
+    """Each Continue on a payment link writes a session: opening them is limited per address."""
+    if client_ip and ctx.settings.link_sessions_per_minute:
+        await count_attempt(ctx, "link-session-ip", client_ip, "payment pages opened",
+                            limit=ctx.settings.link_sessions_per_minute,
+                            window=LINK_SESSION_WINDOW)
 
 
 async def verify_password_again(ctx: Context, account: dict, password, message: str) -> None:

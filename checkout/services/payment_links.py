@@ -1,9 +1,11 @@
-"""Reusable payment links: each visit opens a fresh payment session for the link's amount."""
-from .. import security
+"""Reusable payment links. A visit only shows what would be paid; the shopper's Continue
+(a POST with a CSRF token) opens a fresh payment session for the link's amount, under a
+per-address limit, so previewers, crawlers and refreshes write nothing."""
+from .. import money, security
 from ..errors import PaymentLinkExhausted, PaymentLinkInactive, PaymentLinkNotFound
 from ..storage import accounts as account_store
 from ..storage import payment_links as link_store
-from . import Context, owned_by, utcnow
+from . import Context, limits, owned_by, utcnow
 from .payments import create_session
 from .wallets import owned_wallet
 
@@ -57,13 +59,8 @@ def refuse_unusable(link: dict) -> None:
         raise PaymentLinkExhausted()
 
 
-async def open_session_from_link(ctx: Context, code) -> tuple[dict, dict]:
-    """A fresh payment session for one visitor of the link. Returns (link, session).
-
-    The count of completed payments rises inside each payment's transaction (see
-    storage.payment_links.count_link_payment), so a link with maxPayments is never paid
-    more often than that, however many visitors hold open sessions.
-    """
+async def usable_link(ctx: Context, code) -> tuple[dict, dict]:
+    """The link and its merchant account, or the reason it cannot be paid."""
     link = await link_store.find_link(ctx.db, code)
     if link is None:
         raise PaymentLinkNotFound()
@@ -71,6 +68,33 @@ async def open_session_from_link(ctx: Context, code) -> tuple[dict, dict]:
     account = await account_store.find_account(ctx.db, str(link["account_id"]))
     if account is None:
         raise PaymentLinkInactive()
+    return link, account
+
+
+async def preview_link(ctx: Context, code) -> dict:
+    """What the landing page shows (the checkout page's summary fields); writes nothing."""
+    link, account = await usable_link(ctx, code)
+    fee = money.service_fee(link["amount"], ctx.settings.service_fee_percent)
+    return {
+        "merchant_name": account["organization"],
+        "description": link["description"],
+        "currency": link["currency"],
+        "amount": link["amount"],
+        "fee": fee,
+        "total": link["amount"] + fee,
+    }
+
+
+async def open_session_from_link(ctx: Context, code, client_ip: str | None) -> tuple[dict, dict]:
+    """A fresh payment session for one visitor who pressed Continue. Returns (link, session).
+
+    Counted per client address first (RateLimited when over LINK_SESSIONS_PER_MINUTE).
+    The count of completed payments rises inside each payment's transaction (see
+    storage.payment_links.count_link_payment), so a link with maxPayments is never paid
+    more often than that, however many visitors hold open sessions.
+    """
+    link, account = await usable_link(ctx, code)
+    await limits.count_link_session(ctx, client_ip)
     session = await create_session(
         ctx, account, link["wallet_code"], link["amount"],
         description=link["description"], success_url=link["success_url"],

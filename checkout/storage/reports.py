@@ -43,6 +43,16 @@ async def find_sessions(db, query: dict, skip: int, limit: int) -> list[dict]:
     return await cursor.to_list(length=limit)
 
 
+async def owned_session_ids(db, account_id, session_ids) -> set[str]:
+    """Which of these sessions belong to the account (the payee's side of a payment)."""
+    wanted = list({s for s in session_ids if s})
+    if not wanted:
+        return set()
+    cursor = db.payment_sessions.find({"_id": {"$in": wanted}, "account_id": account_id},
+                                      {"_id": 1})
+    return {doc["_id"] async for doc in cursor}
+
+
 async def journal_for_session(db, session_id: str) -> list[dict]:
     cursor = db.journal.find({"session_id": session_id}).sort("_id", 1)
     return await cursor.to_list(length=100)

@@ -423,3 +423,60 @@ async def test_a_next_with_control_characters_or_another_site_goes_to_the_overvi
         assert again.status_code == 303, (target, again.status_code)
         assert again.headers["Location"] == "/dashboard/", target
         await submit(client, "/dashboard/logout", {}, token_from="/dashboard/")
+
+
+SESSION_LINK = re.compile(r'href="(/dashboard/sessions/cs_[^"?]+)"')
+
+
+async def test_transaction_rows_link_only_to_sessions_the_viewer_owns(app):
+    """A payer's rows (the payment debit, the refund credit) must not link to the
+    merchant's session page, which would answer 403; the merchant's rows do link."""
+    merchant_client, shopper_client = app.test_client(), app.test_client()
+    merchant = await register(merchant_client, organization="Linked Shop")
+    shopper = await register(shopper_client, organization="Shopper Ltd", pin="112233")
+    session = await create_session(merchant_client, merchant, Decimal("4.00"),
+                                   description="Linked order")
+    await pay(merchant_client, session, shopper, "112233")
+    refunded = await call(merchant_client, "POST",
+                          f"/api/v1/txn/refund/{session['transactionTraceId']}",
+                          {"amount": Decimal("1.00")}, merchant["headers"])
+    assert refunded.status_code == 201
+    await sign_in(merchant_client, merchant)
+    await sign_in(shopper_client, shopper)
+
+    detail = f"/dashboard/sessions/{session['transactionTraceId']}"
+    for url in ("/dashboard/transactions", f"/dashboard/wallets/{merchant['walletCode']}"):
+        page = await text(await merchant_client.get(url))
+        assert detail in SESSION_LINK.findall(page), url
+    for url in ("/dashboard/transactions", f"/dashboard/wallets/{shopper['walletCode']}"):
+        page = await text(await shopper_client.get(url))
+        assert "Linked order" in page or session["transactionTraceId"] in page, url
+        assert SESSION_LINK.findall(page) == [], url
+    assert (await shopper_client.get(detail)).status_code == 403  # why there is no link
+    assert (await merchant_client.get(detail)).status_code == 200
+
+
+async def test_transaction_type_filter_offers_what_is_written(app, client):
+    merchant = await register(client, pin="112233")
+    withdrawal = await call(client, "POST", "/api/v1/txn/withdraw",
+                            {"walletCode": merchant["walletCode"], "amount": Decimal("10.00"),
+                             "pin": "112233"}, merchant["headers"])
+    assert withdrawal.status_code == 201
+    from checkout.services import withdrawals
+    await withdrawals.settle(app.app.extensions["checkout"], (await body(withdrawal))["id"],
+                             "failed", "bank rejected")
+    await sign_in(client, merchant)
+
+    page = await text(await client.get("/dashboard/transactions"))
+    options = re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)</option>', page)
+    assert ("withdrawal_reversal", "Withdrawal reversal") in options
+    assert "top_up" not in {value for value, _ in options}
+    assert (await client.get("/dashboard/transactions?type=top_up")).status_code == 400
+
+    reversals = await client.get("/dashboard/transactions?type=withdrawal_reversal")
+    assert reversals.status_code == 200
+    rows = re.findall(r"<tr>\s*<td>.*?</tr>", await text(reversals), re.S)
+    assert len(rows) == 1 and "Withdrawal reversal" in rows[0] and "+12.00 USD" in rows[0]
+    exported = list(csv.DictReader(io.StringIO(await text(
+        await client.get("/dashboard/transactions.csv?type=withdrawal_reversal")))))
+    assert [(r["type"], r["amount"]) for r in exported] == [("withdrawal_reversal", "12.00")]

@@ -15,9 +15,11 @@ ROOT = Path(__file__).resolve().parents[2]
 CHECKOUT_SOURCES = [
     *sorted((ROOT / "templates" / "checkout").glob("*.html")),
     *sorted((ROOT / "templates" / "errors").glob("*.html")),
+    *sorted((ROOT / "templates" / "links").glob("*.html")),
     ROOT / "templates" / "base.html",
     ROOT / "checkout" / "web" / "pages" / "checkout.py",
     ROOT / "checkout" / "web" / "pages" / "forms.py",
+    ROOT / "checkout" / "web" / "pages" / "links.py",
 ]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 

@@ -74,3 +74,10 @@ def test_pin_failures_per_address():
     assert Settings.from_env({**SECRETS, "PIN_FAILURES_PER_IP": "0"}).pin_failures_per_ip == 0
     with pytest.raises(SettingsError, match="PIN_FAILURES_PER_IP"):
         Settings.from_env({**SECRETS, "PIN_FAILURES_PER_IP": "-1"})
+
+
+def test_link_sessions_per_minute_defaults_to_30_and_zero_turns_it_off():
+    assert Settings.from_env(SECRETS).link_sessions_per_minute == 30
+    assert Settings.from_env({**SECRETS, "LINK_SESSIONS_PER_MINUTE": "0"}).link_sessions_per_minute == 0
+    with pytest.raises(SettingsError, match="LINK_SESSIONS_PER_MINUTE"):
+        Settings.from_env({**SECRETS, "LINK_SESSIONS_PER_MINUTE": "-1"})

@@ -112,7 +112,7 @@ class SessionFilterForm(Form):
 
 
 TYPE_LABELS = {"payment": "Payment", "refund": "Refund", "withdrawal": "Withdrawal",
-               "welcome_credit": "Welcome credit", "top_up": "Top-up"}
+               "withdrawal_reversal": "Withdrawal reversal", "welcome_credit": "Welcome credit"}
 
 
 class TransactionFilterForm(Form):

@@ -45,3 +45,8 @@ class PayForm(CSRFForm):
             Regexp(r"^[0-9]{6}$", message=_l("Your PIN is 6 digits.")),
         ],
     )
+
+
+class ContinueForm(CSRFForm):
+    """The payment link's Continue button: only the CSRF token, so a session is opened by a
+    shopper's own submit from our page, never by a crawler or a cross-site post."""
