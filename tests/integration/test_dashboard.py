@@ -430,7 +430,7 @@ SESSION_LINK = re.compile(r'href="(/dashboard/sessions/cs_[^"?]+)"')
 
 async def test_transaction_rows_link_only_to_sessions_the_viewer_owns(app):
     """A payer's rows (the payment debit, the refund credit) must not link to the
-    merchant's session page, which would answer 403; the merchant's rows do link."""
+    merchant's session page, which would answer 404; the merchant's rows do link."""
     merchant_client, shopper_client = app.test_client(), app.test_client()
     merchant = await register(merchant_client, organization="Linked Shop")
     shopper = await register(shopper_client, organization="Shopper Ltd", pin="112233")
@@ -452,7 +452,7 @@ async def test_transaction_rows_link_only_to_sessions_the_viewer_owns(app):
         page = await text(await shopper_client.get(url))
         assert "Linked order" in page or session["transactionTraceId"] in page, url
         assert SESSION_LINK.findall(page) == [], url
-    assert (await shopper_client.get(detail)).status_code == 403  # why there is no link
+    assert (await shopper_client.get(detail)).status_code == 404  # why there is no link
     assert (await merchant_client.get(detail)).status_code == 200
 
 
