@@ -533,6 +533,12 @@ class ErrorDetail(Answer):
     field: str | None = Field(None, description="The parameter at fault.")
     fields: list[str] | None = Field(None, description="The parameters at fault.")
     retry_after: int | None = Field(None, description="Seconds to wait (also Retry-After).")
+    attempts_left: int | None = Field(None, description="Wrong PINs left before the wallet "
+                                                        "locks.")
+    refundable: Money | None = Field(None, description="What is left to refund.")
+    status: str | None = Field(None, description="The session's status (session_not_open).")
+    withdrawal_status: str | None = Field(None, description="The withdrawal's status "
+                                                            "(withdrawal_not_pending).")
 
 
 class Error(Answer):
