@@ -184,3 +184,28 @@ async def test_amounts_come_back_exact(client):
     response = await client.get(f"/api/v1/txn/payment-session/{session['transactionTraceId']}",
                                 headers=merchant["headers"])
     assert b'"amount":1234567890.10,' in await response.get_data()
+
+
+async def test_quart_schema_validation_errors_get_the_error_shape(settings):
+    # Routes may also use quart-schema's own validators; their 400 is ours too.
+    from pydantic import BaseModel
+    from quart_schema import validate_querystring
+
+    from checkout import create_app
+
+    class Probe(BaseModel):
+        n: int
+
+    application = create_app(settings)
+
+    @application.get("/api/v1/probe")
+    @validate_querystring(Probe)
+    async def probe(query_args):
+        return {"n": query_args.n}
+
+    async with application.test_app() as test_app:
+        response = await test_app.test_client().get("/api/v1/probe?n=x")
+    assert response.status_code == 400
+    error = (await body(response))["error"]
+    assert error["code"] == "invalid_request" and error["fields"] == ["n"]
+    assert error["message"].startswith("n: Input should be a valid integer")
