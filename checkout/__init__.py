@@ -38,9 +38,6 @@ def create_app(settings: Settings | None = None) -> Quart:
         QUART_AUTH_SALT="checkout dashboard sign-in",
     )
 
-    from .web.json import MoneyJSONProvider
-
-    app.json = MoneyJSONProvider(app)
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
 
     @app.before_serving
@@ -64,6 +61,8 @@ def create_app(settings: Settings | None = None) -> Quart:
 
     from . import i18n
     from .web import health
+    from .web.api.contract import init_openapi
+    from .web.json import MoneyJSONProvider
     from .web.api import keys, org, payment_links, refunds, txn, wallets, webhooks, withdrawals
     from .web.errors import register_error_handlers
     from .web.headers import register_security_headers
@@ -77,6 +76,10 @@ def create_app(settings: Settings | None = None) -> Quart:
         app.register_blueprint(blueprint)
     register_request_ids(app)
     register_error_handlers(app)
+    init_openapi(app)  # after the blueprints: it documents their routes
+    # After quart-schema, which installs its own provider: every answer goes through the
+    # app's one JSON encoding (Decimal as a number, never a float).
+    app.json = MoneyJSONProvider(app)
     # Dashboard sign-in: the cookie names a server-side session (services/dashboard.py).
     QuartAuth(app)
     _context_processors_on_loop(app)

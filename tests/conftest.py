@@ -6,6 +6,7 @@ import pytest_asyncio
 from checkout import create_app
 from checkout.settings import Settings
 
+from .contract_check import check_answers_against_their_models
 from .servers import start_app, start_redis, start_secantus
 
 TEST_SECRETS = {
@@ -62,6 +63,7 @@ def settings(store_env):
 @pytest_asyncio.fixture
 async def app(settings):
     application = create_app(settings)
+    check_answers_against_their_models(application)
     async with application.test_app() as test_app:
         yield test_app
 

@@ -1,7 +1,9 @@
 """The one place where errors become HTTP answers: JSON under /api, pages elsewhere."""
 import logging
 
+from pydantic import ValidationError
 from quart import g, jsonify, render_template, request
+from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import CheckoutError, StoreUnavailable
@@ -47,6 +49,17 @@ def register_error_handlers(app) -> None:
     @app.errorhandler(CheckoutError)
     async def checkout_error(error: CheckoutError):
         return await checkout_error_response(error)
+
+    @app.errorhandler(RequestSchemaValidationError)
+    async def schema_error(error: RequestSchemaValidationError):
+        # quart-schema's own validators (the API's handlers use contract.body/query, which
+        # raise InvalidRequest themselves): the same 400 invalid_request naming the fields.
+        from .api.contract import invalid_request
+
+        cause = error.validation_error
+        if isinstance(cause, ValidationError):
+            return await checkout_error_response(invalid_request(cause))
+        return await error_response(400, "invalid_request", str(cause) or "The request is invalid.")
 
     @app.errorhandler(HTTPException)
     async def http_error(error: HTTPException):

@@ -5,6 +5,7 @@ from quart import g, request
 from ...errors import Unauthenticated
 from ...services import accounts, api_keys
 from .. import context
+from .contract import authenticated
 
 
 def account_required(handler):
@@ -24,4 +25,4 @@ def account_required(handler):
             g.account = await accounts.authenticate_token(context(), token)
         return await handler(*args, **kwargs)
 
-    return wrapper
+    return authenticated(wrapper)

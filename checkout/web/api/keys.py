@@ -1,12 +1,12 @@
 """Secret API keys over the JSON API: create (shown once), list, revoke."""
-from quart import Blueprint, g, jsonify
+from quart import Blueprint, g
 
-from ... import validation
 from ...services import api_keys
 from .. import context
 from .auth import account_required
+from .contract import answers, body, errors, query
 from .idempotency import idempotent
-from .parsing import optional_json_body
+from .schemas import ApiKey, ApiKeys, NewApiKey, NewKey, NoParameters
 from ...representations import timestamp
 
 blueprint = Blueprint("keys", __name__, url_prefix="/api/v1/keys")
@@ -26,23 +26,28 @@ def key_json(doc: dict) -> dict:
 @blueprint.post("")
 @account_required
 @idempotent
-async def create_key():
-    data = await optional_json_body()
-    label = validation.text(data, "label", required=False, max_length=60)
-    doc, secret = await api_keys.create_key(context(), g.account, label,
+@errors(403, 409, 422)
+@answers(NewApiKey, 201)
+@body(NewKey, optional=True)
+async def create_key(data: NewKey):
+    """A secret key (sk_...), shown this once; only with a login token, not another key."""
+    doc, secret = await api_keys.create_key(context(), g.account, data.label,
                                             by_api_key=g.by_api_key)
-    return jsonify({**key_json(doc), "secret": secret}), 201
+    return {**key_json(doc), "secret": secret}, 201
 
 
 @blueprint.get("")
 @account_required
-async def list_keys():
+@answers(ApiKeys)
+@query(NoParameters)
+async def list_keys(query: NoParameters):
     found = await api_keys.list_keys(context(), g.account)
-    return jsonify({"data": [key_json(doc) for doc in found]})
+    return {"data": [key_json(doc) for doc in found]}
 
 
 @blueprint.delete("/<key_id>")
 @account_required
+@answers(ApiKey)
 async def revoke_key(key_id):
     doc = await api_keys.revoke_key(context(), g.account, key_id)
-    return jsonify(key_json(doc))
+    return key_json(doc)

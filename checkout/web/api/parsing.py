@@ -1,6 +1,6 @@
 from quart import request
 
-from ...errors import InvalidJSON, InvalidRequest
+from ...errors import InvalidJSON
 from ..json import parse
 
 
@@ -22,12 +22,3 @@ async def optional_json_body() -> dict:
     raw = await request.get_data()
     return await json_body() if raw.strip() else {}
 
-
-def query_int(name: str, default: int) -> int:
-    value = request.args.get(name)
-    if value is None:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidRequest(f"{name} must be a whole number", field=name) from None

@@ -1,11 +1,19 @@
-from quart import Blueprint, g, jsonify
+from quart import Blueprint, g
 
-from ... import validation
 from ...services import webhooks
 from .. import context
 from .auth import account_required
+from .contract import answers, body, errors, query
 from .idempotency import idempotent
-from .parsing import json_body
+from .schemas import (
+    Deleted,
+    Deliveries,
+    Delivery,
+    NewWebhook,
+    NewWebhookEndpoint,
+    NoParameters,
+    WebhookEndpoints,
+)
 from ...representations import timestamp
 
 blueprint = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks")
@@ -53,46 +61,56 @@ def delivery_json(delivery: dict) -> dict:
 @blueprint.post("")
 @account_required
 @idempotent
-async def create_endpoint():
-    data = await json_body()
+@errors(409, 422)
+@answers(NewWebhookEndpoint, 201)
+@body(NewWebhook)
+async def create_endpoint(data: NewWebhook):
+    """A URL that receives signed events (the signing secret is shown this once)."""
     endpoint, secret = await webhooks.create_endpoint(
-        context(), g.account, data.get("url"), data.get("events"),
-        description=validation.text(data, "description", required=False, max_length=200),
+        context(), g.account, data.url, data.events, description=data.description,
     )
-    # The signing secret is shown this once; GET never returns it.
-    return jsonify({**endpoint_json(endpoint), "secret": secret}), 201
+    return {**endpoint_json(endpoint), "secret": secret}, 201
 
 
 @blueprint.get("")
 @account_required
-async def list_endpoints():
+@answers(WebhookEndpoints)
+@query(NoParameters)
+async def list_endpoints(query: NoParameters):
     found = await webhooks.list_endpoints(context(), g.account)
-    return jsonify({"data": [endpoint_json(e) for e in found]})
+    return {"data": [endpoint_json(e) for e in found]}
 
 
 @blueprint.delete("/<endpoint_id>")
 @account_required
+@answers(Deleted)
 async def delete_endpoint(endpoint_id):
     endpoint = await webhooks.delete_endpoint(context(), g.account, endpoint_id)
-    return jsonify({"id": endpoint["_id"], "deleted": True})
+    return {"id": endpoint["_id"], "deleted": True}
 
 
 @blueprint.get("/<endpoint_id>/deliveries")
 @account_required
-async def list_deliveries(endpoint_id):
+@answers(Deliveries)
+@query(NoParameters)
+async def list_deliveries(endpoint_id, query: NoParameters):
     found = await webhooks.deliveries_for_endpoint(context(), g.account, endpoint_id)
-    return jsonify({"data": [delivery_json(d) for d in found]})
+    return {"data": [delivery_json(d) for d in found]}
 
 
 @blueprint.get("/deliveries/<delivery_id>")
 @account_required
+@answers(Delivery)
 async def read_delivery(delivery_id):
     delivery = await webhooks.delivery_for_owner(context(), g.account, delivery_id)
-    return jsonify(delivery_json(delivery))
+    return delivery_json(delivery)
 
 
 @blueprint.post("/deliveries/<delivery_id>/redeliver")
 @account_required
+@errors(409)
+@answers(Delivery, 202)
 async def redeliver(delivery_id):
+    """Send the event again now (202: the worker delivers it)."""
     delivery = await webhooks.redeliver(context(), g.account, delivery_id)
-    return jsonify(delivery_json(delivery)), 202
+    return delivery_json(delivery), 202

@@ -1,0 +1,549 @@
+"""The JSON API's contract: pydantic models of every request body, list query string and
+answer under /api/v1. quart-schema turns them into /openapi.json.
+
+Request fields keep the API's own camelCase names as attribute names, so a field's name is
+the name the client sent and the checks of checkout/validation.py (which name the field in
+their messages) apply unchanged: the field types below call them. Those checks raise
+InvalidRequest themselves, which pydantic lets through untouched, so every message and
+`field` is what it was before the models existed. Amounts are only type-checked here (a JSON
+number, never a string, bool or float): money.parse_amount stays the one parser, because
+only the service knows the currency.
+"""
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
+
+from ... import validation
+from ...errors import InvalidAmount, InvalidRequest
+from ...security import check_pin_format
+from ...services.events import EVENT_TYPES
+from ...services import lifecycle, transactions
+from ...services.payment_links import MAX_LINKS_LISTED
+
+MAX_PAYMENTS_LIMIT = 1_000_000
+
+
+def _nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _checked(check, schema: dict, *, optional: bool, python_type: Any = str):
+    """A field type whose value goes through check(value, json_name); null is "absent"."""
+
+    def validate(value, info: ValidationInfo):
+        if value is None:
+            return None
+        return check(value, info.field_name)
+
+    return Annotated[
+        python_type | None if optional else python_type,
+        PlainValidator(validate),
+        WithJsonSchema(_nullable(schema) if optional else schema),
+    ]
+
+
+def Text(max_length: int = 200, *, optional: bool = False):  # noqa: N802 (a type factory)
+    def check(value, name):
+        return validation.text({name: value}, name, required=False, max_length=max_length)
+
+    return _checked(check, {"type": "string", "minLength": 1, "maxLength": max_length},
+                    optional=optional)
+
+
+def _email(value, name):
+    return validation.email({name: value}, name, required=False)
+
+
+def _new_password(value, name):
+    return validation.password({name: value}, name, required=False)
+
+
+def _typed_password(value, name):
+    return validation.password({name: value}, name, required=False, new=False)
+
+
+def _url(value, name):
+    return validation.url({name: value}, name)
+
+
+def _metadata(value, name):
+    return validation.metadata({name: value}, name)
+
+
+def _pin(value, name):
+    return check_pin_format(value)
+
+
+def _amount(value, name):
+    # The JSON provider parses numbers as int or Decimal, never float; a string or a bool
+    # is refused with the same answer money.parse_amount gives.
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise InvalidAmount(f"{name} must be a number, e.g. 12.50", field=name)
+    return value
+
+
+def _whole_number(low: int, high: int, *, digits_text: bool = True):
+    def check(value, name):
+        # A limit comes from a query string as "20", and from the original API's POST
+        # body as 20 or "20"; other numbers (maxPayments) must be JSON numbers.
+        if digits_text and isinstance(value, str) and value.isascii() and value.isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise InvalidRequest(f"{name} must be a whole number from {low} to {high}",
+                                 field=name)
+        return value
+
+    return check
+
+
+def _as_given(value, name):
+    return value  # the service checks it (and names the field)
+
+
+EMAIL_SCHEMA = {"type": "string", "format": "email", "maxLength": 254}
+PIN_SCHEMA = {"type": "string", "pattern": "^[0-9]{6}$", "description": "Exactly 6 digits."}
+AMOUNT_SCHEMA = {"type": "number", "exclusiveMinimum": 0,
+                 "description": "Major units (12.50), with no more decimals than the currency has."}
+URL_SCHEMA = {"type": "string", "format": "uri", "maxLength": 2048,
+              "description": "An absolute http(s) URL."}
+
+Email = _checked(_email, EMAIL_SCHEMA, optional=False)
+OptionalEmail = _checked(_email, EMAIL_SCHEMA, optional=True)
+NewPassword = _checked(_new_password, {"type": "string", "minLength": 8, "maxLength": 256},
+                       optional=False)
+OptionalNewPassword = _checked(_new_password, {"type": "string", "minLength": 8,
+                                               "maxLength": 256}, optional=True)
+TypedPassword = _checked(_typed_password, {"type": "string", "maxLength": 256}, optional=False)
+OptionalTypedPassword = _checked(_typed_password, {"type": "string", "maxLength": 256},
+                                 optional=True)
+OptionalUrl = _checked(_url, URL_SCHEMA, optional=True)
+Metadata = _checked(_metadata, {
+    "type": "object", "maxProperties": 20,
+    "propertyNames": {"minLength": 1, "maxLength": 40, "pattern": "^[^$.][^.]*$"},
+    "additionalProperties": {"type": "string", "maxLength": 500},
+}, optional=True, python_type=dict)
+Pin = _checked(_pin, PIN_SCHEMA, optional=False)
+OptionalPin = _checked(_pin, PIN_SCHEMA, optional=True)
+Amount = _checked(_amount, AMOUNT_SCHEMA, optional=False, python_type=int | Decimal)
+OptionalAmount = _checked(_amount, AMOUNT_SCHEMA, optional=True, python_type=int | Decimal)
+
+
+def Limit(high: int):  # noqa: N802
+    return _checked(_whole_number(1, high), {"type": "integer", "minimum": 1, "maximum": high},
+                    optional=True, python_type=int)
+
+
+MaxPayments = _checked(_whole_number(1, MAX_PAYMENTS_LIMIT, digits_text=False),
+                       {"type": "integer", "minimum": 1, "maximum": MAX_PAYMENTS_LIMIT},
+                       optional=True, python_type=int)
+WebhookUrl = _checked(_as_given, URL_SCHEMA, optional=False, python_type=Any)
+EventTypes = _checked(_as_given, {
+    "type": "array", "minItems": 1, "uniqueItems": True,
+    "items": {"enum": [*EVENT_TYPES, "*"]},
+    "description": 'Event types to receive, or ["*"] for all.',
+}, optional=False, python_type=Any)
+
+
+# --- requests ---
+
+class Parameters(BaseModel):
+    """A request body or query string: unknown names are refused (like Stripe), and missing
+    required ones are named together before any value is looked at, as before the models."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def known_and_present(cls, data):
+        if not isinstance(data, dict):
+            raise InvalidRequest("The parameters must be a JSON object.")
+        known = {field.alias or name for name, field in cls.model_fields.items()}
+        unknown = [str(name) for name in data if name not in known]
+        if unknown:
+            raise InvalidRequest(
+                f"unknown parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}",
+                fields=unknown,
+            )
+        validation.require_fields(data, tuple(
+            field.alias or name for name, field in cls.model_fields.items()
+            if field.is_required()
+        ))
+        return data
+
+
+class NoParameters(Parameters):
+    """Takes no parameters."""
+
+
+class Registration(Parameters):
+    organization: Text(100)
+    email: Email
+    password: NewPassword
+    category: Text(50)
+    pin: OptionalPin = None
+
+
+class Login(Parameters):
+    email: Text(254)
+    password: TypedPassword
+
+
+class ProfileChange(Parameters):
+    """At least one of organization, email, category, password; currentPassword is required
+    to change email or password."""
+
+    organization: Text(100, optional=True) = None
+    email: OptionalEmail = None
+    category: Text(50, optional=True) = None
+    password: OptionalNewPassword = None
+    currentPassword: OptionalTypedPassword = None
+
+
+class NewWallet(Parameters):
+    name: Text(60, optional=True) = None
+    pin: OptionalPin = Field(None, description="Chosen PIN; a random one is made if absent.")
+
+
+class NewSession(Parameters):
+    amount: Amount
+    description: Text(500, optional=True) = None
+    successUrl: OptionalUrl = None
+    cancelUrl: OptionalUrl = None
+    clientReferenceId: Text(200, optional=True) = None
+    metadata: Metadata = None
+
+
+class SessionQuery(Parameters):
+    limit: Limit(lifecycle.MAX_PAGE) = 20
+    status: _checked(_as_given, {"enum": list(lifecycle.STATUSES)},
+                     optional=True) = None
+    startingAfter: Text(64, optional=True) = None
+
+
+class Payment(Parameters):
+    fromWalletCode: Text(64)
+    totalAmount: Amount
+    pin: Pin
+
+
+class TransactionQuery(Parameters):
+    limit: Limit(transactions.MAX_PAGE) = 20
+    startingAfter: Text(64, optional=True) = None
+
+
+class NewRefund(Parameters):
+    amount: OptionalAmount = Field(None, description="Part of the amount; all that is left "
+                                                     "if absent.")
+    reason: Text(500, optional=True) = None
+
+
+class NewWithdrawal(Parameters):
+    """Send the wallet's pin or the account password (one of them)."""
+
+    walletCode: Text(64)
+    amount: Amount
+    pin: OptionalPin = None
+    password: OptionalTypedPassword = None
+
+
+class NewPaymentLink(Parameters):
+    walletCode: Text(64)
+    amount: Amount
+    description: Text(500)
+    successUrl: OptionalUrl = None
+    maxPayments: MaxPayments = None
+
+
+class LinkQuery(Parameters):
+    limit: Limit(MAX_LINKS_LISTED) = MAX_LINKS_LISTED
+
+
+class NewKey(Parameters):
+    label: Text(60, optional=True) = None
+
+
+class NewWebhook(Parameters):
+    url: WebhookUrl
+    events: EventTypes
+    description: Text(200, optional=True) = None
+
+
+# --- answers ---
+
+Money = Annotated[Decimal, WithJsonSchema({"type": "number"})]  # written as a JSON number
+Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+
+
+class Answer(BaseModel):
+    # Exact shapes: a field the representation adds without a model fails the tests
+    # (and the schema says additionalProperties: false).
+    model_config = ConfigDict(extra="forbid")
+
+
+class Wallet(Answer):
+    walletCode: str
+    name: str | None
+    balance: Money
+    currency: str
+    createdAt: Timestamp | None
+
+
+class NewWalletAnswer(Wallet):
+    pin: str = Field(description="Shown this once.")
+
+
+class Wallets(Answer):
+    data: list[Wallet]
+
+
+class Registered(Answer):
+    userCode: str
+    merchant: str
+    email: str
+    walletCode: str
+    balance: Money
+    currency: str
+    pin: str = Field(description="The default wallet's PIN, shown this once.")
+
+
+class LoggedIn(Answer):
+    userCode: str
+    merchant: str
+    email: str
+    balance: Money
+    currency: str
+    walletCode: str
+    token: str
+    expiresIn: int
+
+
+class Profile(Answer):
+    userCode: str
+    merchant: str
+    organization: str
+    email: str
+    category: str
+    walletCode: str
+    createdAt: Timestamp | None
+    token: str | None = Field(None, description="A new login token, after an email or "
+                                                "password change ended the old ones.")
+    expiresIn: int | None = None
+
+
+class Session(Answer):
+    object: str
+    transactionTraceId: str
+    status: str
+    amount: Money
+    serviceFee: Money
+    totalAmount: Money
+    currency: str
+    session_time: int = Field(alias="session-time", description="Seconds left to pay.")
+    checkoutUrl: str
+    walletCode: str
+    description: str | None
+    successUrl: str | None
+    cancelUrl: str | None
+    clientReferenceId: str | None
+    metadata: dict[str, str]
+    createdAt: Timestamp
+    expiresAt: Timestamp
+    paidAt: Timestamp | None
+    canceledAt: Timestamp | None
+    payerWallet: str | None
+    refundedAmount: Money
+    paymentLinkCode: str | None
+
+
+class Sessions(Answer):
+    data: list[Session]
+    hasMore: bool
+    nextCursor: str | None
+
+
+class Paid(Answer):
+    transactionTraceId: str
+    status: str
+    amount: Money
+    serviceFee: Money
+    totalAmount: Money
+    currency: str
+    fromWalletCode: str
+    toWalletCode: str
+    balance: Money
+    paidAt: Timestamp
+    redirectUrl: str | None
+
+
+class Transaction(Answer):
+    id: str
+    type: str
+    direction: str
+    amount: Money
+    fee: Money
+    currency: str
+    walletCode: str
+    counterpartyWalletCode: str | None
+    transactionTraceId: str | None
+    refundId: str | None
+    withdrawalId: str | None
+    description: str | None
+    createdAt: Timestamp
+
+
+class Transactions(Answer):
+    data: list[Transaction]
+    hasMore: bool
+    nextCursor: str | None
+
+
+class Refund(Answer):
+    object: str
+    id: str
+    transactionTraceId: str
+    status: str
+    amount: Money
+    serviceFeeRefunded: Money
+    currency: str
+    reason: str | None
+    walletCode: str
+    payerWallet: str | None
+    createdAt: Timestamp
+    refundedAmount: Money | None = Field(None, description="The session's refunded total "
+                                                           "(in the answer to a refund).")
+
+
+class Refunds(Answer):
+    data: list[Refund]
+
+
+class Withdrawal(Answer):
+    object: str
+    id: str
+    status: str
+    walletCode: str
+    amount: Money
+    fee: Money
+    totalDebited: Money
+    currency: str
+    createdAt: Timestamp
+    settledAt: Timestamp | None
+    note: str | None
+    balance: Money | None = Field(None, description="The wallet's balance (in the answer "
+                                                    "to a withdrawal).")
+
+
+class PaymentLink(Answer):
+    code: str
+    url: str
+    active: bool
+    walletCode: str
+    amount: Money
+    currency: str
+    description: str
+    successUrl: str | None
+    maxPayments: int | None
+    completedPayments: int
+    createdAt: Timestamp
+    deactivatedAt: Timestamp | None
+
+
+class PaymentLinks(Answer):
+    data: list[PaymentLink]
+
+
+class ApiKey(Answer):
+    id: str
+    label: str | None
+    prefix: str
+    createdAt: Timestamp
+    lastUsedAt: Timestamp | None
+    revokedAt: Timestamp | None
+
+
+class NewApiKey(ApiKey):
+    secret: str = Field(description="Shown this once.")
+
+
+class ApiKeys(Answer):
+    data: list[ApiKey]
+
+
+class WebhookEndpoint(Answer):
+    id: str
+    url: str
+    events: list[str]
+    description: str | None
+    createdAt: Timestamp
+
+
+class NewWebhookEndpoint(WebhookEndpoint):
+    secret: str = Field(description="The signing secret, shown this once.")
+
+
+class WebhookEndpoints(Answer):
+    data: list[WebhookEndpoint]
+
+
+class Deleted(Answer):
+    id: str
+    deleted: bool
+
+
+class DeliveryAttempt(Answer):
+    number: int
+    startedAt: Timestamp
+    succeeded: bool
+    statusCode: int | None
+    error: str | None
+    durationMs: int
+    responseExcerpt: str | None
+
+
+class Delivery(Answer):
+    id: str
+    eventId: str
+    eventType: str
+    endpointId: str
+    status: str
+    attemptCount: int
+    nextAttemptAt: Timestamp | None
+    deliveredAt: Timestamp | None
+    failedAt: Timestamp | None
+    createdAt: Timestamp
+    attempts: list[DeliveryAttempt]
+
+
+class Deliveries(Answer):
+    data: list[Delivery]
+
+
+class ErrorDetail(Answer):
+    code: str = Field(description="Stable, machine-readable.")
+    message: str
+    field: str | None = Field(None, description="The parameter at fault.")
+    fields: list[str] | None = Field(None, description="The parameters at fault.")
+    retry_after: int | None = Field(None, description="Seconds to wait (also Retry-After).")
+    attempts_left: int | None = Field(None, description="Wrong PINs left before the wallet "
+                                                        "locks.")
+    refundable: Money | None = Field(None, description="What is left to refund.")
+    status: str | None = Field(None, description="The session's status (session_not_open).")
+    withdrawal_status: str | None = Field(None, description="The withdrawal's status "
+                                                            "(withdrawal_not_pending).")
+    requestId: str | None = Field(None, description="This request's X-Request-Id: quote it "
+                                                    "to support.")
+
+
+class Error(Answer):
+    """Every error answer has this shape."""
+
+    error: ErrorDetail
