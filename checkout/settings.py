@@ -1,19 +1,41 @@
-"""Typed settings read from the environment (and an optional .env file).
+"""Typed settings, read and checked by pydantic-settings.
 
-Tests build Settings(...) directly; the server calls Settings.from_env().
+One field per setting: its environment variable is the field's alias, its default and its
+checks sit on the field. Settings.from_env() reads the process environment over `.env`;
+Settings.from_env(mapping) reads only that mapping (tests). Settings(...) takes only its
+arguments. Settings are immutable: settings.replace(name=value) is a checked variant.
 """
 import logging
 import os
 import secrets
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    NoDecode,
+    SettingsConfigDict,
+)
 
 from .money import CURRENCY_EXPONENTS
 
 log = logging.getLogger(__name__)
 
 SECRET_NAMES = ("JWT_SECRET", "SECRET_KEY", "PIN_PEPPER")
+# Read from the folder the process starts in; the environment wins over it.
+ENV_FILE = ".env"
 # Written by scripts/run on its first start (relative to the project folder it runs in).
 LOCAL_SETTINGS_FILE = Path("var") / "local-secrets.env"
 # Seconds between webhook attempts after each failure: 1 m, 5 m, 30 m, 2 h, 5 h, 10 h,
@@ -25,52 +47,189 @@ class SettingsError(Exception):
     """Configuration that must stop the process at start-up."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    mongo_uri: str = "mongodb://127.0.0.1:27017/"
-    mongo_db: str = "checkout"
-    redis_url: str = "redis://127.0.0.1:6379/0"
-    jwt_secret: str = field(default="", repr=False)
-    secret_key: str = field(default="", repr=False)
-    pin_pepper: str = field(default="", repr=False)
-    public_base_url: str = "http://127.0.0.1:8000"
-    session_ttl: int = 600
-    service_fee_percent: Decimal = Decimal("0.2")
-    welcome_credit: Decimal = Decimal("0")  # from_env: 0 in production, 1000 otherwise
-    currency: str = "USD"
-    environment: str = "production"
-    jwt_ttl: int = 3600
+def _env_bool(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("true", "1", "yes"):
+            return True
+        if text in ("false", "0", "no"):
+            return False
+        raise ValueError("must be true or false (1/0 and yes/no work too)")
+    return value
+
+
+# Exactly true/false, 1/0, yes/no in any case (pydantic alone would also take on/off, t/f).
+EnvBool = Annotated[bool, BeforeValidator(_env_bool)]
+
+
+def _throwaway_secret(name: str):
+    """A secret's default: none in production (the check below refuses to start without
+    it), a random one for local and test runs, which lasts as long as the process."""
+    def default(data: dict[str, Any]) -> str:
+        if data["environment"] == "production":
+            return ""
+        log.warning("%s is not set: using a throwaway value for this local run", name)
+        return secrets.token_urlsafe(32)
+    return default
+
+
+def _check_secret(value: str) -> str:
+    if not value:
+        raise ValueError("is not set. Set it in the environment (see .env.example); "
+                         "it is required when CHECKOUT_ENV=production.")
+    if len(value) < 32:
+        raise ValueError("must be at least 32 characters long")
+    return value
+
+
+Secret = Annotated[str, AfterValidator(_check_secret)]
+
+_SCHEDULE_HELP = "is comma-separated seconds between retries, e.g. 60,300"
+
+
+def _comma_separated_seconds(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return tuple(int(part) for part in value.split(","))
+        except ValueError:
+            raise ValueError(_SCHEDULE_HELP) from None
+    return value
+
+
+def _check_schedule(value: tuple[int, ...]) -> tuple[int, ...]:
+    if not value or len(value) > 50 or any(not 1 <= s <= 7 * 86400 for s in value):
+        raise ValueError(_SCHEDULE_HELP + " (1 to 50 of them, each 1 s to 7 days)")
+    return value
+
+
+# NoDecode: pydantic-settings would otherwise read a tuple from the environment as JSON.
+RetrySchedule = Annotated[tuple[int, ...], NoDecode, BeforeValidator(_comma_separated_seconds),
+                          AfterValidator(_check_schedule)]
+
+
+class Settings(BaseSettings):
+    """A new setting is one field: its variable as validation_alias, its default, its
+    checks (ge=, le=, a validator) and a comment; plus a row in README "Configuration".
+    Order matters where a default or a check reads an earlier field: CHECKOUT_ENV first,
+    REDIS_HOST/REDIS_PORT before REDIS_URL, CURRENCY before WITHDRAWAL_FEE."""
+
+    model_config = SettingsConfigDict(
+        frozen=True, extra="forbid", case_sensitive=True, env_file=ENV_FILE,
+        # Settings(mongo_uri=...) by field name, from_env by variable name.
+        validate_by_name=True, validate_by_alias=True,
+    )
+
+    # production refuses to start without the secrets; local and test make throwaway ones.
+    # First: the defaults of the secrets and of the welcome credit depend on it.
+    environment: Literal["production", "local", "test"] = Field(
+        "production", validation_alias="CHECKOUT_ENV")
+    mongo_uri: str = Field("mongodb://127.0.0.1:27017/", validation_alias="MONGO_URI")
+    mongo_db: str = Field("checkout", validation_alias="MONGO_DB")
+    # REDIS_URL wins; without it the URL is built from REDIS_HOST and REDIS_PORT.
+    redis_host: str = Field("127.0.0.1", validation_alias="REDIS_HOST")
+    redis_port: int = Field(6379, validation_alias="REDIS_PORT")
+    redis_url: str = Field(
+        default_factory=lambda data: f"redis://{data['redis_host']}:{data['redis_port']}/0",
+        validation_alias="REDIS_URL")
+    # Login tokens; cookies and CSRF; PIN hashing. 32+ characters each.
+    jwt_secret: Secret = Field(default_factory=_throwaway_secret("JWT_SECRET"),
+                               validation_alias="JWT_SECRET", repr=False)
+    secret_key: Secret = Field(default_factory=_throwaway_secret("SECRET_KEY"),
+                               validation_alias="SECRET_KEY", repr=False)
+    pin_pepper: Secret = Field(default_factory=_throwaway_secret("PIN_PEPPER"),
+                               validation_alias="PIN_PEPPER", repr=False)
+    # Builds checkout URLs; https:// makes cookies Secure.
+    public_base_url: str = Field("http://127.0.0.1:8000", validation_alias="PUBLIC_BASE_URL")
+    # Seconds a payment session stays open: 30 s to 7 days.
+    session_ttl: int = Field(600, validation_alias="SESSION_TTL", ge=30, le=7 * 86400)
+    # Percent fee paid by the shopper.
+    service_fee_percent: Decimal = Field(Decimal("0.2"), validation_alias="SERVICE_FEE",
+                                         ge=0, lt=100)
+    # The welcome credit is a demo feature: real money enters through top-ups, so
+    # production starts without it.
+    welcome_credit: Decimal = Field(
+        default_factory=lambda data: Decimal(0 if data["environment"] == "production" else 1000),
+        validation_alias="WELCOME_CREDIT", ge=0)
+    # The deployment currency (one of money.CURRENCY_EXPONENTS); declared before the fees
+    # whose decimals it decides.
+    currency: str = Field("USD", validation_alias="CURRENCY")
+    # Seconds a login token lives.
+    jwt_ttl: int = Field(3600, validation_alias="JWT_TTL")
+    # Not configurable: the code of the first platform fee wallet.
     platform_fee_wallet: str = "wllt-platform-fees"
     # Fees are spread over this many platform wallets: with one, every payment's
     # transaction writes the same document and concurrent payments collide and retry.
-    fee_wallet_shards: int = 16
+    fee_wallet_shards: int = Field(16, validation_alias="FEE_WALLET_SHARDS", ge=1, le=100)
     # Sign-ups per client address per hour (each comes with WELCOME_CREDIT); 0: no limit.
-    registrations_per_hour: int = 20
+    registrations_per_hour: int = Field(20, validation_alias="REGISTRATIONS_PER_HOUR", ge=0)
     # API logins per client address per 15 minutes (per email it is always 10).
-    api_login_limit_per_ip: int = 100
+    api_login_limit_per_ip: int = Field(100, validation_alias="LOGIN_LIMIT_PER_IP", ge=0)
     # Wrong wallet PINs per client address per 15 minutes, over all wallets (each wallet
     # also locks after 5 on its own); 0: no limit.
-    pin_failures_per_ip: int = 20
-    # Webhooks: see README "Webhooks".
+    pin_failures_per_ip: int = Field(20, validation_alias="PIN_FAILURES_PER_IP", ge=0)
     # Payment sessions opened from payment links per client address per minute; 0: no limit.
-    link_sessions_per_minute: int = 30
-    webhook_allow_private_targets: bool = False
-    webhook_timeout: float = 10.0
-    webhook_retry_schedule: tuple = DEFAULT_WEBHOOK_RETRY_SCHEDULE
-    webhook_poll_interval: float = 2.0
+    link_sessions_per_minute: int = Field(30, validation_alias="LINK_SESSIONS_PER_MINUTE", ge=0)
+    # Webhooks: see README "Webhooks". True lets targets be private/loopback addresses.
+    webhook_allow_private_targets: EnvBool = Field(
+        False, validation_alias="WEBHOOK_ALLOW_PRIVATE_TARGETS")
+    # Seconds a webhook request may take in total.
+    webhook_timeout: float = Field(10.0, validation_alias="WEBHOOK_TIMEOUT", ge=0.5, le=60,
+                                 allow_inf_nan=False)
+    # Seconds between attempts after each failure, e.g. WEBHOOK_RETRY_SCHEDULE=60,300.
+    webhook_retry_schedule: RetrySchedule = Field(DEFAULT_WEBHOOK_RETRY_SCHEDULE,
+                                                  validation_alias="WEBHOOK_RETRY_SCHEDULE")
+    # Seconds between the worker's sweeps.
+    webhook_poll_interval: float = Field(2.0, validation_alias="WEBHOOK_POLL_INTERVAL",
+                                         ge=0.05, le=60, allow_inf_nan=False)
     # Reverse proxies in front of the app whose X-Forwarded-For may be trusted (0: none;
     # the client address is then the TCP peer). Sign-in rate limits key on it.
-    trusted_proxy_hops: int = 0
+    trusted_proxy_hops: int = Field(0, validation_alias="TRUSTED_PROXY_HOPS")
     # Refunds return the shopper's service fee too (from the platform fee wallet) when True.
-    refund_service_fee: bool = False
+    refund_service_fee: EnvBool = Field(False, validation_alias="REFUND_SERVICE_FEE")
     # Flat fee per withdrawal, in major units of the deployment currency.
-    withdrawal_fee: Decimal = Decimal("2")
+    withdrawal_fee: Decimal = Field(Decimal("2"), validation_alias="WITHDRAWAL_FEE", ge=0)
     # The welcome credit is issued money: spendable in the loop, but by default it can
     # never be withdrawn, or every sign-up would mint cash.
-    welcome_credit_withdrawable: bool = False
-    # Password hashing cost; tests lower it so the suite stays fast.
+    welcome_credit_withdrawable: EnvBool = Field(False,
+                                                 validation_alias="WELCOME_CREDIT_WITHDRAWABLE")
+    # Not configurable: password hashing cost; tests lower it so the suite stays fast.
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536
+
+    @field_validator("environment", mode="before")
+    @classmethod
+    def _lower_case_environment(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        value = value.upper()
+        if value not in CURRENCY_EXPONENTS:
+            raise ValueError(f"{value!r} is not supported; use one of {sorted(CURRENCY_EXPONENTS)}")
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("withdrawal_fee")
+    @classmethod
+    def _fee_fits_the_currency(cls, value: Decimal, info: ValidationInfo) -> Decimal:
+        currency = info.data.get("currency")
+        if currency is None:  # CURRENCY itself is wrong and reported
+            return value
+        decimals = CURRENCY_EXPONENTS[currency]
+        if value != value.quantize(Decimal(1).scaleb(-decimals)):
+            raise ValueError(f"must have at most {decimals} decimals for {currency}")
+        return value
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
+                                   dotenv_settings, file_secret_settings):
+        # Settings(...) takes only its arguments; from_env() says where values come from.
+        return (init_settings,)
 
     @property
     def is_local(self) -> bool:
@@ -87,130 +246,56 @@ class Settings:
         return self.public_base_url.startswith("https://")
 
     @classmethod
-    def from_env(cls, environ=None) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """The settings in `environ`, and only there; by default the process environment
+        over `.env` (pydantic-settings' readers). An empty value counts as unset."""
         if environ is None:
-            _load_dotenv()
-            environ = os.environ
-        env = {k: v for k, v in environ.items() if v != ""}
-        environment = env.get("CHECKOUT_ENV", "production").lower()
-        if environment not in ("production", "local", "test"):
-            raise SettingsError("CHECKOUT_ENV must be production, local or test")
+            environ = {**DotEnvSettingsSource(cls)(), **EnvSettingsSource(cls)()}
+        names = set(VARIABLES.values())
+        return cls._checked({k: v for k, v in environ.items() if k in names and v != ""})
 
-        secrets_found = {}
-        for name in SECRET_NAMES:
-            value = env.get(name)
-            if value is None:
-                if environment == "production":
-                    raise SettingsError(
-                        f"{name} is not set. Set it in the environment (see .env.example); "
-                        "it is required when CHECKOUT_ENV=production."
-                    )
-                value = secrets.token_urlsafe(32)
-                log.warning("%s is not set: using a throwaway value for this local run", name)
-            elif len(value) < 32:
-                raise SettingsError(f"{name} must be at least 32 characters long")
-            secrets_found[name] = value
+    def replace(self, **changes: Any) -> "Settings":
+        """A copy with some settings changed (by field name), checked like the original."""
+        return self._checked({**self.model_dump(), **changes})
 
-        if "REDIS_URL" in env:
-            redis_url = env["REDIS_URL"]
-        else:
-            host = env.get("REDIS_HOST", "127.0.0.1")
-            port = _int(env, "REDIS_PORT", 6379)
-            redis_url = f"redis://{host}:{port}/0"
-
-        currency = env.get("CURRENCY", "USD").upper()
-        if currency not in CURRENCY_EXPONENTS:
-            raise SettingsError(
-                f"CURRENCY {currency!r} is not supported; use one of {sorted(CURRENCY_EXPONENTS)}"
-            )
-        fee = _decimal(env, "SERVICE_FEE", "0.2")
-        if not Decimal(0) <= fee < Decimal(100):
-            raise SettingsError("SERVICE_FEE is a percentage between 0 and 100")
-        # The welcome credit is a demo feature: real money enters through top-ups.
-        welcome = _decimal(env, "WELCOME_CREDIT", "0" if environment == "production" else "1000")
-        if welcome < 0:
-            raise SettingsError("WELCOME_CREDIT cannot be negative")
-        withdrawal_fee = _decimal(env, "WITHDRAWAL_FEE", "2")
-        if withdrawal_fee < 0 or withdrawal_fee != withdrawal_fee.quantize(
-            Decimal(1).scaleb(-CURRENCY_EXPONENTS[currency])
-        ):
-            raise SettingsError(
-                f"WITHDRAWAL_FEE must be zero or more, with at most "
-                f"{CURRENCY_EXPONENTS[currency]} decimals for {currency}"
-            )
-        welcome_withdrawable = env.get("WELCOME_CREDIT_WITHDRAWABLE", "false").lower()
-        if welcome_withdrawable not in ("true", "false", "1", "0", "yes", "no"):
-            raise SettingsError("WELCOME_CREDIT_WITHDRAWABLE must be true or false")
-        refund_fee = env.get("REFUND_SERVICE_FEE", "false").lower()
-        if refund_fee not in ("true", "false", "1", "0", "yes", "no"):
-            raise SettingsError("REFUND_SERVICE_FEE must be true or false")
-        ttl = _int(env, "SESSION_TTL", 600)
-        if not 30 <= ttl <= 7 * 24 * 3600:
-            raise SettingsError("SESSION_TTL must be between 30 seconds and 7 days")
-
-        return cls(
-            mongo_uri=env.get("MONGO_URI", "mongodb://127.0.0.1:27017/"),
-            mongo_db=env.get("MONGO_DB", "checkout"),
-            redis_url=redis_url,
-            jwt_secret=secrets_found["JWT_SECRET"],
-            secret_key=secrets_found["SECRET_KEY"],
-            pin_pepper=secrets_found["PIN_PEPPER"],
-            public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
-            session_ttl=ttl,
-            service_fee_percent=fee,
-            welcome_credit=welcome,
-            currency=currency,
-            environment=environment,
-            jwt_ttl=_int(env, "JWT_TTL", 3600),
-            fee_wallet_shards=_fee_wallet_shards(env),
-            registrations_per_hour=_non_negative(env, "REGISTRATIONS_PER_HOUR", 20),
-            api_login_limit_per_ip=_non_negative(env, "LOGIN_LIMIT_PER_IP", 100),
-            pin_failures_per_ip=_non_negative(env, "PIN_FAILURES_PER_IP", 20),
-            link_sessions_per_minute=_non_negative(env, "LINK_SESSIONS_PER_MINUTE", 30),
-            **_webhook_settings(env),
-            trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0),
-            refund_service_fee=refund_fee in ("true", "1", "yes"),
-            withdrawal_fee=withdrawal_fee,
-            welcome_credit_withdrawable=welcome_withdrawable in ("true", "1", "yes"),
-        )
-
-
-def _webhook_settings(env) -> dict:
-    private = env.get("WEBHOOK_ALLOW_PRIVATE_TARGETS", "0").lower()
-    if private not in ("true", "false", "1", "0", "yes", "no"):
-        raise SettingsError("WEBHOOK_ALLOW_PRIVATE_TARGETS must be 1 or 0")
-    timeout = float(_decimal(env, "WEBHOOK_TIMEOUT", "10"))
-    if not 0.5 <= timeout <= 60:
-        raise SettingsError("WEBHOOK_TIMEOUT must be between 0.5 and 60 seconds")
-    poll = float(_decimal(env, "WEBHOOK_POLL_INTERVAL", "2"))
-    if not 0.05 <= poll <= 60:
-        raise SettingsError("WEBHOOK_POLL_INTERVAL must be between 0.05 and 60 seconds")
-    schedule = DEFAULT_WEBHOOK_RETRY_SCHEDULE
-    if "WEBHOOK_RETRY_SCHEDULE" in env:
+    @classmethod
+    def _checked(cls, values: dict[str, Any]) -> "Settings":
         try:
-            schedule = tuple(int(part) for part in env["WEBHOOK_RETRY_SCHEDULE"].split(","))
-        except ValueError:
-            schedule = ()
-        if not schedule or len(schedule) > 50 or any(not 1 <= s <= 7 * 86400 for s in schedule):
-            raise SettingsError(
-                "WEBHOOK_RETRY_SCHEDULE is comma-separated seconds between retries, e.g. 60,300"
-            )
-    return {
-        "webhook_allow_private_targets": private in ("true", "1", "yes"),
-        "webhook_timeout": timeout,
-        "webhook_retry_schedule": schedule,
-        "webhook_poll_interval": poll,
-    }
+            return cls(**values)
+        except ValidationError as exc:
+            raise SettingsError(_describe(exc)) from exc
+
+
+# Field name -> its environment variable (platform_fee_wallet and argon2_* have none).
+VARIABLES = {name: field.validation_alias for name, field in Settings.model_fields.items()
+             if isinstance(field.validation_alias, str)}
+
+
+def _describe(exc: ValidationError) -> str:
+    """Each problem, named by its environment variable; values are left out (secrets)."""
+    problems = []
+    for error in exc.errors(include_url=False, include_input=False):
+        if error["type"] == "default_factory_not_called":
+            continue  # a default that depends on a setting already reported as wrong
+        where = str(error["loc"][0]) if error["loc"] else "settings"
+        name = VARIABLES.get(where, where)  # a field name when given by name (replace)
+        if error["type"] == "value_error":  # ours: a phrase that follows the name
+            problems.append(f"{name} {error['ctx']['error']}")
+        else:
+            problems.append(f"{name}: {error['msg']}")
+    return "; ".join(problems)
 
 
 def load_local_settings(environ=None, path: Path = LOCAL_SETTINGS_FILE) -> Path | None:
     """For operator commands run from the project folder: the settings scripts/run
     generated (its secrets), so `python -m checkout reconcile` agrees with the server it
-    started. Values already in the environment win. Never read when CHECKOUT_ENV is
-    production: there the secrets must come from the environment, or nothing starts.
+    started. Values already in the environment (or .env) win. Never read when CHECKOUT_ENV
+    is production: there the secrets must come from the environment, or nothing starts.
     Returns the file read, or None."""
     if environ is None:
-        _load_dotenv()
+        from dotenv import load_dotenv  # comes with pydantic-settings
+
+        load_dotenv(ENV_FILE, override=False)  # so its values count as set below
         environ = os.environ
     if environ.get("CHECKOUT_ENV", "").lower() == "production" or not path.is_file():
         return None
@@ -221,42 +306,3 @@ def load_local_settings(environ=None, path: Path = LOCAL_SETTINGS_FILE) -> Path 
     if not environ.get("CHECKOUT_ENV"):
         environ["CHECKOUT_ENV"] = "local"  # what scripts/run runs the server as
     return path
-
-
-def _load_dotenv() -> None:
-    try:
-        from dotenv import load_dotenv
-    except ImportError:  # python-dotenv is optional at run time
-        return
-    load_dotenv(override=False)
-
-
-def _int(env, name, default) -> int:
-    try:
-        return int(env.get(name, default))
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number") from None
-
-
-def _decimal(env, name, default) -> Decimal:
-    try:
-        value = Decimal(env.get(name, default))
-    except InvalidOperation:
-        raise SettingsError(f"{name} must be a number") from None
-    if not value.is_finite():
-        raise SettingsError(f"{name} must be a finite number")
-    return value
-
-
-def _fee_wallet_shards(env) -> int:
-    shards = _int(env, "FEE_WALLET_SHARDS", 16)
-    if not 1 <= shards <= 100:
-        raise SettingsError("FEE_WALLET_SHARDS must be between 1 and 100")
-    return shards
-
-
-def _non_negative(env, name, default) -> int:
-    value = _int(env, name, default)
-    if value < 0:
-        raise SettingsError(f"{name} cannot be negative")
-    return value

@@ -373,9 +373,8 @@ async def test_api_key_created_in_the_dashboard_works_until_revoked_there(client
 
 async def test_behind_a_trusted_proxy_the_limit_keys_on_the_forwarded_address(settings):
     from checkout import create_app
-    from checkout.settings import Settings
 
-    proxied = create_app(Settings(**{**settings.__dict__, "trusted_proxy_hops": 1}))
+    proxied = create_app(settings.replace(trusted_proxy_hops=1))
     async with proxied.test_app() as test_app:
         client = test_app.test_client()
         merchant = await register(client)

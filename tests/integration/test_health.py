@@ -1,4 +1,3 @@
-import dataclasses
 
 from checkout import create_app
 from tests.servers import free_port
@@ -12,7 +11,7 @@ async def test_healthz_ok_when_both_stores_answer(client):
 
 
 async def test_healthz_names_the_failing_store(settings):
-    dead_redis = dataclasses.replace(settings, redis_url=f"redis://127.0.0.1:{free_port()}/0")
+    dead_redis = settings.replace(redis_url=f"redis://127.0.0.1:{free_port()}/0")
     app = create_app(dead_redis)
     async with app.test_app() as test_app:
         response = await test_app.test_client().get("/healthz")
@@ -22,7 +21,7 @@ async def test_healthz_names_the_failing_store(settings):
 
 
 async def test_a_store_outage_is_a_503_not_a_500(settings):
-    dead_redis = dataclasses.replace(settings, redis_url=f"redis://127.0.0.1:{free_port()}/0")
+    dead_redis = settings.replace(redis_url=f"redis://127.0.0.1:{free_port()}/0")
     app = create_app(dead_redis)
     async with app.test_app() as test_app:
         response = await test_app.test_client().get("/checkout/cs_anything")

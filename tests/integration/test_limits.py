@@ -1,5 +1,4 @@
 """Limits on guessing secrets and on sign-ups, and input that must never reach a 500."""
-import dataclasses
 from decimal import Decimal
 
 from checkout import create_app
@@ -46,7 +45,7 @@ async def test_password_reentry_behind_a_token_is_limited(client):
 
 
 async def test_sign_ups_per_address_are_limited(settings):
-    app = create_app(dataclasses.replace(settings, registrations_per_hour=2))
+    app = create_app(settings.replace(registrations_per_hour=2))
     async with app.test_app() as test_app:
         client = test_app.test_client()
         statuses = []

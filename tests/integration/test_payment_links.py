@@ -6,7 +6,6 @@ import httpx
 import pytest
 
 from checkout import create_app
-from checkout.settings import Settings
 from tests import live
 from tests.integration.money_out_support import PIN, balance, pay
 from tests.support import body, call, register
@@ -258,8 +257,7 @@ def test_unusable_links_still_show_their_page_on_post(live_server):
 async def limited_client(settings):
     """A per-address limit of 3 link sessions a minute, the address taken from one
     trusted proxy's X-Forwarded-For (so this test has addresses of its own)."""
-    app = create_app(Settings(**{**settings.__dict__, "link_sessions_per_minute": 3,
-                                 "trusted_proxy_hops": 1}))
+    app = create_app(settings.replace(link_sessions_per_minute=3, trusted_proxy_hops=1))
     async with app.test_app() as test_app:
         yield test_app.test_client()
 
@@ -290,7 +288,7 @@ async def test_continue_is_rate_limited_per_address(limited_client):
 
 
 async def test_a_zero_limit_turns_the_rate_limit_off(settings):
-    app = create_app(Settings(**{**settings.__dict__, "link_sessions_per_minute": 0}))
+    app = create_app(settings.replace(link_sessions_per_minute=0))
     async with app.test_app() as test_app:
         client = test_app.test_client()
         merchant = await register(client)

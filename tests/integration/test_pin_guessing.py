@@ -2,7 +2,6 @@
 only per wallet: spreading guesses over many wallets meets the limit too. Counted before
 the PIN is compared, on the JSON API, the hosted checkout page and withdrawals alike."""
 import asyncio
-import dataclasses
 import re
 import secrets
 from decimal import Decimal
@@ -22,7 +21,7 @@ def new_ip() -> tuple[str, int]:
 @pytest_asyncio.fixture
 async def limited(settings):
     """A client of an app that allows 20 wrong PINs per address."""
-    app = create_app(dataclasses.replace(settings, pin_failures_per_ip=20))
+    app = create_app(settings.replace(pin_failures_per_ip=20))
     async with app.test_app() as test_app:
         yield test_app.test_client()
 
@@ -101,7 +100,7 @@ async def test_right_pins_do_not_count_and_every_pin_path_shares_the_count(limit
 
 
 async def test_concurrent_wrong_pins_cannot_slip_past_the_limit(settings):
-    app = create_app(dataclasses.replace(settings, pin_failures_per_ip=10))
+    app = create_app(settings.replace(pin_failures_per_ip=10))
     async with app.test_app() as test_app:
         client = test_app.test_client()
         merchant = await register(client)
@@ -116,7 +115,7 @@ async def test_concurrent_wrong_pins_cannot_slip_past_the_limit(settings):
 
 
 async def test_the_limit_can_be_turned_off(settings):
-    app = create_app(dataclasses.replace(settings, pin_failures_per_ip=0))
+    app = create_app(settings.replace(pin_failures_per_ip=0))
     async with app.test_app() as test_app:
         client = test_app.test_client()
         merchant = await register(client)

@@ -1,5 +1,4 @@
 import asyncio
-from dataclasses import replace
 from decimal import Decimal
 
 from checkout import create_app
@@ -78,7 +77,7 @@ async def test_partial_refunds_add_up_to_the_amount_and_never_more(client):
 
 
 async def test_refund_service_fee_setting_returns_the_fee_exactly_across_partials(settings):
-    app = create_app(replace(settings, refund_service_fee=True))
+    app = create_app(settings.replace(refund_service_fee=True))
     async with app.test_app() as test_app:
         client = test_app.test_client()
         merchant, shopper = await register(client), await register(client, "Shopper", pin=PIN)

@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 
 from checkout import create_app
-from checkout.settings import Settings
 from tests.support import create_session, register
 
 
@@ -76,7 +75,7 @@ async def test_form_action_allows_only_the_merchants_success_origin(client):
 
 @pytest.fixture
 async def https_client(settings):
-    app = create_app(Settings(**{**settings.__dict__, "public_base_url": "https://pay.example"}))
+    app = create_app(settings.replace(public_base_url="https://pay.example"))
     async with app.test_app() as test_app:
         yield test_app.test_client()
 

@@ -2,7 +2,6 @@
 
 The app gets its own redis-server, which the test stops and starts again; MongoDB stays up.
 """
-import dataclasses
 from decimal import Decimal
 
 from checkout import create_app
@@ -12,7 +11,7 @@ from tests.support import body, call, register
 
 async def test_a_session_made_while_redis_is_down_is_made_once(settings):
     redis = start_redis()
-    app = create_app(dataclasses.replace(settings, redis_url=f"redis://127.0.0.1:{redis.port}/0"))
+    app = create_app(settings.replace(redis_url=f"redis://127.0.0.1:{redis.port}/0"))
     restarted = None
     try:
         async with app.test_app() as test_app:

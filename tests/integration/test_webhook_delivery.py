@@ -24,7 +24,7 @@ PIN = "424242"
 @pytest.fixture
 def settings(settings):
     # The receiver listens on 127.0.0.1, which production refuses (SSRF).
-    return dataclasses.replace(settings, webhook_allow_private_targets=True)
+    return settings.replace(webhook_allow_private_targets=True)
 
 
 @pytest.fixture
@@ -311,8 +311,8 @@ async def test_a_host_rebound_to_loopback_after_the_check_is_not_reached(client,
     # that refuses them.
     merchant, endpoint, delivery = await claimed_delivery(
         client, ctx, f"http://localhost:{receiver.port}/hooks")
-    strict = dataclasses.replace(ctx, settings=dataclasses.replace(
-        ctx.settings, webhook_allow_private_targets=False))
+    strict = dataclasses.replace(
+        ctx, settings=ctx.settings.replace(webhook_allow_private_targets=False))
     resolver = RebindingResolver("93.184.215.14", "127.0.0.1")
     # This machine may send nothing to a public address: the transport stands in for the
     # network and records where the request would have gone.

@@ -1,7 +1,6 @@
 """The welcome credit can be spent in the loop but never withdrawn by the account that
 received it, by any path (issue 10, D1 and D2). Every test runs the real app on the real
 stores with the lock on (WELCOME_CREDIT_WITHDRAWABLE=false, the default)."""
-import dataclasses
 from decimal import Decimal
 
 import pytest_asyncio
@@ -13,7 +12,7 @@ from tests.support import body, call, create_session, register
 
 @pytest_asyncio.fixture
 async def locked_app(settings):
-    app = create_app(dataclasses.replace(settings, welcome_credit_withdrawable=False))
+    app = create_app(settings.replace(welcome_credit_withdrawable=False))
     async with app.test_app() as test_app:
         yield test_app
 
@@ -119,8 +118,8 @@ async def test_the_credit_is_spent_first(settings):
     """D2: M has 1,000 of credit, earns 500, pays 600 + 1.20 fee: the 601.20 came out of
     the credit, so the 500 it earned can leave. (No withdrawal fee here, so that the
     figure is the review's: 500.00.)"""
-    app = create_app(dataclasses.replace(settings, welcome_credit_withdrawable=False,
-                                         withdrawal_fee=Decimal("0")))
+    app = create_app(settings.replace(welcome_credit_withdrawable=False,
+                                      withdrawal_fee=Decimal("0")))
     async with app.test_app() as test_app:
         client = test_app.test_client()
         merchant = await register(client, pin=PIN)

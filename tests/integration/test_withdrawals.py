@@ -1,5 +1,4 @@
 import asyncio
-import dataclasses
 from decimal import Decimal
 
 from tests.integration.money_out_support import (
@@ -144,7 +143,7 @@ async def test_an_idempotency_key_reaches_into_the_money_transaction(client, app
 
 
 async def test_welcome_credit_is_spendable_but_not_withdrawable(settings):
-    app = create_app(dataclasses.replace(settings, welcome_credit_withdrawable=False))
+    app = create_app(settings.replace(welcome_credit_withdrawable=False))
     async with app.test_app() as test_app:
         client = test_app.test_client()
         merchant, shopper = await register(client, pin=PIN), await register(client, pin=PIN)
