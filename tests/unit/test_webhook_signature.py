@@ -66,3 +66,14 @@ def test_any_of_several_v1_signatures_may_match_for_secret_rotation():
     now = int(time.time())
     header = f"t={now},v1={compute_signature(BODY, 'whsec_old', now)},v1={compute_signature(BODY, SECRET, now)}"
     assert verify_signature(BODY, header, SECRET)
+
+
+def test_signing_with_several_secrets_sends_one_v1_each_newest_first():
+    header = sign(BODY, [SECRET, "whsec_old"], timestamp=1_700_000_000)
+    assert header == (f"t=1700000000,v1={compute_signature(BODY, SECRET, 1_700_000_000)}"
+                      f",v1={compute_signature(BODY, 'whsec_old', 1_700_000_000)}")
+    now = 1_700_000_000
+    assert verify_signature(BODY, header, SECRET, now=now)
+    assert verify_signature(BODY, header, "whsec_old", now=now)
+    with pytest.raises(InvalidSignature):
+        verify_signature(BODY, header, "whsec_other", now=now)

@@ -1,6 +1,6 @@
 """Pure parts of webhook delivery: retry schedule, allowed targets, event bodies."""
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -14,6 +14,7 @@ from checkout.services.webhooks import (
     is_public_address,
     new_delivery_id,
     retry_delay,
+    signing_secrets,
 )
 from checkout.services.withdrawals import new_withdrawal_id
 from checkout.settings import DEFAULT_WEBHOOK_RETRY_SCHEDULE, Settings, SettingsError
@@ -116,3 +117,17 @@ def test_event_body_writes_exact_amounts_and_iso_dates():
     parsed = json.loads(body)
     assert parsed["id"] == "evt_1" and parsed["created"] == int(created.timestamp())
     assert parsed["data"]["paidAt"] == "2026-11-26T08:00:00.000Z"
+
+
+def test_the_previous_secret_signs_until_its_overlap_ends():
+    now = datetime(2025, 1, 2, 12, tzinfo=timezone.utc)
+    endpoint = {"secret": "whsec_new", "previous_secret": "whsec_old",
+                "previous_secret_expires_at": now + timedelta(seconds=1)}
+    assert signing_secrets(endpoint, now) == ["whsec_new", "whsec_old"]
+    assert signing_secrets(endpoint, now + timedelta(seconds=1)) == ["whsec_new"]
+    assert signing_secrets({"secret": "whsec_only"}, now) == ["whsec_only"]
+
+
+def test_ping_is_not_a_type_to_subscribe_to():
+    with pytest.raises(InvalidRequest):
+        check_event_types(["ping"])
