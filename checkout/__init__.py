@@ -74,6 +74,8 @@ def create_app(settings: Settings | None = None) -> Quart:
                       payment_links.blueprint, links.blueprint,
                       keys.blueprint, dashboard.blueprint, webhooks.blueprint):
         app.register_blueprint(blueprint)
+    from .web.api import events as event_api
+    app.register_blueprint(event_api.blueprint)
     register_request_ids(app)
     register_error_handlers(app)
     init_openapi(app)  # after the blueprints: it documents their routes

@@ -219,3 +219,12 @@ class DeliveryNotFound(NotFound):
 
 class WebhookLimitReached(Unprocessable):
     code, message = "webhook_limit_reached", "This account has the most webhook endpoints allowed."
+
+
+class WebhookDisabled(CheckoutError):
+    status, code, message = 409, "webhook_disabled", (
+        "This webhook endpoint is disabled; enable it first (PATCH enabled: true).")
+
+
+class EventNotFound(NotFound):
+    code, message = "event_not_found", "No event has this id."

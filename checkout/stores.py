@@ -73,6 +73,13 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     # Webhooks: the outbox, endpoints, deliveries and their attempts.
     await db.events.create_index([("dispatched_at", ASCENDING), ("created_at", ASCENDING)])
     await db.events.create_index("subject", sparse=True)
+    # GET /api/v1/events: the account's last 30 days, newest first, optionally one type;
+    # older events are deleted (services.events.EVENT_RETENTION_DAYS).
+    await db.events.create_index(
+        [("account_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)])
+    await db.events.create_index(
+        [("account_id", ASCENDING), ("type", ASCENDING), ("created_at", DESCENDING)])
+    await db.events.create_index("created_at", expireAfterSeconds=30 * 24 * 3600)
     await db.webhook_endpoints.create_index([("account_id", ASCENDING), ("created_at", ASCENDING)])
     await db.webhook_deliveries.create_index(
         [("event_id", ASCENDING), ("endpoint_id", ASCENDING)], unique=True

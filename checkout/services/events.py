@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
+from ..errors import EventNotFound, InvalidRequest
 from ..jsonenc import dumps
 from ..storage import events as event_store
-from . import Context, utcnow
+from . import Context, owned_by, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,13 @@ EVENT_TYPES = (
     "withdrawal.paid",
     "withdrawal.failed",
 )
+# A test event (POST /api/v1/webhooks/:id/test): sent to the one endpoint it names, never
+# to a subscription, so it is not in EVENT_TYPES even for endpoints taking ["*"].
+PING = "ping"
+LISTED_TYPES = (*EVENT_TYPES, PING)
+# GET /api/v1/events answers this far back; a TTL index deletes older events.
+EVENT_RETENTION_DAYS = 30
+MAX_PAGE = 100
 
 
 def new_event_id() -> str:
@@ -53,11 +61,29 @@ async def record_event(ctx: Context, account_id, event_type: str, data: dict, se
     """
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
-    now = utcnow()
-    event_id = new_event_id()
     if subject is None and isinstance(data, dict):
         subject = data.get("transactionTraceId") or data.get("id")
-    doc = {
+    doc = _event_doc(account_id, event_type, data, subject)
+    await event_store.insert_event(ctx.db, doc, session)
+    return doc
+
+
+async def record_ping(ctx: Context, account_id, endpoint_id: str) -> dict:
+    """A ping for one endpoint, pushed to the stream like any event: the worker's fan-out
+    sends it to that endpoint only (endpoint_id), through the usual delivery and its log.
+    Nothing else changes with it, so no transaction."""
+    doc = _event_doc(account_id, PING, {"object": "ping", "endpointId": endpoint_id},
+                     endpoint_id)
+    doc["endpoint_id"] = endpoint_id
+    await event_store.insert_event(ctx.db, doc, None)
+    await publish_pending(ctx, [doc])
+    return doc
+
+
+def _event_doc(account_id, event_type: str, data: dict, subject) -> dict:
+    now = utcnow()
+    event_id = new_event_id()
+    return {
         "_id": event_id,
         "account_id": account_id,
         "type": event_type,
@@ -67,8 +93,6 @@ async def record_event(ctx: Context, account_id, event_type: str, data: dict, se
         "published_at": None,
         "dispatched_at": None,
     }
-    await event_store.insert_event(ctx.db, doc, session)
-    return doc
 
 
 async def publish_pending(ctx: Context, events: list[dict] | None = None, *,
@@ -100,3 +124,37 @@ async def publish_pending(ctx: Context, events: list[dict] | None = None, *,
         log.warning("could not publish events (%s); the relay will retry",
                     type(exc).__name__)
         return 0
+
+
+# --- reading them (GET /api/v1/events) ---
+
+def retention_start(now):
+    return now - timedelta(days=EVENT_RETENTION_DAYS)
+
+
+async def list_events(ctx: Context, account: dict, event_type: str | None = None,
+                      limit: int = 20, starting_after: str | None = None) -> dict:
+    """The account's events of the last 30 days, newest first. Filtered here as well as
+    deleted by the TTL index, which runs only about once a minute."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
+        raise InvalidRequest(f"limit must be a whole number from 1 to {MAX_PAGE}", field="limit")
+    if event_type is not None and event_type not in LISTED_TYPES:
+        raise InvalidRequest(f"type must be one of {', '.join(LISTED_TYPES)}", field="type")
+    since = retention_start(utcnow())
+    after = None
+    if starting_after is not None:
+        after = await event_store.find_event(ctx.db, starting_after)
+        if after is None or after["account_id"] != account["_id"] or after["created_at"] < since:
+            raise InvalidRequest("startingAfter is not one of your events",
+                                 field="startingAfter")
+    # One extra row tells whether another page exists.
+    rows = await event_store.list_account_events(
+        ctx.db, account["_id"], since, event_type, limit + 1, after)
+    return {"data": rows[:limit], "has_more": len(rows) > limit}
+
+
+async def event_for_owner(ctx: Context, account: dict, event_id) -> dict:
+    event = await event_store.find_event(ctx.db, event_id)
+    if event is not None and event["created_at"] < retention_start(utcnow()):
+        event = None  # past retention: as if the TTL index had deleted it already
+    return owned_by(event, account, EventNotFound)

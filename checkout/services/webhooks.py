@@ -17,7 +17,9 @@ import httpx
 from .. import validation
 from ..errors import (
     DeliveryNotFound,
+    EventNotFound,
     InvalidRequest,
+    WebhookDisabled,
     WebhookLimitReached,
     WebhookNotFound,
 )
@@ -25,11 +27,14 @@ from ..storage import events as event_store
 from ..storage import webhooks as store
 from ..webhook_signature import HEADER, sign
 from . import Context, owned_by, utcnow
-from .events import EVENT_TYPES
+from .events import EVENT_TYPES, PING, record_ping
 
 log = logging.getLogger(__name__)
 
 MAX_ENDPOINTS = 16
+# After a rotation the replaced secret keeps signing (a second v1) this long, so receivers
+# can switch to the new one without missing or refusing a delivery.
+SECRET_OVERLAP = timedelta(hours=24)
 EXCERPT_CHARS = 500
 USER_AGENT = "Checkout-Webhooks/1.0"
 
@@ -208,6 +213,7 @@ async def create_endpoint(ctx: Context, account: dict, url, events, description=
         "description": description,
         # Kept readable: every delivery is signed with it (like Stripe's signing secrets).
         "secret": secret,
+        "enabled": True,
         "created_at": utcnow(),
     }
     await store.insert_endpoint(ctx.db, doc)
@@ -221,6 +227,94 @@ async def list_endpoints(ctx: Context, account: dict) -> list[dict]:
 async def endpoint_for_owner(ctx: Context, account: dict, endpoint_id) -> dict:
     endpoint = await store.find_endpoint(ctx.db, endpoint_id)
     return owned_by(endpoint, account, WebhookNotFound)
+
+
+UNSET = object()
+
+
+async def update_endpoint(ctx: Context, account: dict, endpoint_id, *, url=UNSET,
+                          events=UNSET, description=UNSET, enabled=UNSET) -> dict:
+    """PATCH: only the fields given change (description None clears it). Disabling pauses
+    the endpoint's pending deliveries; enabling sends them at once."""
+    endpoint = await endpoint_for_owner(ctx, account, endpoint_id)
+    changes = {}
+    if url is not UNSET:
+        if url is None:
+            raise InvalidRequest("url cannot be null", field="url")
+        changes["url"] = check_url_shape(url)
+    if events is not UNSET:
+        if events is None:
+            raise InvalidRequest("events cannot be null", field="events")
+        changes["events"] = check_event_types(events)
+    if description is not UNSET:
+        changes["description"] = description
+    if enabled is not UNSET:
+        if not isinstance(enabled, bool):
+            raise InvalidRequest("enabled must be true or false", field="enabled")
+        changes["enabled"] = enabled
+    if not changes:
+        raise InvalidRequest("Nothing to change: send url, events, description or enabled.")
+    if "url" in changes:
+        await check_target(changes["url"], ctx.settings.webhook_allow_private_targets)
+    now = utcnow()
+    updated = await store.update_endpoint(ctx.db, endpoint["_id"], {**changes, "updated_at": now})
+    if updated is None:
+        raise WebhookNotFound()  # deleted meanwhile
+    # Deliveries change after the endpoint itself: a worker that read it as disabled just
+    # before it was enabled re-reads it after pausing (_pause), so no delivery stays
+    # paused on an enabled endpoint.
+    if changes.get("enabled") is False:
+        await store.pause_deliveries(ctx.db, endpoint["_id"], now)
+    elif changes.get("enabled") is True:
+        await store.resume_deliveries(ctx.db, endpoint["_id"], now)
+    return updated
+
+
+async def rotate_secret(ctx: Context, account: dict, endpoint_id, now=None):
+    """Returns (endpoint, new secret). The replaced secret keeps signing for SECRET_OVERLAP
+    from now; one still overlapping from an earlier rotation stops at once. now is for
+    tests (a rotation made in the past)."""
+    now = now or utcnow()
+    secret = new_signing_secret()
+    while True:
+        endpoint = await endpoint_for_owner(ctx, account, endpoint_id)
+        # Conditional on the secret read: of two concurrent rotations, the second keeps
+        # the first one's secret as its previous one instead of silently dropping it.
+        updated = await store.update_endpoint(ctx.db, endpoint["_id"], {
+            "secret": secret,
+            "previous_secret": endpoint["secret"],
+            "previous_secret_expires_at": now + SECRET_OVERLAP,
+            "secret_rotated_at": now,
+        }, expected_secret=endpoint["secret"])
+        if updated is not None:
+            return updated, secret
+
+
+def overlap_ends(endpoint: dict, now):
+    """When the secret replaced by the last rotation stops signing; None if it has. Pure."""
+    expires = endpoint.get("previous_secret_expires_at")
+    if endpoint.get("previous_secret") and expires is not None and now < expires:
+        return expires
+    return None
+
+
+def signing_secrets(endpoint: dict, now) -> list[str]:
+    """The secrets that sign a request now, newest first. Pure."""
+    if overlap_ends(endpoint, now) is None:
+        return [endpoint["secret"]]
+    return [endpoint["secret"], endpoint["previous_secret"]]
+
+
+def is_enabled(endpoint: dict) -> bool:
+    return endpoint.get("enabled", True) is not False  # endpoints made before PATCH existed
+
+
+async def send_test(ctx: Context, account: dict, endpoint_id) -> dict:
+    """A signed ping event to this endpoint only, delivered (and logged) like any event."""
+    endpoint = await endpoint_for_owner(ctx, account, endpoint_id)
+    if not is_enabled(endpoint):
+        raise WebhookDisabled()
+    return await record_ping(ctx, account["_id"], endpoint["_id"])
 
 
 async def delete_endpoint(ctx: Context, account: dict, endpoint_id) -> dict:
@@ -249,6 +343,8 @@ async def redeliver(ctx: Context, account: dict, delivery_id) -> dict:
     delivery = await delivery_for_owner(ctx, account, delivery_id)
     if await store.find_endpoint(ctx.db, delivery["endpoint_id"]) is None:
         raise WebhookNotFound("The webhook endpoint of this delivery was deleted.")
+    if await event_store.find_event(ctx.db, delivery["event_id"]) is None:
+        raise EventNotFound("The event of this delivery is past its 30 days and was deleted.")
     await store.reschedule_now(ctx.db, delivery["_id"], utcnow())
     return await delivery_for_owner(ctx, account, delivery_id)
 
@@ -262,10 +358,16 @@ async def _with_attempts(ctx: Context, deliveries: list[dict]) -> list[dict]:
 
 
 async def fan_out(ctx: Context, event: dict) -> list[str]:
-    """One delivery per subscribed endpoint (idempotent); returns the ids due now."""
-    endpoints = await store.endpoints_for_event(
-        ctx.db, event["account_id"], event["type"], event["created_at"]
-    )
+    """One delivery per subscribed endpoint (idempotent); returns the ids due now.
+    A ping goes to the endpoint it names and nowhere else."""
+    if event["type"] == PING:
+        endpoint = await store.find_endpoint(ctx.db, event.get("endpoint_id"))
+        endpoints = [endpoint] if endpoint and endpoint["account_id"] == event["account_id"] \
+            and is_enabled(endpoint) else []
+    else:
+        endpoints = await store.endpoints_for_event(
+            ctx.db, event["account_id"], event["type"], event["created_at"]
+        )
     now = utcnow()
     for endpoint in endpoints:
         await store.insert_delivery_once(ctx.db, {
@@ -299,6 +401,8 @@ async def deliver(ctx: Context, http: httpx.AsyncClient, delivery: dict,
     """One attempt of a claimed delivery; records it and schedules what comes next.
     Returns the delivery's new state. resolve looks host names up (tests pass their own)."""
     endpoint = await store.find_endpoint(ctx.db, delivery["endpoint_id"])
+    if endpoint is not None and not is_enabled(endpoint):
+        return await _pause(ctx, delivery)
     event = await event_store.find_event(ctx.db, delivery["event_id"])
     started = utcnow()
     if endpoint is None or event is None:
@@ -306,7 +410,8 @@ async def deliver(ctx: Context, http: httpx.AsyncClient, delivery: dict,
                    else "event missing", "duration_ms": 0, "response_excerpt": None}
         final = True
     else:
-        outcome = await _post(ctx, http, endpoint, event["payload"].encode(), resolve)
+        outcome = await _post(ctx, http, endpoint, event["payload"].encode(), resolve,
+                              signing_secrets(endpoint, started))
         final = False
     succeeded = outcome["status_code"] is not None and 200 <= outcome["status_code"] < 300
     await store.insert_attempt(ctx.db, {
@@ -338,8 +443,23 @@ async def deliver(ctx: Context, http: httpx.AsyncClient, delivery: dict,
     return changes["state"]
 
 
+async def _pause(ctx: Context, delivery: dict) -> str:
+    """The endpoint is disabled: not sent and no failure counted; enabling resumes it."""
+    await store.finish_attempt(ctx.db, delivery["_id"], delivery["lease_token"],
+                               {"state": "paused"}, attempted=False)
+    # Enabled between our read and this write? Its resume ran before the pause landed:
+    # undo the pause ourselves.
+    endpoint = await store.find_endpoint(ctx.db, delivery["endpoint_id"])
+    if endpoint is not None and is_enabled(endpoint):
+        await store.resume_deliveries(ctx.db, endpoint["_id"], utcnow())
+        return "pending"
+    log.info("webhook %s paused: endpoint %s is disabled", delivery["_id"],
+             delivery["endpoint_id"])
+    return "paused"
+
+
 async def _post(ctx: Context, http: httpx.AsyncClient, endpoint: dict, body: bytes,
-                resolve: Resolver) -> dict:
+                resolve: Resolver, keys: list[str]) -> dict:
     started = time.monotonic()
     status, error, excerpt = None, None, None
     try:
@@ -348,7 +468,7 @@ async def _post(ctx: Context, http: httpx.AsyncClient, endpoint: dict, body: byt
             # Checked again at send time: the host may resolve elsewhere by now.
             addresses = await resolve_target(
                 endpoint["url"], ctx.settings.webhook_allow_private_targets, resolve)
-            status, excerpt = await _send_pinned(ctx, http, endpoint, body, addresses)
+            status, excerpt = await _send_pinned(ctx, http, endpoint, body, addresses, keys)
     except InvalidRequest as exc:
         error = f"refused: {exc.message}"
     except (httpx.TimeoutException, TimeoutError):
@@ -360,7 +480,7 @@ async def _post(ctx: Context, http: httpx.AsyncClient, endpoint: dict, body: byt
 
 
 async def _send_pinned(ctx: Context, http: httpx.AsyncClient, endpoint: dict, body: bytes,
-                       addresses: list[str]) -> tuple[int, str]:
+                       addresses: list[str], keys: list[str]) -> tuple[int, str]:
     """POST to the checked addresses only, in turn until one connects: the URL names the
     address, so the client does not resolve the host itself; the Host header and TLS
     (SNI, and the certificate checked against the host name) still use the host name."""
@@ -368,7 +488,7 @@ async def _send_pinned(ctx: Context, http: httpx.AsyncClient, endpoint: dict, bo
     headers = {
         "Host": url.netloc.decode("ascii"),
         "Content-Type": "application/json", "User-Agent": USER_AGENT,
-        HEADER: sign(body, endpoint["secret"]),
+        HEADER: sign(body, keys),
         # No keep-alive: the client pools connections by address, and a connection whose
         # certificate was checked for one host name must not carry another host's request.
         "Connection": "close",

@@ -19,6 +19,22 @@ async def find_event(db, event_id) -> dict | None:
     return await db.events.find_one({"_id": event_id})
 
 
+async def list_account_events(db, account_id, since, event_type: str | None, limit: int,
+                              after: dict | None) -> list[dict]:
+    """Newest first, created at or after since; after is the last event of the previous
+    page."""
+    query = {"account_id": account_id, "created_at": {"$gte": since}}
+    if event_type is not None:
+        query["type"] = event_type
+    if after is not None:
+        query = {"$and": [query, {"$or": [
+            {"created_at": {"$lt": after["created_at"]}},
+            {"created_at": after["created_at"], "_id": {"$lt": after["_id"]}},
+        ]}]}
+    cursor = db.events.find(query).sort([("created_at", -1), ("_id", -1)]).limit(limit)
+    return await cursor.to_list(length=limit)
+
+
 async def find_events_for_subject(db, subject: str) -> list[dict]:
     return await db.events.find({"subject": subject}).sort("created_at", 1).to_list(None)
 

@@ -27,15 +27,46 @@ async def find_endpoint(db, endpoint_id) -> dict | None:
     return await db.webhook_endpoints.find_one({"_id": endpoint_id})
 
 
+async def update_endpoint(db, endpoint_id: str, changes: dict,
+                          expected_secret: str | None = None) -> dict | None:
+    """The endpoint after changes; None if it is gone (or, with expected_secret, its
+    secret changed meanwhile: a concurrent rotation)."""
+    query = {"_id": endpoint_id}
+    if expected_secret is not None:
+        query["secret"] = expected_secret
+    return await db.webhook_endpoints.find_one_and_update(
+        query, {"$set": changes}, return_document=ReturnDocument.AFTER)
+
+
+async def pause_deliveries(db, endpoint_id: str, now) -> None:
+    """A disabled endpoint's pending deliveries wait (state "paused"). One a worker is
+    sending right now is left to finish; the worker pauses it at its next turn."""
+    await db.webhook_deliveries.update_many(
+        {"endpoint_id": endpoint_id, "state": "pending",
+         "$or": [{"lease_until": None}, {"lease_until": {"$lte": now}}]},
+        {"$set": {"state": "paused", "paused_at": now, "lease_until": None,
+                  "lease_token": None}},
+    )
+
+
+async def resume_deliveries(db, endpoint_id: str, now) -> None:
+    """Re-enabled: its paused deliveries are due at once, their failure count kept."""
+    await db.webhook_deliveries.update_many(
+        {"endpoint_id": endpoint_id, "state": "paused"},
+        {"$set": {"state": "pending", "next_attempt_at": now, "paused_at": None}},
+    )
+
+
 async def delete_endpoint(db, endpoint_id: str) -> bool:
     result = await db.webhook_endpoints.delete_one({"_id": endpoint_id})
     return result.deleted_count == 1
 
 
 async def endpoints_for_event(db, account_id, event_type: str, created_before) -> list[dict]:
-    """Endpoints subscribed to this type that existed when the event happened."""
+    """Enabled endpoints subscribed to this type that existed when the event happened."""
     cursor = db.webhook_endpoints.find({
         "account_id": account_id,
+        "enabled": {"$ne": False},
         "events": {"$in": [event_type, "*"]},
         "created_at": {"$lte": created_before},
     })
@@ -79,13 +110,15 @@ async def claim_delivery(db, now, lease_until, token: str, delivery_id: str | No
     )
 
 
-async def finish_attempt(db, delivery_id: str, token: str, changes: dict) -> bool:
-    """Record an attempt's outcome, unless the lease was taken away meanwhile (redeliver)."""
+async def finish_attempt(db, delivery_id: str, token: str, changes: dict,
+                         attempted: bool = True) -> bool:
+    """Record an attempt's outcome, unless the lease was taken away meanwhile (redeliver).
+    attempted=False: released without sending (a paused delivery)."""
+    update = {"$set": {**changes, "lease_until": None, "lease_token": None}}
+    if attempted:
+        update["$inc"] = {"attempt_count": 1}
     result = await db.webhook_deliveries.update_one(
-        {"_id": delivery_id, "lease_token": token},
-        {"$set": {**changes, "lease_until": None, "lease_token": None},
-         "$inc": {"attempt_count": 1}},
-    )
+        {"_id": delivery_id, "lease_token": token}, update)
     return result.modified_count == 1
 
 

@@ -18,10 +18,10 @@ from checkout.jsonenc import dumps, loads
 from checkout.settings import Settings
 
 from ..conftest import TEST_SECRETS
-from ..live import create_session, register
+from ..live import api, create_session, register
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
-# Creating a webhook endpoint resolves its host (the SSRF check). Fuzzed host names would be
+# Creating or changing a webhook endpoint resolves its host (the SSRF check). Fuzzed host names would be
 # DNS look-ups leaving this machine, so they are swapped for an address literal: the
 # reserved documentation address is refused (400) without any look-up.
 NO_LOOKUP_HOST = "192.0.2.1"
@@ -50,8 +50,16 @@ def known(live_server):
     merchant, shopper = register(live_server, "Fuzz Shop"), register(live_server, "Shopper")
     sessions = [create_session(live_server, merchant, Decimal("1.00"))["transactionTraceId"]
                 for _ in range(3)]
+    # An address literal: no look-up. Nothing delivers here (no worker runs).
+    webhook = api(live_server, "POST", "/api/v1/webhooks",
+                  {"url": "https://93.184.215.14/hooks", "events": ["*"]}, merchant["headers"])
+    assert webhook.status_code == 201, webhook.text
+    ping = api(live_server, "POST", f"/api/v1/webhooks/{webhook.json()['id']}/test",
+               headers=merchant["headers"])
+    assert ping.status_code == 202, ping.text
     return {"headers": merchant["headers"], "wallet": merchant["walletCode"],
-            "payer": shopper["walletCode"], "sessions": sessions}
+            "payer": shopper["walletCode"], "sessions": sessions,
+            "webhook": webhook.json()["id"], "event": ping.json()["id"]}
 
 
 def use_known_ids(case, known) -> None:
@@ -63,6 +71,10 @@ def use_known_ids(case, known) -> None:
             case.path_parameters[name] = known["wallet"]
         elif name in ("ref", "session_id"):
             case.path_parameters[name] = known["sessions"][choice % 3]
+        elif name == "endpoint_id":
+            case.path_parameters[name] = known["webhook"]
+        elif name == "event_id":
+            case.path_parameters[name] = known["event"]
     if isinstance(case.body, dict):
         for name, value in (("walletCode", known["wallet"]), ("fromWalletCode", known["payer"])):
             if name in case.body:
@@ -84,8 +96,8 @@ def test_the_live_server_serves_it(live_server):
 def test_every_operation_keeps_its_contract(case, live_server, known):
     use_known_ids(case, known)
     body = case.body
-    if case.path == "/api/v1/webhooks" and isinstance(body, dict) and isinstance(
-            body.get("url"), str):
+    if case.path in ("/api/v1/webhooks", "/api/v1/webhooks/{endpoint_id}") and isinstance(
+            body, dict) and isinstance(body.get("url"), str):
         try:
             host = urlsplit(body["url"]).hostname
         except ValueError:  # the app refuses it the same way, before any look-up

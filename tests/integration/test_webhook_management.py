@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from checkout.services import utcnow
+from checkout.services import utcnow, webhooks
 from checkout.services.events import EVENT_RETENTION_DAYS
 from tests.support import body, call, create_session, register
 
@@ -258,3 +258,18 @@ async def test_events_older_than_30_days_are_not_listed_and_expire_by_ttl(client
            if index.get("expireAfterSeconds") is not None]
     assert [(i["key"], i["expireAfterSeconds"]) for i in ttl] == [
         ([("created_at", 1)], EVENT_RETENTION_DAYS * 86400)]
+
+
+async def test_redelivering_an_event_past_its_30_days_answers_404(client, app):
+    ctx = app.app.extensions["checkout"]
+    merchant = await register(client)
+    created = await create(client, merchant)
+    event = await body(await call(client, "POST", f"{URL}/{created['id']}/test",
+                                  headers=merchant["headers"]))
+    [delivery_id] = await webhooks.fan_out(ctx, await ctx.db.events.find_one({"_id": event["id"]}))
+    await ctx.db.events.delete_one({"_id": event["id"]})  # what the TTL index does
+
+    response = await call(client, "POST", f"{URL}/deliveries/{delivery_id}/redeliver",
+                          headers=merchant["headers"])
+    assert response.status_code == 404
+    assert (await body(response))["error"]["code"] == "event_not_found"

@@ -107,7 +107,7 @@ async def test_after_rotation_both_secrets_sign_for_24_hours_then_only_the_new_o
 
     # A rotation made 25 hours ago: the overlap of the secret it replaced is over.
     account = await ctx.db.accounts.find_one({"default_wallet": merchant["walletCode"]})
-    newest, _ = await webhooks.rotate_secret(ctx, account, endpoint["id"],
+    _, newest = await webhooks.rotate_secret(ctx, account, endpoint["id"],
                                              now=utcnow() - timedelta(hours=25))
     event = await ping(client, merchant, endpoint)
     await delivery_of(client, merchant, endpoint, event["id"])
@@ -217,3 +217,21 @@ async def test_a_delivery_claimed_for_a_disabled_endpoint_is_paused_not_sent(cli
     [found] = await deliveries(client, merchant, endpoint)
     assert found["status"] == "paused" and found["attempts"] == []
 
+
+
+async def test_a_pause_that_lands_after_the_endpoint_was_enabled_again_is_undone(client, app,
+                                                                                receivers):
+    """The worker read the endpoint as disabled, then it was enabled (and its paused
+    deliveries resumed), then the worker's pause landed: the worker re-reads the endpoint
+    and resumes the delivery itself."""
+    ctx = app.app.extensions["checkout"]
+    receiver = receivers()
+    merchant = await register(client)
+    endpoint = await subscribe(client, merchant, receiver)
+    event = await ping(client, merchant, endpoint)
+    [delivery_id] = await webhooks.fan_out(ctx, await ctx.db.events.find_one({"_id": event["id"]}))
+    delivery = await webhooks.claim_due(ctx, delivery_id)
+    # The endpoint is enabled by now: what the worker writes next is the late pause.
+    assert await webhooks._pause(ctx, delivery) == "pending"
+    [found] = await deliveries(client, merchant, endpoint)
+    assert found["status"] == "pending" and found["attempts"] == []

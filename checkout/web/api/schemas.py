@@ -25,6 +25,7 @@ from pydantic import (
 from ... import validation
 from ...errors import InvalidAmount, InvalidRequest
 from ...security import check_pin_format
+from ...services import events as event_rules
 from ...services.events import EVENT_TYPES
 from ...services import lifecycle, transactions
 from ...services.payment_links import MAX_LINKS_LISTED
@@ -483,6 +484,9 @@ class WebhookEndpoint(Answer):
     url: str
     events: list[str]
     description: str | None
+    enabled: bool
+    previousSecretExpiresAt: Timestamp | None = Field(
+        description="Until then the secret replaced by the last rotation signs too.")
     createdAt: Timestamp
 
 
@@ -547,3 +551,46 @@ class Error(Answer):
     """Every error answer has this shape."""
 
     error: ErrorDetail
+
+
+# --- webhook management and events (issue 13): kept together here ---
+
+def _boolean(value, name):
+    if not isinstance(value, bool):
+        raise InvalidRequest(f"{name} must be true or false", field=name)
+    return value
+
+
+# Not nullable: null is refused for these by the service (it names the field).
+Boolean = _checked(_boolean, {"type": "boolean"}, optional=False, python_type=bool)
+
+
+class WebhookChange(Parameters):
+    """At least one field; only the fields sent change. description: null clears it.
+    enabled: false stops new deliveries and pauses pending ones until enabled again."""
+
+    url: WebhookUrl = None
+    events: EventTypes = None
+    description: Text(200, optional=True) = None
+    enabled: Boolean = None
+
+
+class EventQuery(Parameters):
+    limit: Limit(event_rules.MAX_PAGE) = 20
+    type: _checked(_as_given, {"enum": list(event_rules.LISTED_TYPES)}, optional=True) = None
+    startingAfter: Text(64, optional=True) = None
+
+
+class Event(Answer):
+    object: str
+    id: str
+    type: str = Field(description="One of the event types, or ping (a test event).")
+    createdAt: Timestamp
+    data: dict[str, Any] = Field(description="The object as it was when the event happened "
+                                              "(the webhook body's data).")
+
+
+class Events(Answer):
+    data: list[Event]
+    hasMore: bool
+    nextCursor: str | None

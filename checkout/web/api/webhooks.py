@@ -1,6 +1,6 @@
 from quart import Blueprint, g
 
-from ...services import webhooks
+from ...services import utcnow, webhooks
 from .. import context
 from .auth import account_required
 from .contract import answers, body, errors, query
@@ -9,12 +9,16 @@ from .schemas import (
     Deleted,
     Deliveries,
     Delivery,
+    WebhookEndpoint,
     NewWebhook,
     NewWebhookEndpoint,
+    Event,
     NoParameters,
+    WebhookChange,
     WebhookEndpoints,
 )
 from ...representations import timestamp
+from .events import event_json
 
 blueprint = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks")
 
@@ -25,6 +29,8 @@ def endpoint_json(endpoint: dict) -> dict:
         "url": endpoint["url"],
         "events": endpoint["events"],
         "description": endpoint.get("description"),
+        "enabled": webhooks.is_enabled(endpoint),
+        "previousSecretExpiresAt": timestamp(webhooks.overlap_ends(endpoint, utcnow())),
         "createdAt": timestamp(endpoint["created_at"]),
     }
 
@@ -79,6 +85,38 @@ async def create_endpoint(data: NewWebhook):
 async def list_endpoints(query: NoParameters):
     found = await webhooks.list_endpoints(context(), g.account)
     return {"data": [endpoint_json(e) for e in found]}
+
+
+@blueprint.patch("/<endpoint_id>")
+@account_required
+@answers(WebhookEndpoint)
+@body(WebhookChange)
+async def update_endpoint(endpoint_id, data: WebhookChange):
+    """Change url (checked like on create), events, description or enabled."""
+    changes = {name: getattr(data, name) for name in data.model_fields_set}
+    endpoint = await webhooks.update_endpoint(context(), g.account, endpoint_id, **changes)
+    return endpoint_json(endpoint)
+
+
+@blueprint.post("/<endpoint_id>/rotate-secret")
+@account_required
+@answers(NewWebhookEndpoint)
+@body(NoParameters, optional=True)
+async def rotate_secret(endpoint_id, data: NoParameters):
+    """A new signing secret (shown this once); the old one also signs for 24 hours."""
+    endpoint, secret = await webhooks.rotate_secret(context(), g.account, endpoint_id)
+    return {**endpoint_json(endpoint), "secret": secret}
+
+
+@blueprint.post("/<endpoint_id>/test")
+@account_required
+@errors(409)
+@answers(Event, 202)
+@body(NoParameters, optional=True)
+async def send_test(endpoint_id, data: NoParameters):
+    """Send a signed ping event to this endpoint only (202: the worker delivers it)."""
+    event = await webhooks.send_test(context(), g.account, endpoint_id)
+    return event_json(event), 202
 
 
 @blueprint.delete("/<endpoint_id>")
