@@ -154,3 +154,31 @@ async def test_a_wait_answer_is_not_kept_so_the_retry_runs_for_real(client, app)
     await wallets.delete(*await wallets.keys(f"*{merchant['walletCode']}*"))
     retried = await call(client, "POST", "/api/v1/txn/withdraw", payload, headers)
     assert retried.status_code == 201, await retried.get_data()
+
+
+async def test_a_replay_never_keeps_or_repeats_a_one_time_secret(client, app):
+    """PINs, API keys and webhook secrets are shown once. The kept answer of an idempotent
+    request must not hold them in clear for 24 hours: it keeps null in their place, and a
+    replay says so (the owner resets the PIN or rotates the secret if the answer was lost)."""
+    merchant = await register(client)
+    db = app.app.extensions["checkout"].db
+    creations = [
+        ("/api/v1/wallets", {"name": "Till", "pin": "246810"}, "pin"),
+        ("/api/v1/keys", {"label": "shop"}, "secret"),
+        ("/api/v1/webhooks", {"url": "https://93.184.215.14/hooks",
+                              "events": ["payment_session.canceled"]}, "secret"),
+    ]
+    for path, payload, secret_field in creations:
+        headers = {**merchant["headers"], "Idempotency-Key": f"once-{path}"}
+        first = await call(client, "POST", path, payload, headers)
+        assert first.status_code == 201, (path, await first.get_data())
+        secret = (await body(first))[secret_field]
+        assert secret
+        stored = await db.idempotency_keys.find_one({"_id": {"$regex": f"once-{path}$"}})
+        assert stored is not None and secret not in stored["body"], path
+        replay = await call(client, "POST", path, payload, headers)
+        assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
+        replayed = await body(replay)
+        assert replayed[secret_field] is None, path
+        assert {k: v for k, v in replayed.items() if k != secret_field} == {
+            k: v for k, v in (await body(first)).items() if k != secret_field}

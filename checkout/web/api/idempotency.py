@@ -12,7 +12,7 @@ from ...errors import (
     IdempotencyMismatch,
     InvalidRequest,
 )
-from ...jsonenc import dumps
+from ...jsonenc import dumps, loads
 from ...services import utcnow
 from ...storage import idempotency as store
 from ...stores import STORE_ERRORS
@@ -28,8 +28,14 @@ log = logging.getLogger(__name__)
 RETRYABLE = {423, 429}
 
 
-def idempotent(handler):
-    """Use below account_required: keys are scoped to the calling account."""
+def idempotent(handler=None, *, one_time: tuple[str, ...] = ()):
+    """Use below account_required: keys are scoped to the calling account.
+
+    one_time names answer fields shown once (a PIN, an API key, a webhook secret): the kept
+    answer holds null in their place, so no secret sits in clear in the idempotency store,
+    and a replay answers null for them (reset or rotate if the first answer was lost)."""
+    if handler is None:
+        return lambda view: idempotent(view, one_time=one_time)
 
     @wraps(handler)
     async def wrapper(*args, **kwargs):
@@ -65,7 +71,8 @@ def idempotent(handler):
                 await _release(db, key_id)
                 return response
             await store.save_response(
-                db, key_id, response.status_code, await response.get_data(as_text=True)
+                db, key_id, response.status_code,
+                _without_secrets(await response.get_data(as_text=True), one_time),
             )
         except BaseException:
             # Anything at all, even writing or saving the answer: a key left in flight
@@ -75,6 +82,15 @@ def idempotent(handler):
         return response
 
     return wrapper
+
+
+def _without_secrets(body: str, one_time: tuple[str, ...]) -> str:
+    if not one_time:
+        return body
+    answer = loads(body)
+    if not isinstance(answer, dict) or not any(answer.get(name) for name in one_time):
+        return body  # an error answer: nothing secret in it
+    return dumps({**answer, **{name: None for name in one_time if name in answer}})
 
 
 async def _release(db, key_id: str) -> None:

@@ -25,7 +25,7 @@ def key_json(doc: dict) -> dict:
 
 @blueprint.post("")
 @account_required
-@idempotent
+@idempotent(one_time=("secret",))
 @errors(403, 409, 422)
 @answers(NewApiKey, 201)
 @body(NewKey, optional=True)

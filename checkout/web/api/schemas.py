@@ -298,8 +298,11 @@ class Wallet(Answer):
     createdAt: Timestamp | None
 
 
+REPLAYED = " null in the replay of an idempotent request: it is never kept."
+
+
 class NewWalletAnswer(Wallet):
-    pin: str = Field(description="Shown this once.")
+    pin: str | None = Field(description="Shown this once;" + REPLAYED)
 
 
 class Wallets(Answer):
@@ -472,7 +475,7 @@ class ApiKey(Answer):
 
 
 class NewApiKey(ApiKey):
-    secret: str = Field(description="Shown this once.")
+    secret: str | None = Field(description="Shown this once;" + REPLAYED)
 
 
 class ApiKeys(Answer):
@@ -491,7 +494,7 @@ class WebhookEndpoint(Answer):
 
 
 class NewWebhookEndpoint(WebhookEndpoint):
-    secret: str = Field(description="The signing secret, shown this once.")
+    secret: str | None = Field(description="The signing secret, shown this once;" + REPLAYED)
 
 
 class WebhookEndpoints(Answer):

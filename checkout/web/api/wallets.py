@@ -13,7 +13,7 @@ blueprint = Blueprint("wallets", __name__, url_prefix="/api/v1/wallets")
 
 @blueprint.post("")
 @account_required
-@idempotent
+@idempotent(one_time=("pin",))
 @errors(409, 422)
 @answers(NewWalletAnswer, 201)
 @body(NewWallet, optional=True)

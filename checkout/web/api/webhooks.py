@@ -66,7 +66,7 @@ def delivery_json(delivery: dict) -> dict:
 
 @blueprint.post("")
 @account_required
-@idempotent
+@idempotent(one_time=("secret",))
 @errors(409, 422)
 @answers(NewWebhookEndpoint, 201)
 @body(NewWebhook)
@@ -100,6 +100,7 @@ async def update_endpoint(endpoint_id, data: WebhookChange):
 
 @blueprint.post("/<endpoint_id>/rotate-secret")
 @account_required
+@idempotent(one_time=("secret",))
 @answers(NewWebhookEndpoint)
 @body(NoParameters, optional=True)
 async def rotate_secret(endpoint_id, data: NoParameters):
