@@ -231,3 +231,15 @@ async def test_the_list_filters_by_client_reference_and_created_time(client, app
         response = await call(client, "GET", f"{SESSIONS}?{bad}", headers=merchant["headers"])
         assert response.status_code == 400, bad
         assert (await body(response))["error"]["field"] == bad.split("=")[0]
+
+
+async def test_the_dashboard_session_page_shows_the_email_and_the_items(client):
+    from tests.integration.test_dashboard import sign_in, text
+
+    merchant = await register(client)
+    session = await create_session(client, merchant, amount=None, lineItems=ITEMS,
+                                   customerEmail="ada@example.com", locale="fr")
+    await sign_in(client, merchant)
+    page = await text(await client.get(f"/dashboard/sessions/{session['transactionTraceId']}"))
+    assert "ada@example.com" in page and "Flat white" in page and "6.80 USD" in page
+    assert "Croissant &lt;b&gt;au beurre&lt;/b&gt;" in page
