@@ -181,6 +181,17 @@ class PaymentLinkLimitReached(Unprocessable):
     )
 
 
+class MaxPaymentsBelowCompleted(CheckoutError):
+    status, code, message = 409, "max_payments_below_completed", (
+        "maxPayments cannot be below the payments this link has already completed."
+    )
+
+
+class CustomAmountOutOfRange(InvalidAmount):
+    # The shopper's typed amount on a link with customAmount; the page words it itself.
+    code, message = "amount_out_of_range", "The amount is outside the link's bounds."
+
+
 class LoginRequired(Forbidden):
     # A leaked key must not mint keys that outlive its own revocation.
     code, message = "login_required", (

@@ -70,6 +70,24 @@ def negotiate_locale(requested: str | None, accept_languages) -> str:
     return best.split("-")[0].lower() if best else DEFAULT_LOCALE
 
 
+def preselect_locale(code: str | None) -> None:
+    """A merchant's language for this page (a session's locale), in place of the browser's
+    Accept-Language; the shopper's own choice (?lang=, which the language menu sets) still
+    wins. None or "auto" leaves the browser's preference."""
+    if code not in SUPPORTED_LOCALES or explicit_locale() is not None:
+        return
+    g.locale = code
+
+
+def explicit_locale() -> str | None:
+    """The supported language the request's ?lang= names, if any."""
+    requested = request.args.get("lang") if has_request_context() else None
+    if not requested:
+        return None
+    code = requested.strip().lower().replace("_", "-").split("-")[0]
+    return code if code in SUPPORTED_LOCALES else None
+
+
 # Pages whose text is not in the catalogs yet (the merchant dashboard).
 ENGLISH_ONLY_PATHS = ("/dashboard",)
 

@@ -65,6 +65,18 @@ def session_json(session: dict, now: datetime, base_url: str) -> dict:
         "payerWallet": mask_wallet(session.get("payer_wallet")),
         "refundedAmount": to_major(session.get("refunded_amount", 0), currency),
         "paymentLinkCode": session.get("link_code"),
+        "customerEmail": session.get("customer_email"),
+        "lineItems": [line_item_json(item, currency) for item in session.get("line_items") or ()],
+        "locale": session.get("locale"),
+    }
+
+
+def line_item_json(item: dict, currency: str) -> dict:
+    return {
+        "description": item["description"],
+        "quantity": item["quantity"],
+        "unitAmount": to_major(item["unit_amount"], currency),
+        "amount": to_major(item["amount"], currency),
     }
 
 
@@ -134,12 +146,26 @@ def payment_link_json(link: dict, base_url: str) -> dict:
         "url": f"{base_url}/pay/{link['_id']}",
         "active": link["active"],
         "walletCode": link["wallet_code"],
-        "amount": to_major(link["amount"], currency),
+        "amount": None if link.get("amount") is None else to_major(link["amount"], currency),
+        "customAmount": custom_amount_json(link.get("custom_amount"), currency),
         "currency": currency,
         "description": link["description"],
         "successUrl": link.get("success_url"),
+        "cancelUrl": link.get("cancel_url"),
+        "metadata": link.get("metadata") or {},
         "maxPayments": link.get("max_payments"),
         "completedPayments": link.get("completed_payments", 0),
         "createdAt": timestamp(link["created_at"]),
         "deactivatedAt": timestamp(link.get("deactivated_at")),
+    }
+
+
+def custom_amount_json(bounds: dict | None, currency: str) -> dict | None:
+    if bounds is None:
+        return None
+    preset = bounds.get("preset")
+    return {
+        "minimum": to_major(bounds["minimum"], currency),
+        "maximum": to_major(bounds["maximum"], currency),
+        "preset": None if preset is None else to_major(preset, currency),
     }

@@ -22,7 +22,9 @@ SWEEP_BATCH = 100
 
 
 async def list_sessions(ctx: Context, account: dict, status: str | None = None,
-                        limit: int = 20, starting_after: str | None = None) -> dict:
+                        limit: int = 20, starting_after: str | None = None,
+                        client_reference_id: str | None = None,
+                        created_after=None, created_before=None) -> dict:
     """The caller's sessions, newest first. status filters on the effective status, so an
     open session past its expiry counts as expired even before the sweeper marks it."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
@@ -39,6 +41,15 @@ async def list_sessions(ctx: Context, account: dict, status: str | None = None,
         query = {"status": status}
     else:
         raise InvalidRequest(f"status must be one of {', '.join(STATUSES)}", field="status")
+    if client_reference_id is not None:
+        query["client_reference_id"] = client_reference_id
+    created = {}
+    if created_after is not None:
+        created["$gt"] = created_after
+    if created_before is not None:
+        created["$lt"] = created_before
+    if created:
+        query["created_at"] = created
     after = None
     if starting_after is not None:
         after = await session_store.find_session(ctx.db, starting_after)

@@ -2,7 +2,7 @@
 import logging
 from datetime import timedelta
 
-from .. import ledger, locked_credit, money, security
+from .. import ledger, locked_credit, money, security, session_options
 from ..errors import (
     AlreadyPaid,
     AmountMismatch,
@@ -27,12 +27,15 @@ from .wallets import owned_wallet_currency
 
 log = logging.getLogger(__name__)
 
-async def create_session(ctx: Context, account: dict, wallet_code, amount: int, *,
+async def create_session(ctx: Context, account: dict, wallet_code, amount: int | None, *,
                          description=None, success_url=None, cancel_url=None,
                          client_reference_id=None, metadata=None, link_code=None,
-                         idempotency_key=None) -> dict:
+                         idempotency_key=None, expires_at=None, customer_email=None,
+                         line_items=None, locale=None) -> dict:
     """A new open session, durable in MongoDB and copied to Redis for the page.
 
+    amount may be None when line_items (priced, see session_options.priced_line_items)
+    give it; expires_at (aware UTC) must be 1 minute to 7 days ahead, else SESSION_TTL.
     With an idempotency key, a retry returns the session the first try made, even when
     that try answered an error after its insert (the key is unique on the session record).
     """
@@ -40,9 +43,14 @@ async def create_session(ctx: Context, account: dict, wallet_code, amount: int, 
         done = await session_store.find_session_by_idempotency_key(ctx.db, idempotency_key)
         if done is not None:
             return done
-    currency = await owned_wallet_currency(ctx, account, wallet_code)
-    fee = money.service_fee(amount, ctx.settings.service_fee_percent)
     now = utcnow()
+    if expires_at is None:
+        expires_at = now + timedelta(seconds=ctx.settings.session_ttl)
+    else:
+        session_options.check_expiry(expires_at, now)
+    currency = await owned_wallet_currency(ctx, account, wallet_code)
+    amount = session_options.session_amount(amount, line_items, currency)
+    fee = money.service_fee(amount, ctx.settings.service_fee_percent)
     session = {
         "_id": security.new_session_id(),
         "account_id": account["_id"],
@@ -59,10 +67,13 @@ async def create_session(ctx: Context, account: dict, wallet_code, amount: int, 
         "metadata": metadata or {},
         "status": "open",
         "created_at": now,
-        "expires_at": now + timedelta(seconds=ctx.settings.session_ttl),
+        "expires_at": expires_at,
         "paid_at": None,
         "payer_wallet": None,
         "link_code": link_code,  # the payment link this session was opened from, if any
+        "customer_email": customer_email,
+        "line_items": line_items or [],
+        "locale": locale,
     }
     if idempotency_key is not None:
         session["idempotency_key"] = idempotency_key
@@ -77,7 +88,8 @@ async def create_session(ctx: Context, account: dict, wallet_code, amount: int, 
     # The session exists once MongoDB has it: failing the request now would invite a retry
     # that makes a second one. The page reads MongoDB when Redis has no copy.
     try:
-        await session_store.cache_session(ctx.redis, session, ctx.settings.session_ttl)
+        # The copy lives exactly as long as the session can be paid.
+        await session_store.cache_session(ctx.redis, session, seconds_left(session, now))
     except STORE_ERRORS:
         log.warning("could not cache new session %s in Redis", session["_id"])
     return session

@@ -1,4 +1,5 @@
 """Reusable payment links and their count of completed payments."""
+from pymongo import ReturnDocument
 
 
 async def insert_link(db, link: dict) -> None:
@@ -11,9 +12,30 @@ async def find_link(db, code, session=None) -> dict | None:
     return await db.payment_links.find_one({"_id": code}, session=session)
 
 
-async def list_links(db, account_id, limit: int) -> list[dict]:
-    cursor = db.payment_links.find({"account_id": account_id}).sort("created_at", -1).limit(limit)
+async def list_links(db, account_id, limit: int, after: dict | None = None) -> list[dict]:
+    """Newest first; after is the last link of the previous page."""
+    query = {"account_id": account_id}
+    if after is not None:
+        query = {"$and": [query, {"$or": [
+            {"created_at": {"$lt": after["created_at"]}},
+            {"created_at": after["created_at"], "_id": {"$lt": after["_id"]}},
+        ]}]}
+    cursor = db.payment_links.find(query).sort([("created_at", -1), ("_id", -1)]).limit(limit)
     return await cursor.to_list(length=limit)
+
+
+async def change_link(db, code: str, changes: dict, max_payments: int | None) -> dict | None:
+    """Apply changes; with max_payments, only while completed payments are not above it
+    (in the same update, so a payment counted meanwhile cannot slip past it). The updated
+    link, or None when the condition failed."""
+    query = {"_id": code}
+    if max_payments is not None:
+        query["completed_payments"] = {"$lte": max_payments}
+        changes = {**changes, "max_payments": max_payments}
+    if not changes:
+        return await find_link(db, code)
+    return await db.payment_links.find_one_and_update(
+        query, {"$set": changes}, return_document=ReturnDocument.AFTER)
 
 
 async def deactivate_link(db, code: str, now) -> None:

@@ -102,8 +102,8 @@ async def test_no_docs_ui_that_would_load_scripts_from_a_cdn(client, path):
 
 @pytest.mark.parametrize("extra, named", [
     ({"currency": "EUR"}, "currency"),
-    ({"expiresAt": "2030-01-01T00:00:00Z"}, "expiresAt"),
-    ({"lineItems": [{"name": "Tea", "amount": 5}]}, "lineItems"),
+    ({"expiresAfter": "2030-01-01T00:00:00Z"}, "expiresAfter"),
+    ({"items": [{"name": "Tea", "amount": 5}]}, "items"),
 ])
 def test_unknown_body_parameters_are_refused(live_server, extra, named):
     merchant = live_register(live_server)
@@ -120,11 +120,11 @@ def test_unknown_body_parameters_are_refused(live_server, extra, named):
 def test_several_unknown_parameters_are_all_named(live_server):
     merchant = live_register(live_server)
     response = api(live_server, "POST", f"/api/v1/txn/payment-session/{merchant['walletCode']}",
-                   {"amount": 10, "currency": "EUR", "lineItems": []}, merchant["headers"])
+                   {"amount": 10, "currency": "EUR", "items": []}, merchant["headers"])
     error = response.json()["error"]
     assert response.status_code == 400
-    assert error["message"] == "unknown parameters: currency, lineItems"
-    assert error["fields"] == ["currency", "lineItems"]
+    assert error["message"] == "unknown parameters: currency, items"
+    assert error["fields"] == ["currency", "items"]
 
 
 @pytest.mark.parametrize("path, parameter", [

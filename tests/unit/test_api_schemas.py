@@ -35,11 +35,18 @@ def test_an_amount_passes_through_as_sent(value):
     assert model.amount is value  # unparsed: money.parse_amount needs the currency
 
 
-@pytest.mark.parametrize("value", ["12.50", True, 12.5, None, [1]])
+@pytest.mark.parametrize("value", ["12.50", True, 12.5, [1]])
 def test_an_amount_that_is_no_json_number_is_refused(value):
     with pytest.raises((InvalidAmount, InvalidRequest)) as caught:
         schemas.NewSession.model_validate({"amount": value})
     assert caught.value.details in ({"field": "amount"}, {"fields": ["amount"]})
+
+
+def test_a_session_amount_may_be_left_to_its_line_items():
+    # The service refuses a session with neither (tests/integration/test_session_options.py).
+    items = [{"description": "Tea", "quantity": 2, "unitAmount": Decimal("1.50")}]
+    model = schemas.NewSession.model_validate({"amount": None, "lineItems": items})
+    assert model.amount is None and model.lineItems == items
 
 
 def test_unknown_then_missing_parameters_are_named():

@@ -9,6 +9,7 @@ InvalidRequest themselves, which pydantic lets through untouched, so every messa
 number, never a string, bool or float): money.parse_amount stays the one parser, because
 only the service knows the currency.
 """
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -22,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from ... import validation
+from ... import session_options, validation
 from ...errors import InvalidAmount, InvalidRequest
 from ...security import check_pin_format
 from ...services import events as event_rules
@@ -154,6 +155,128 @@ EventTypes = _checked(_as_given, {
 }, optional=False, python_type=Any)
 
 
+# --- session options and payment-link fields (issue 13) ---
+
+def _when(value, name):
+    """An ISO 8601 time with a timezone, as an aware UTC datetime (milliseconds, as MongoDB
+    keeps them)."""
+    problem = f"{name} must be an ISO 8601 time with a timezone, e.g. 2026-05-01T12:00:00Z"
+    if not isinstance(value, str):
+        raise InvalidRequest(problem, field=name)
+    try:
+        when = datetime.fromisoformat(value.strip())
+        if when.tzinfo is None:
+            raise InvalidRequest(problem, field=name)
+        when = when.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        raise InvalidRequest(problem, field=name) from None
+    return when.replace(microsecond=when.microsecond // 1000 * 1000)
+
+
+def _locale(value, name):
+    if value not in session_options.LOCALES:
+        raise InvalidRequest(f"{name} must be one of {', '.join(session_options.LOCALES)}",
+                             field=name)
+    return value
+
+
+def _flag(value, name):
+    if not isinstance(value, bool):
+        raise InvalidRequest(f"{name} must be true or false", field=name)
+    return value
+
+
+def _object(value, name, required: tuple, optional: tuple = ()) -> dict:
+    if not isinstance(value, dict):
+        raise InvalidRequest(f"{name} must be an object", field=name)
+    unknown = [str(key) for key in value if key not in (*required, *optional)]
+    missing = [key for key in required if value.get(key) is None]
+    if unknown or missing:
+        raise InvalidRequest(f"{name} takes {', '.join(required)}"
+                             f"{' (and ' + ', '.join(optional) + ')' if optional else ''}",
+                             field=name)
+    return value
+
+
+def _line_items(value, name):
+    limit = session_options.MAX_LINE_ITEMS
+    if not isinstance(value, list) or not 1 <= len(value) <= limit:
+        raise InvalidRequest(f"{name} must be a list of 1 to {limit} items", field=name)
+    items = []
+    for index, item in enumerate(value):
+        where = f"{name}[{index}]"
+        try:
+            _object(item, where, ("description", "quantity", "unitAmount"))
+            description = validation.text(item, "description", max_length=200)
+            quantity = _whole_number(1, session_options.MAX_QUANTITY, digits_text=False)(
+                item["quantity"], "quantity")
+            unit_amount = _amount(item["unitAmount"], "unitAmount")
+        except InvalidRequest as exc:  # the field is the list; the message says where
+            message = exc.message if exc.message.startswith(where) else f"{where}.{exc.message}"
+            raise InvalidRequest(message, field=name) from None
+        except InvalidAmount as exc:
+            raise InvalidAmount(f"{where}.{exc.message}", field=name) from None
+        items.append({"description": description, "quantity": quantity,
+                      "unitAmount": unit_amount})
+    return items
+
+
+def _custom_amount(value, name):
+    _object(value, name, ("minimum", "maximum"), ("preset",))
+    for key in ("minimum", "maximum", "preset"):
+        if value.get(key) is not None:
+            try:
+                _amount(value[key], f"{name}.{key}")
+            except InvalidAmount as exc:
+                raise InvalidAmount(exc.message, field=name) from None
+    return value
+
+
+WHEN_SCHEMA = {"type": "string", "format": "date-time",
+               "description": "ISO 8601 with a timezone, e.g. 2026-05-01T12:00:00Z."}
+When = _checked(_when, WHEN_SCHEMA, optional=True, python_type=datetime)
+SessionLocale = _checked(_locale, {
+    "enum": list(session_options.LOCALES),
+    "description": "The hosted page's language; auto follows the browser. The shopper's "
+                   "own choice (?lang=) still wins.",
+}, optional=True)
+OptionalFlag = _checked(_flag, {"type": "boolean"}, optional=True, python_type=bool)
+LineItems = _checked(_line_items, {
+    "type": "array", "minItems": 1, "maxItems": session_options.MAX_LINE_ITEMS,
+    "items": {"type": "object", "additionalProperties": False,
+              "required": ["description", "quantity", "unitAmount"],
+              "properties": {
+                  "description": {"type": "string", "minLength": 1, "maxLength": 200},
+                  "quantity": {"type": "integer", "minimum": 1,
+                               "maximum": session_options.MAX_QUANTITY},
+                  "unitAmount": AMOUNT_SCHEMA,
+              }},
+    "description": "What is bought. amount may then be left out: it is the exact sum.",
+}, optional=True, python_type=list)
+CustomAmountRequest = _checked(_custom_amount, {
+    "type": "object", "additionalProperties": False, "required": ["minimum", "maximum"],
+    "properties": {"minimum": AMOUNT_SCHEMA, "maximum": AMOUNT_SCHEMA, "preset": AMOUNT_SCHEMA},
+    "description": "Instead of amount: the shopper types the amount, within these bounds; "
+                   "preset fills the field.",
+}, optional=True, python_type=dict)
+
+
+class LineItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    description: str
+    quantity: int
+    unitAmount: Annotated[Decimal, WithJsonSchema({"type": "number"})]
+    amount: Annotated[Decimal, WithJsonSchema({"type": "number"})] = Field(
+        description="quantity × unitAmount.")
+
+
+class CustomAmount(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    minimum: Annotated[Decimal, WithJsonSchema({"type": "number"})]
+    maximum: Annotated[Decimal, WithJsonSchema({"type": "number"})]
+    preset: Annotated[Decimal, WithJsonSchema({"type": "number"})] | None
+
+
 # --- requests ---
 
 class Parameters(BaseModel):
@@ -215,12 +338,19 @@ class NewWallet(Parameters):
 
 
 class NewSession(Parameters):
-    amount: Amount
+    """amount, or lineItems, or both when they agree (else 422 amount_mismatch)."""
+
+    amount: OptionalAmount = None
     description: Text(500, optional=True) = None
     successUrl: OptionalUrl = None
     cancelUrl: OptionalUrl = None
     clientReferenceId: Text(200, optional=True) = None
     metadata: Metadata = None
+    expiresAt: When = Field(None, description="From 1 minute to 7 days ahead; SESSION_TTL "
+                                              "from now if absent.")
+    customerEmail: OptionalEmail = None
+    lineItems: LineItems = None
+    locale: SessionLocale = None
 
 
 class SessionQuery(Parameters):
@@ -228,6 +358,9 @@ class SessionQuery(Parameters):
     status: _checked(_as_given, {"enum": list(lifecycle.STATUSES)},
                      optional=True) = None
     startingAfter: Text(64, optional=True) = None
+    clientReferenceId: Text(200, optional=True) = None
+    createdAfter: When = Field(None, description="Only sessions created after this time.")
+    createdBefore: When = Field(None, description="Only sessions created before this time.")
 
 
 class Payment(Parameters):
@@ -257,15 +390,29 @@ class NewWithdrawal(Parameters):
 
 
 class NewPaymentLink(Parameters):
+    """Either amount or customAmount."""
+
     walletCode: Text(64)
-    amount: Amount
+    amount: OptionalAmount = None
+    customAmount: CustomAmountRequest = None
     description: Text(500)
     successUrl: OptionalUrl = None
+    cancelUrl: OptionalUrl = None
+    metadata: Metadata = Field(None, description="Copied to each session the link opens.")
     maxPayments: MaxPayments = None
 
 
 class LinkQuery(Parameters):
     limit: Limit(MAX_LINKS_LISTED) = MAX_LINKS_LISTED
+    startingAfter: Text(64, optional=True) = None
+
+
+class LinkChange(Parameters):
+    """At least one of description, active, maxPayments (not below completedPayments)."""
+
+    description: Text(500, optional=True) = None
+    active: OptionalFlag = None
+    maxPayments: MaxPayments = None
 
 
 class NewKey(Parameters):
@@ -366,6 +513,9 @@ class Session(Answer):
     payerWallet: str | None
     refundedAmount: Money
     paymentLinkCode: str | None
+    customerEmail: str | None
+    lineItems: list[LineItem]
+    locale: str | None
 
 
 class Sessions(Answer):
@@ -451,10 +601,13 @@ class PaymentLink(Answer):
     url: str
     active: bool
     walletCode: str
-    amount: Money
+    amount: Money | None = Field(description="null when the shopper chooses (customAmount).")
+    customAmount: CustomAmount | None
     currency: str
     description: str
     successUrl: str | None
+    cancelUrl: str | None
+    metadata: dict[str, str]
     maxPayments: int | None
     completedPayments: int
     createdAt: Timestamp
@@ -463,6 +616,8 @@ class PaymentLink(Answer):
 
 class PaymentLinks(Answer):
     data: list[PaymentLink]
+    hasMore: bool
+    nextCursor: str | None
 
 
 class ApiKey(Answer):

@@ -2,6 +2,7 @@ from quart import Blueprint, g
 
 from ... import session_rules
 from ...money import parse_amount, to_major
+from ...session_options import priced_line_items
 from ...services import lifecycle, payments, transactions, utcnow
 from .. import client_ip, context
 from .auth import account_required
@@ -35,7 +36,8 @@ async def create_payment_session(ref, data: NewSession):
 
     The shopper pays at checkoutUrl."""
     ctx, wallet_code = context(), ref
-    amount = parse_amount(data.amount, ctx.settings.currency)
+    currency = ctx.settings.currency
+    amount = None if data.amount is None else parse_amount(data.amount, currency)
     session = await payments.create_session(
         ctx, g.account, wallet_code, amount,
         description=data.description,
@@ -44,6 +46,10 @@ async def create_payment_session(ref, data: NewSession):
         client_reference_id=data.clientReferenceId,
         metadata=data.metadata or {},
         idempotency_key=g.idempotency_key,
+        expires_at=data.expiresAt,
+        customer_email=data.customerEmail,
+        line_items=priced_line_items(data.lineItems, currency) if data.lineItems else None,
+        locale=data.locale,
     )
     return session_json(session, utcnow(), ctx.settings.public_base_url), 201
 
@@ -63,11 +69,13 @@ async def read_payment_session(ref):
 @answers(Sessions)
 @query(SessionQuery)
 async def list_payment_sessions(query: SessionQuery):
-    """The caller's sessions, newest first; page with startingAfter=nextCursor."""
+    """The caller's sessions, newest first; page with startingAfter=nextCursor. Filters:
+    status, clientReferenceId, createdAfter and createdBefore (ISO 8601, both exclusive)."""
     ctx = context()
     page = await lifecycle.list_sessions(
         ctx, g.account, status=query.status or None, limit=query.limit,
-        starting_after=query.startingAfter,
+        starting_after=query.startingAfter, client_reference_id=query.clientReferenceId,
+        created_after=query.createdAfter, created_before=query.createdBefore,
     )
     now = utcnow()
     rows = [session_json(s, now, ctx.settings.public_base_url) for s in page["data"]]

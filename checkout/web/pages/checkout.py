@@ -13,7 +13,14 @@ from quart import Blueprint, g, redirect, render_template, request, url_for
 
 from ... import session_rules
 from ...errors import CheckoutError, SessionNotFound
-from ...i18n import current_locale, format_timestamp, gettext, ngettext
+from ...i18n import (
+    current_locale,
+    explicit_locale,
+    format_timestamp,
+    gettext,
+    ngettext,
+    preselect_locale,
+)
 from ...services import payments, utcnow
 from .. import client_ip, context
 from ...representations import mask_wallet
@@ -33,6 +40,7 @@ async def checkout_page(session_id):
         session = await payments.session_for_checkout(ctx, session_id)
     except SessionNotFound:
         return await render_template("checkout/unknown.html"), 404
+    preselect_locale(session.get("locale"))
     now = utcnow()
     state = session_rules.effective_status(session, now)
     if state != "open":
@@ -88,7 +96,20 @@ async def render_state(session: dict, state: str, resubmitted: bool = False):
             payer=mask_wallet(session.get("payer_wallet")),
             paid_at=format_timestamp(session.get("paid_at")),
         ), status
-    return await render_template("checkout/closed.html", session=session, state=state), status
+    restart = None
+    if state == "expired" and session.get("link_code"):
+        # A link session is not a dead end: the link opens a new one.
+        restart = url_for("links.pay_link", code=session["link_code"], **language_arg(session))
+    return await render_template("checkout/closed.html", session=session, state=state,
+                                 restart_url=restart), status
+
+
+def language_arg(session: dict) -> dict:
+    """Keeps the page's language on the next page when it was chosen rather than negotiated:
+    by the shopper (?lang=) or by the merchant (the session's locale)."""
+    if explicit_locale() or session.get("locale") in ("en", "fr", "ar"):
+        return {"lang": current_locale()}
+    return {}
 
 
 def own_url(session_id: str) -> str:

@@ -50,3 +50,10 @@ class PayForm(CSRFForm):
 class ContinueForm(CSRFForm):
     """The payment link's Continue button: only the CSRF token, so a session is opened by a
     shopper's own submit from our page, never by a crawler or a cross-site post."""
+
+
+class CustomAmountForm(ContinueForm):
+    """Continue on a link whose shopper chooses the amount. The typed text is read by the
+    page (links.typed_amount) and checked against the link's bounds by the service."""
+
+    amount = StringField(_l("Amount"), filters=[lambda value: value.strip() if value else value])
