@@ -14,6 +14,15 @@ def effective_status(session: Session, now: datetime) -> str:
     return str(session["status"])
 
 
+def effective_status_filter(status: str, now: datetime) -> dict[str, Any]:
+    """The same rule as a MongoDB filter: the sessions whose effective status is `status`."""
+    if status == "open":
+        return {"status": "open", "expires_at": {"$gt": now}}
+    if status == "expired":
+        return {"$or": [{"status": "expired"}, {"status": "open", "expires_at": {"$lte": now}}]}
+    return {"status": status}
+
+
 def seconds_left(session: Session, now: datetime) -> int:
     if effective_status(session, now) != "open":
         return 0

@@ -11,7 +11,7 @@ from ..storage import sessions as session_store
 from ..stores import STORE_ERRORS
 from . import Context, unit_of_work, utcnow
 from ..representations import session_json
-from ..session_rules import effective_status
+from ..session_rules import effective_status, effective_status_filter
 from .payments import session_for_owner
 
 log = logging.getLogger(__name__)
@@ -30,17 +30,9 @@ async def list_sessions(ctx: Context, account: dict, status: str | None = None,
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
         raise InvalidRequest(f"limit must be a whole number from 1 to {MAX_PAGE}", field="limit")
     now = utcnow()
-    if status is None:
-        query = {}
-    elif status == "open":
-        query = {"status": "open", "expires_at": {"$gt": now}}
-    elif status == "expired":
-        query = {"$or": [{"status": "expired"},
-                         {"status": "open", "expires_at": {"$lte": now}}]}
-    elif status in STATUSES:
-        query = {"status": status}
-    else:
+    if status is not None and status not in STATUSES:
         raise InvalidRequest(f"status must be one of {', '.join(STATUSES)}", field="status")
+    query = effective_status_filter(status, now) if status is not None else {}
     if client_reference_id is not None:
         query["client_reference_id"] = client_reference_id
     created = {}

@@ -1,5 +1,6 @@
 """Read models for the merchant dashboard. Every query is scoped to one account."""
 from bson import ObjectId
+from ..session_rules import effective_status_filter
 
 
 async def volume_since(db, account_id, since) -> dict[str, dict]:
@@ -22,13 +23,8 @@ def session_query(account_id, status: str | None, search: str | None, now) -> di
     """The stored status lags for sessions past their expiry that the sweeper has not
     reached yet: those count as expired, not open."""
     query: dict = {"account_id": account_id}
-    if status == "open":
-        query.update(status="open", expires_at={"$gt": now})
-    elif status == "expired":
-        query["$or"] = [{"status": "expired"},
-                        {"status": "open", "expires_at": {"$lte": now}}]
-    elif status:
-        query["status"] = status
+    if status:
+        query.update(effective_status_filter(status, now))
     if search:
         # Either the trace id or the merchant's own reference; exact match.
         query.setdefault("$and", []).append(
