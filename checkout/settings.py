@@ -53,6 +53,8 @@ class Settings:
     webhook_timeout: float = 10.0
     webhook_retry_schedule: tuple = DEFAULT_WEBHOOK_RETRY_SCHEDULE
     webhook_poll_interval: float = 2.0
+    # How often an idle worker looks for payments' pending credits to settle (seconds).
+    settle_interval: float = 0.2
     # Reverse proxies in front of the app whose X-Forwarded-For may be trusted (0: none;
     # the client address is then the TCP peer). Sign-in rate limits key on it.
     trusted_proxy_hops: int = 0
@@ -163,10 +165,18 @@ class Settings:
             pin_failures_per_ip=_non_negative(env, "PIN_FAILURES_PER_IP", 20),
             **_webhook_settings(env),
             trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0),
+            settle_interval=_settle_interval(env),
             refund_service_fee=refund_fee in ("true", "1", "yes"),
             withdrawal_fee=withdrawal_fee,
             welcome_credit_withdrawable=welcome_withdrawable in ("true", "1", "yes"),
         )
+
+
+def _settle_interval(env) -> float:
+    interval = float(_decimal(env, "SETTLE_INTERVAL", "0.2"))
+    if not 0.01 <= interval <= 60:
+        raise SettingsError("SETTLE_INTERVAL must be between 0.01 and 60 seconds")
+    return interval
 
 
 def _webhook_settings(env) -> dict:

@@ -1,6 +1,8 @@
 """Background worker: `python -m checkout worker`. Run as many as you like.
 
-Three loops share one process:
+Four loops share one process:
+- settle: adds payments' pending credits to the wallets' balances in batches
+  (services/settlement.py); safe with any number of workers, each batch is one transaction.
 - events: reads the Redis Stream with a consumer group (workers share the entries), fans
   each event out into one delivery per subscribed endpoint and makes the first attempts.
   An entry is acknowledged only after that, so if a worker dies mid-way its pending
@@ -21,7 +23,7 @@ from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
 from .security import Passwords
-from .services import Context, lifecycle, webhooks
+from .services import Context, lifecycle, settlement, webhooks
 from .services.events import publish_pending
 from .settings import Settings
 from .storage import events as event_store
@@ -47,8 +49,8 @@ class Worker:
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("worker %s started", self.name)
-        await asyncio.gather(self._guard(self.events, stop), self._guard(self.retries, stop),
-                             self._guard(self.housekeeping, stop))
+        await asyncio.gather(self._guard(self.settle, stop), self._guard(self.events, stop),
+                             self._guard(self.retries, stop), self._guard(self.housekeeping, stop))
         log.info("worker %s stopped", self.name)
 
     async def _guard(self, loop, stop: asyncio.Event) -> None:
@@ -63,6 +65,13 @@ class Worker:
             except Exception:  # a bug must not stop deliveries for everyone else
                 log.exception("%s loop failed; restarting it", loop.__name__)
                 await _sleep(stop, max(self.poll, 1))
+
+    async def settle(self, stop: asyncio.Event) -> None:
+        interval = self.ctx.settings.settle_interval
+        while not stop.is_set():
+            settled = await settlement.settle_pending(self.ctx.stores)
+            if settled < settlement.BATCH:  # a full batch means more may be waiting
+                await _sleep(stop, interval)
 
     async def events(self, stop: asyncio.Event) -> None:
         redis = self.ctx.redis
@@ -147,7 +156,8 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):
             pass
-    stores = await open_stores(settings)
+    # Its own application name: a test can aim a MongoDB failpoint at the worker alone.
+    stores = await open_stores(settings, appname="checkout-worker")
     try:
         await ensure_indexes(stores.db)
         ctx = Context(

@@ -52,5 +52,9 @@ async def create_session(client, merchant, amount=Decimal("10.00"), **extra) -> 
 
 
 async def platform_fee_total(db, settings) -> int:
-    """Fees held by all the platform fee wallets, in minor units."""
-    return sum([w["balance"] async for w in db.wallets.find({"code": {"$in": settings.fee_wallets}})])
+    """Fees held by all the platform fee wallets, in minor units: their settled balances
+    plus the fee credits payments left pending for the settler."""
+    settled = sum([w["balance"] async for w in db.wallets.find({"code": {"$in": settings.fee_wallets}})])
+    pending = sum([c["amount"] async for c in db.pending_credits.find(
+        {"wallet": {"$in": settings.fee_wallets}})])
+    return settled + pending

@@ -16,6 +16,7 @@ from ..errors import (
     SessionNotFound,
 )
 from ..storage import payment_links as link_store
+from ..storage import pending_credits as pending_store
 from ..storage import sessions as session_store
 from ..storage import wallets as wallet_store
 from ..stores import STORE_ERRORS
@@ -159,6 +160,10 @@ async def pay(ctx: Context, session_id: str, payer_code: str, pin: str,
         ):
             raise PaymentLinkLimitReached()
         payee_code, amount, fee = session["payee_wallet"], session["amount"], session["fee"]
+        # Only the payer's debit is guarded and written now. The payee's and the fee
+        # wallet's credits become pending credits in this same transaction: no payment
+        # writes the merchant's wallet document, so payments into one merchant do not
+        # collide. The worker's settler adds them to the balances in batches.
         debited = await uow.post(ledger.movement(
             "payment",
             ledger.payment_postings(
@@ -168,7 +173,7 @@ async def pay(ctx: Context, session_id: str, payer_code: str, pin: str,
             [ledger.Line(payer["account_id"], payer_code, "debit", amount + fee, fee, payee_code),
              ledger.Line(session["account_id"], payee_code, "credit", amount, fee, payer_code)],
             session["currency"], now, session["description"], ledger.Refs(session_id=session_id),
-        ))
+        ), defer_credits=True)
         payer_after = debited[payer_code]
         # The welcome credit is spent first; the session remembers how much of it this
         # payment took, so a refund can give that part back still locked.
@@ -183,7 +188,10 @@ async def pay(ctx: Context, session_id: str, payer_code: str, pin: str,
                           "paid_at": now}, now, ctx.settings.public_base_url),
             subject=session_id,
         )
-        return payer_after["balance"]
+        # The balance a wallet shows is settled + pending credits (payments it received
+        # that the settler has not added yet); usually 0 for a shopper's wallet.
+        return payer_after["balance"] + await pending_store.pending_total(
+            ctx.db, payer_code, uow.session)
 
     payer_balance = await unit_of_work.run(ctx, move_money)
     # After the commit the cached copy would still say "open". If Redis fails here the

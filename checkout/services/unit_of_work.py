@@ -8,6 +8,7 @@ with their transaction rows and records outbox events; the events of the attempt
 committed are pushed to the webhook stream after the commit, never before.
 """
 from ..storage import journal as journal_store
+from ..storage import pending_credits as pending_store
 from ..storage import transactions as txn_store
 from . import Context
 from .events import publish_pending, record_event
@@ -19,14 +20,24 @@ class UnitOfWork:
         self.session = session
         self.events: list[dict] = []
 
-    async def post(self, movement: dict) -> dict[str, dict]:
+    async def post(self, movement: dict, defer_credits: bool = False) -> dict[str, dict]:
         """Write a movement (ledger.movement): its balanced entry moves the balances, its
         rows go to the owners' transaction lists. Returns each debited wallet after the
-        debit; raises InsufficientFunds when a debit is not covered."""
-        debited = await journal_store.record_entry(self.ctx.db, movement["entry"], self.session)
+        debit; raises InsufficientFunds when a debit is not covered.
+
+        defer_credits (payments): the credits are recorded as pending credits in this
+        transaction and added to the wallets later by the settler, so this transaction
+        writes no credited wallet's document (docs/pay-path.md)."""
+        debited = await journal_store.record_entry(self.ctx.db, movement["entry"], self.session,
+                                                   defer_credits)
         if movement["rows"]:
             await txn_store.insert_transactions(self.ctx.db, movement["rows"], self.session)
         return debited
+
+    async def settle_wallet(self, code: str) -> int:
+        """Settle a wallet's pending credits in this transaction, before money leaves it:
+        refunds and withdrawals then see, and may spend, exactly the settled balance."""
+        return await pending_store.settle_wallet(self.ctx.db, code, self.session)
 
     async def record_event(self, account_id, event_type: str, data: dict, *,
                            subject: str | None = None) -> dict:

@@ -2,6 +2,7 @@ from pymongo import ReturnDocument
 
 from ..errors import InsufficientFunds
 from ..ledger import SYSTEM_PREFIX
+from .pending_credits import settle_wallet
 
 
 async def insert_wallet(db, wallet: dict, session=None) -> None:
@@ -37,36 +38,53 @@ async def ensure_platform_wallet(db, code: str, currency: str, now) -> None:
     )
 
 
-async def apply_postings(db, postings: list[dict], session) -> dict[str, dict]:
+async def apply_postings(db, postings: list[dict], session,
+                         defer_credits: bool = False) -> tuple[dict[str, dict], dict[str, int]]:
     """Move balances for one journal entry; debits only where the balance covers them.
-    Returns each debited wallet as it is after the debit ({"balance", "locked_credit"}),
-    so the caller can apply the locked-credit rule that fits the movement.
+    Returns (each debited wallet as it is after the debit ({"balance", "locked_credit"}),
+    so the caller can apply the locked-credit rule that fits the movement; the credits left
+    pending, wallet code -> amount).
+
+    A debit spends the settled balance; when that does not cover it, the wallet's own
+    pending credits are settled first, in this transaction, and the debit is tried again.
+    With defer_credits the credits are not applied here: the caller records them as
+    pending credits (storage/pending_credits.py), so this transaction writes no payee or
+    fee wallet document and concurrent payments into one wallet do not collide.
 
     Must run inside the same transaction that inserts the journal entry.
     """
-    debited = {}
+    debited, deferred = {}, {}
     for posting in postings:
         account, amount = posting["account"], posting["amount"]
         if account.startswith(SYSTEM_PREFIX):
             continue
         if amount < 0:
-            after = await db.wallets.find_one_and_update(
-                {"code": account, "balance": {"$gte": -amount}},
-                {"$inc": {"balance": amount}},
-                projection={"balance": 1, "locked_credit": 1},
-                return_document=ReturnDocument.AFTER,
-                session=session,
-            )
+            after = await _debit(db, account, -amount, session)
+            if after is None and await settle_wallet(db, account, session):
+                after = await _debit(db, account, -amount, session)
             if after is None:
                 raise InsufficientFunds()
             debited[account] = after
+        elif defer_credits:
+            deferred[account] = deferred.get(account, 0) + amount
         else:
             result = await db.wallets.update_one(
                 {"code": account}, {"$inc": {"balance": amount}}, session=session
             )
             if result.matched_count != 1:
                 raise RuntimeError(f"credit to unknown wallet {account}")
-    return debited
+    return debited, deferred
+
+
+async def _debit(db, code: str, amount: int, session) -> dict | None:
+    """The guard: the debit matches only while the settled balance covers it."""
+    return await db.wallets.find_one_and_update(
+        {"code": code, "balance": {"$gte": amount}},
+        {"$inc": {"balance": -amount}},
+        projection={"balance": 1, "locked_credit": 1},
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
 
 
 async def change_locked_credit(db, code: str, change: int, session) -> None:
