@@ -44,16 +44,12 @@ async def pending_total(db, code: str, session=None) -> int:
 
 
 async def _apply(db, docs: list[dict], session) -> dict[str, int]:
-    """Delete these pending credits and add them to their wallets, in the caller's
+    """Add these pending credits to their wallets and delete them, in the caller's
     transaction. The delete is the guard: a credit another transaction settled first is
-    gone, so its count comes up short and the whole transaction runs again."""
+    gone, so the count comes up short and the whole transaction runs again (a conflicting
+    delete also aborts it by itself)."""
     if not docs:
         return {}
-    ids = [doc["_id"] for doc in docs]
-    deleted = await db.pending_credits.delete_many({"_id": {"$in": ids}}, session=session)
-    if deleted.deleted_count != len(ids):
-        raise SettleConflict(f"{len(ids) - deleted.deleted_count} pending credits were "
-                             "settled by another transaction")
     totals: dict[str, int] = {}
     for doc in docs:
         totals[doc["wallet"]] = totals.get(doc["wallet"], 0) + doc["amount"]
@@ -62,6 +58,11 @@ async def _apply(db, docs: list[dict], session) -> dict[str, int]:
             {"code": code}, {"$inc": {"balance": totals[code]}}, session=session)
         if result.matched_count != 1:
             raise RuntimeError(f"pending credit for unknown wallet {code}")
+    ids = [doc["_id"] for doc in docs]
+    deleted = await db.pending_credits.delete_many({"_id": {"$in": ids}}, session=session)
+    if deleted.deleted_count != len(ids):
+        raise SettleConflict(f"{len(ids) - deleted.deleted_count} pending credits were "
+                             "settled by another transaction")
     return totals
 
 
