@@ -51,6 +51,14 @@ async def record_event(ctx: Context, account_id, event_type: str, data: dict, se
     serialised once here, so every delivery sends and signs the same bytes.
     Returns the outbox document; hand it to publish_pending after the commit.
     """
+    doc = event_document(account_id, event_type, data, subject=subject)
+    await event_store.insert_event(ctx.db, doc, session)
+    return doc
+
+
+def event_document(account_id, event_type: str, data: dict, *,
+                   subject: str | None = None) -> dict:
+    """The outbox document of an event (see record_event); the caller inserts it."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
     now = utcnow()
@@ -67,7 +75,6 @@ async def record_event(ctx: Context, account_id, event_type: str, data: dict, se
         "published_at": None,
         "dispatched_at": None,
     }
-    await event_store.insert_event(ctx.db, doc, session)
     return doc
 
 

@@ -7,6 +7,7 @@ touch MongoDB only through uow.session). Through the unit of work it posts journ
 with their transaction rows and records outbox events; the events of the attempt that
 committed are pushed to the webhook stream after the commit, never before.
 """
+from ..storage import events as event_store
 from ..storage import journal as journal_store
 from ..storage import pending_credits as pending_store
 from ..storage import transactions as txn_store
@@ -33,6 +34,11 @@ class UnitOfWork:
         if movement["rows"]:
             await txn_store.insert_transactions(self.ctx.db, movement["rows"], self.session)
         return debited
+
+    async def record_events(self, docs: list[dict]) -> None:
+        """Outbox events built with events.event_document, in one insert (a batch)."""
+        await event_store.insert_events(self.ctx.db, docs, self.session)
+        self.events.extend(docs)
 
     async def settle_wallet(self, code: str) -> int:
         """Settle a wallet's pending credits in this transaction, before money leaves it:

@@ -13,6 +13,11 @@ async def insert_event(db, doc: dict, session) -> None:
     await db.events.insert_one(doc, session=session)
 
 
+async def insert_events(db, docs: list[dict], session) -> None:
+    if docs:
+        await db.events.insert_many(docs, session=session)
+
+
 async def find_event(db, event_id) -> dict | None:
     if not isinstance(event_id, str):
         return None

@@ -1,4 +1,4 @@
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 
 from ..errors import InsufficientFunds
 from ..ledger import SYSTEM_PREFIX
@@ -85,6 +85,26 @@ async def _debit(db, code: str, amount: int, session) -> dict | None:
         return_document=ReturnDocument.AFTER,
         session=session,
     )
+
+
+async def find_wallets(db, codes: list[str], session) -> list[dict]:
+    return await db.wallets.find({"code": {"$in": codes}},
+                                 {"code": 1, "balance": 1, "locked_credit": 1},
+                                 session=session).to_list(length=None)
+
+
+async def debit_wallets(db, debits: dict[str, tuple[int, int]], session) -> bool:
+    """Debit many wallets in one command (a batch of payments): code -> (amount, part of
+    it taken from the locked credit). Each debit only matches while the settled balance
+    covers it. False when any did not match: the caller's transaction must run again."""
+    if not debits:
+        return True
+    result = await db.wallets.bulk_write([
+        UpdateOne({"code": code, "balance": {"$gte": amount}},
+                  {"$inc": {"balance": -amount, **({"locked_credit": -locked} if locked else {})}})
+        for code, (amount, locked) in sorted(debits.items())
+    ], ordered=True, session=session)
+    return result.matched_count == len(debits)
 
 
 async def change_locked_credit(db, code: str, change: int, session) -> None:
