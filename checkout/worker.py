@@ -27,6 +27,7 @@ from .services import Context, lifecycle, settlement, webhooks
 from .services.events import publish_pending
 from .settings import Settings
 from .storage import events as event_store
+from .storage import webhooks as webhook_store
 from .stores import ensure_indexes, open_stores
 
 log = logging.getLogger("checkout.worker")
@@ -92,16 +93,31 @@ class Worker:
             )
 
     async def _handle_all(self, entries) -> None:
-        if entries:
-            await asyncio.gather(*(self._handle(entry_id, fields) for entry_id, fields in entries))
-
-    async def _handle(self, entry_id: str, fields: dict) -> None:
+        if not entries:
+            return
+        # The events and their accounts' endpoints of the whole read, one query each: a
+        # busy merchant's payments come in runs.
         try:
-            event = await event_store.find_event(self.ctx.db, fields.get("event_id"))
+            events = await event_store.find_events(
+                self.ctx.db, [fields.get("event_id") for _, fields in entries])
+            endpoints = await webhook_store.endpoints_for_events(
+                self.ctx.db, {(e["account_id"], e["type"]) for e in events.values()},
+                max((e["created_at"] for e in events.values()), default=None))
+        except TRANSIENT as exc:
+            log.warning("could not read %d stream entries (%s); they will be retried",
+                        len(entries), type(exc).__name__)
+            return
+        await asyncio.gather(*(
+            self._handle(entry_id, events.get(fields.get("event_id")), endpoints)
+            for entry_id, fields in entries))
+
+    async def _handle(self, entry_id: str, event: dict | None, endpoints: dict) -> None:
+        try:
             if event is None:
                 log.warning("stream entry %s names no known event; dropping it", entry_id)
             else:
-                due = await webhooks.fan_out(self.ctx, event)
+                due = await webhooks.fan_out(
+                    self.ctx, event, endpoints.get((event["account_id"], event["type"]), []))
                 await asyncio.gather(*(self._attempt(delivery_id) for delivery_id in due))
             await event_store.acknowledge(self.ctx.redis, entry_id)
         except Exception as exc:

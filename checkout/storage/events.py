@@ -24,6 +24,13 @@ async def find_event(db, event_id) -> dict | None:
     return await db.events.find_one({"_id": event_id})
 
 
+async def find_events(db, event_ids: list) -> dict[str, dict]:
+    ids = [i for i in event_ids if isinstance(i, str)]
+    if not ids:
+        return {}
+    return {doc["_id"]: doc async for doc in db.events.find({"_id": {"$in": ids}})}
+
+
 async def find_events_for_subject(db, subject: str) -> list[dict]:
     return await db.events.find({"subject": subject}).sort("created_at", 1).to_list(None)
 
