@@ -54,7 +54,7 @@ class Settings:
     webhook_retry_schedule: tuple = DEFAULT_WEBHOOK_RETRY_SCHEDULE
     webhook_poll_interval: float = 2.0
     # How often an idle worker looks for payments' pending credits to settle (seconds).
-    settle_interval: float = 0.2
+    settle_interval: float = 1.0
     # Reverse proxies in front of the app whose X-Forwarded-For may be trusted (0: none;
     # the client address is then the TCP peer). Sign-in rate limits key on it.
     trusted_proxy_hops: int = 0
@@ -173,7 +173,7 @@ class Settings:
 
 
 def _settle_interval(env) -> float:
-    interval = float(_decimal(env, "SETTLE_INTERVAL", "0.2"))
+    interval = float(_decimal(env, "SETTLE_INTERVAL", "1"))
     if not 0.01 <= interval <= 60:
         raise SettingsError("SETTLE_INTERVAL must be between 0.01 and 60 seconds")
     return interval

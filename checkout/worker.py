@@ -23,7 +23,7 @@ from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
 from .security import Passwords
-from .services import Context, lifecycle, settlement, webhooks
+from .services import Context, lifecycle, settlement, utcnow, webhooks
 from .services.events import publish_pending
 from .settings import Settings
 from .storage import events as event_store
@@ -107,9 +107,23 @@ class Worker:
             log.warning("could not read %d stream entries (%s); they will be retried",
                         len(entries), type(exc).__name__)
             return
+        # Events nobody subscribed to (most payments) need only be marked dispatched and
+        # acknowledged: for all of them at once.
+        quiet = [(entry_id, events[fields["event_id"]]) for entry_id, fields in entries
+                 if fields.get("event_id") in events and not endpoints.get(
+                     (events[fields["event_id"]]["account_id"], events[fields["event_id"]]["type"]))]
+        if quiet:
+            try:
+                await event_store.mark_many_dispatched(
+                    self.ctx.db, [event["_id"] for _, event in quiet], utcnow())
+                await event_store.acknowledge(self.ctx.redis, *(entry_id for entry_id, _ in quiet))
+            except TRANSIENT as exc:  # not acknowledged: reclaimed and handled again later
+                log.warning("could not mark %d events dispatched (%s); they will be retried",
+                            len(quiet), type(exc).__name__)
+        done = {entry_id for entry_id, _ in quiet}
         await asyncio.gather(*(
             self._handle(entry_id, events.get(fields.get("event_id")), endpoints)
-            for entry_id, fields in entries))
+            for entry_id, fields in entries if entry_id not in done))
 
     async def _handle(self, entry_id: str, event: dict | None, endpoints: dict) -> None:
         try:

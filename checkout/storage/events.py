@@ -55,6 +55,12 @@ async def mark_published(db, event_ids: list[str], now) -> None:
     await db.events.update_many({"_id": {"$in": event_ids}}, {"$set": {"published_at": now}})
 
 
+async def mark_many_dispatched(db, event_ids: list[str], now) -> None:
+    await db.events.update_many(
+        {"_id": {"$in": event_ids}, "dispatched_at": None}, {"$set": {"dispatched_at": now}}
+    )
+
+
 async def mark_dispatched(db, event_id: str, now) -> None:
     await db.events.update_one(
         {"_id": event_id, "dispatched_at": None}, {"$set": {"dispatched_at": now}}
@@ -97,8 +103,8 @@ async def claim_stale(redis, consumer: str, min_idle_ms: int, count: int) -> lis
     return [(entry_id, fields) for entry_id, fields in reply[1] if fields is not None]
 
 
-async def acknowledge(redis, entry_id: str) -> None:
-    await redis.xack(STREAM, GROUP, entry_id)
+async def acknowledge(redis, *entry_ids: str) -> None:
+    await redis.xack(STREAM, GROUP, *entry_ids)
 
 
 async def pending_count(redis) -> int:
