@@ -37,7 +37,7 @@ from ..storage import transactions as txn_store
 from ..storage import wallets as wallet_store
 from ..stores import STORE_ERRORS
 from . import Context, unit_of_work
-from .events import event_document
+from .events import event_document, publish_pending
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,7 @@ class PayBatcher:
         self.ctx = ctx
         self.waiting: list[Payment] = []
         self.task: asyncio.Task | None = None
+        self.publishing: set[asyncio.Task] = set()
 
     async def pay(self, session_id: str, payer: dict, now: datetime) -> Paid:
         """Pay in the next batch; raises that payment's refusal, or the batch's failure."""
@@ -86,7 +87,8 @@ class PayBatcher:
 
     async def _commit(self, batch: list[Payment]) -> None:
         try:
-            outcomes = await unit_of_work.run(self.ctx, lambda uow: apply_batch(self.ctx, uow, batch))
+            outcomes, events = await unit_of_work.run_unpublished(
+                self.ctx, lambda uow: apply_batch(self.ctx, uow, batch))
         except BaseException as exc:  # the transaction failed as a whole: so did each payment
             for payment in batch:
                 if not payment.future.done():
@@ -108,6 +110,12 @@ class PayBatcher:
                 payment.future.set_exception(outcome)
             else:
                 payment.future.set_result(outcome)
+        # The events go to the webhook stream after the shoppers have their answers and
+        # while the next batch runs: pushing them one by one would hold up both. Never
+        # raises; if this process dies first, the worker's relay pushes them.
+        publishing = asyncio.create_task(publish_pending(self.ctx, events))
+        self.publishing.add(publishing)  # a running task needs a reference
+        publishing.add_done_callback(self.publishing.discard)
 
 
 async def apply_batch(ctx: Context, uow, batch: list[Payment]) -> list:

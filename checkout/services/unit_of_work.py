@@ -21,16 +21,12 @@ class UnitOfWork:
         self.session = session
         self.events: list[dict] = []
 
-    async def post(self, movement: dict, defer_credits: bool = False) -> dict[str, dict]:
+    async def post(self, movement: dict) -> dict[str, dict]:
         """Write a movement (ledger.movement): its balanced entry moves the balances, its
         rows go to the owners' transaction lists. Returns each debited wallet after the
-        debit; raises InsufficientFunds when a debit is not covered.
-
-        defer_credits (payments): the credits are recorded as pending credits in this
-        transaction and added to the wallets later by the settler, so this transaction
-        writes no credited wallet's document (docs/pay-path.md)."""
-        debited = await journal_store.record_entry(self.ctx.db, movement["entry"], self.session,
-                                                   defer_credits)
+        debit; raises InsufficientFunds when a debit is not covered. (Payments go through
+        services/pay_batch.py instead: their credits become pending credits.)"""
+        debited = await journal_store.record_entry(self.ctx.db, movement["entry"], self.session)
         if movement["rows"]:
             await txn_store.insert_transactions(self.ctx.db, movement["rows"], self.session)
         return debited
@@ -55,6 +51,15 @@ class UnitOfWork:
 
 
 async def run(ctx: Context, work):
+    result, events = await run_unpublished(ctx, work)
+    await publish_pending(ctx, events)  # never raises: the relay catches up
+    return result
+
+
+async def run_unpublished(ctx: Context, work) -> tuple[object, list[dict]]:
+    """Like run, but returns (result, the committed outbox events) without pushing them:
+    the caller must hand them to publish_pending after it has answered (the batch of
+    payments does, so its shoppers do not wait on the push)."""
     committed: list[UnitOfWork] = []
 
     async def attempt(session):
@@ -64,5 +69,4 @@ async def run(ctx: Context, work):
         return result
 
     result = await ctx.stores.in_transaction(attempt)
-    await publish_pending(ctx, committed[0].events)  # never raises: the relay catches up
-    return result
+    return result, committed[0].events

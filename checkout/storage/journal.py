@@ -1,21 +1,12 @@
 from ..ledger import SYSTEM_PREFIX
-from .pending_credits import insert_pending_credits
 from .wallets import apply_postings
 
 
-async def record_entry(db, entry: dict, session, defer_credits: bool = False) -> dict[str, dict]:
+async def record_entry(db, entry: dict, session) -> dict[str, dict]:
     """Insert a balanced journal entry and move the wallet balances it names, together.
-    Returns each debited wallet as it is after the debit (balance, locked_credit).
-    With defer_credits its credits become pending credits, in the same transaction."""
+    Returns each debited wallet as it is after the debit (balance, locked_credit)."""
     await db.journal.insert_one(entry, session=session)
-    debited, deferred = await apply_postings(db, entry["postings"], session, defer_credits)
-    if deferred:
-        await insert_pending_credits(db, [
-            {"wallet": code, "amount": amount, "entry_id": entry["_id"],
-             "created_at": entry["created_at"]}
-            for code, amount in sorted(deferred.items())
-        ], session)
-    return debited
+    return await apply_postings(db, entry["postings"], session)
 
 
 async def insert_entries(db, entries: list[dict], session) -> None:

@@ -38,22 +38,18 @@ async def ensure_platform_wallet(db, code: str, currency: str, now) -> None:
     )
 
 
-async def apply_postings(db, postings: list[dict], session,
-                         defer_credits: bool = False) -> tuple[dict[str, dict], dict[str, int]]:
+async def apply_postings(db, postings: list[dict], session) -> dict[str, dict]:
     """Move balances for one journal entry; debits only where the balance covers them.
-    Returns (each debited wallet as it is after the debit ({"balance", "locked_credit"}),
-    so the caller can apply the locked-credit rule that fits the movement; the credits left
-    pending, wallet code -> amount).
+    Returns each debited wallet as it is after the debit ({"balance", "locked_credit"}),
+    so the caller can apply the locked-credit rule that fits the movement.
 
     A debit spends the settled balance; when that does not cover it, the wallet's own
-    pending credits are settled first, in this transaction, and the debit is tried again.
-    With defer_credits the credits are not applied here: the caller records them as
-    pending credits (storage/pending_credits.py), so this transaction writes no payee or
-    fee wallet document and concurrent payments into one wallet do not collide.
+    pending credits (payments it received, storage/pending_credits.py) are settled first,
+    in this transaction, and the debit is tried again.
 
     Must run inside the same transaction that inserts the journal entry.
     """
-    debited, deferred = {}, {}
+    debited = {}
     for posting in postings:
         account, amount = posting["account"], posting["amount"]
         if account.startswith(SYSTEM_PREFIX):
@@ -65,15 +61,13 @@ async def apply_postings(db, postings: list[dict], session,
             if after is None:
                 raise InsufficientFunds()
             debited[account] = after
-        elif defer_credits:
-            deferred[account] = deferred.get(account, 0) + amount
         else:
             result = await db.wallets.update_one(
                 {"code": account}, {"$inc": {"balance": amount}}, session=session
             )
             if result.matched_count != 1:
                 raise RuntimeError(f"credit to unknown wallet {account}")
-    return debited, deferred
+    return debited
 
 
 async def _debit(db, code: str, amount: int, session) -> dict | None:
