@@ -36,6 +36,11 @@ HOT_PATH_QUERIES = [
      {"_id": -1}),
     ("idempotency key", "idempotency_keys", {"_id": "acct:key"}, None),
     ("journal entry of a session", "journal", {"session_id": "cs_x"}, None),
+    ("pay batch: its sessions", "payment_sessions", {"_id": {"$in": ["cs_x", "cs_y"]}}, None),
+    ("pay batch: its payers", "wallets", {"code": {"$in": ["wllt-x", "wllt-y"]}}, None),
+    ("settler: oldest pending credits", "pending_credits", {}, {"_id": 1}),
+    ("balance shown / money out: a wallet's pending credits", "pending_credits",
+     {"wallet": "wllt-x"}, None),
 ]
 
 

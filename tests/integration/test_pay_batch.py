@@ -74,3 +74,54 @@ async def test_one_payer_paying_many_sessions_in_one_batch_is_debited_for_each(c
     assert await balance(client, shopper) == Decimal("1000.00") - paid * Decimal("300.60")
     report = await reconcile(ctx.stores)
     assert report.ok, report.problems
+
+
+async def fail_once(ctx, data: dict):
+    await ctx.stores.mongo.admin.command({"configureFailPoint": "failCommand",
+                                          "mode": {"times": 1}, "data": data})
+
+
+async def fail_off(ctx):
+    await ctx.stores.mongo.admin.command({"configureFailPoint": "failCommand", "mode": "off"})
+
+
+async def paid_once(ctx, client, sessions, payers):
+    for session in sessions:
+        assert await ctx.db.journal.count_documents(
+            {"session_id": session["transactionTraceId"]}) == 1
+    for payer in payers:
+        assert await balance(client, payer) == Decimal("1000.00") - Decimal("5.01")
+    report = await reconcile(ctx.stores)
+    assert report.ok, report.problems
+
+
+async def test_a_transient_error_in_a_batch_runs_the_whole_batch_again_once(client, ctx):
+    merchant = await register(client, "Transient Batch Merchant")
+    payers = [await register(client, f"Transient Shopper {n}", pin=PIN) for n in range(6)]
+    sessions = [await create_session(client, merchant, Decimal("5.00")) for _ in range(6)]
+    # The batch's first insert (its journal entries) fails as a write conflict would.
+    await fail_once(ctx, {"failCommands": ["insert"], "errorCode": 112,
+                          "errorLabels": ["TransientTransactionError"]})
+    try:
+        responses = await asyncio.gather(*(pay(client, s, p) for s, p in zip(sessions, payers)))
+    finally:
+        await fail_off(ctx)
+    assert [r.status_code for r in responses] == [200] * 6
+    await paid_once(ctx, client, sessions, payers)
+
+
+async def test_a_batch_commit_with_an_unknown_result_pays_once(client, ctx):
+    merchant = await register(client, "Unknown Commit Merchant")
+    payers = [await register(client, f"Unknown Commit Shopper {n}", pin=PIN) for n in range(6)]
+    sessions = [await create_session(client, merchant, Decimal("5.00")) for _ in range(6)]
+    # The commit goes through but its answer carries a write-concern timeout: the driver
+    # cannot know it committed (UnknownTransactionCommitResult) and commits again.
+    await fail_once(ctx, {"failCommands": ["commitTransaction"],
+                          "writeConcernError": {"code": 64, "errmsg": "waiting for replication timed out",
+                                                "errInfo": {"wtimeout": True}}})
+    try:
+        responses = await asyncio.gather(*(pay(client, s, p) for s, p in zip(sessions, payers)))
+    finally:
+        await fail_off(ctx)
+    assert [r.status_code for r in responses] == [200] * 6
+    await paid_once(ctx, client, sessions, payers)
