@@ -341,7 +341,7 @@ async def wait_settled(mongo_uri: str, timeout: float = 60) -> float:
     client = AsyncMongoClient(mongo_uri)
     began = time.perf_counter()
     try:
-        while await client["checkout_bench"].pending_credits.count_documents({}):
+        while await client["checkout_bench"].journal.count_documents({"pending": {"$exists": True}}):
             if time.perf_counter() - began > timeout:
                 raise RuntimeError("pending credits were not settled within a minute")
             await asyncio.sleep(0.1)

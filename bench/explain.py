@@ -20,7 +20,7 @@ from pymongo.errors import OperationFailure
 
 # (what, collection, filter, sort, unique index): every query a request path runs, as the
 # storage layer does it. Not here: the worker's settler, which reads the oldest of all
-# pending credits (a scan of a queue the settler itself keeps short, by design).
+# journal entries with pending credits (a short list the settler itself keeps short).
 NOW = datetime.now(timezone.utc)
 HOT_PATH_QUERIES = [
     ("auth: account by id (every Bearer request)", "accounts", {"_id": ObjectId()}, None),
@@ -39,8 +39,8 @@ HOT_PATH_QUERIES = [
     ("journal entry of a session", "journal", {"session_id": "cs_x"}, None),
     ("pay batch: its sessions", "payment_sessions", {"_id": {"$in": ["cs_x", "cs_y"]}}, None),
     ("pay batch: its payers", "wallets", {"code": {"$in": ["wllt-x", "wllt-y"]}}, None),
-    ("balance shown / money out: a wallet's pending credits", "pending_credits",
-     {"wallet": "wllt-x"}, None),
+    ("balance shown / money out: a wallet's pending credits", "journal",
+     {"pending": "wllt-x"}, None),
 ]
 
 

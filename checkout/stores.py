@@ -69,9 +69,9 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     await db.payment_sessions.create_index([("status", ASCENDING), ("expires_at", ASCENDING)])
     await db.transactions.create_index([("account_id", ASCENDING), ("_id", DESCENDING)])
     await db.journal.create_index("session_id", sparse=True)
-    # Payments' credits waiting for the settler (oldest first by _id); per wallet for the
-    # balance shown and for settling one wallet before money leaves it.
-    await db.pending_credits.create_index("wallet")
+    # Entries whose credits wait for the settler (storage/pending_credits.py): per wallet
+    # for the balance shown and for settling one wallet before money leaves it.
+    await db.journal.create_index("pending", sparse=True)
     await db.idempotency_keys.create_index("created_at", expireAfterSeconds=24 * 3600)
     # Webhooks (issue 5): the outbox, endpoints, deliveries and their attempts.
     await db.events.create_index([("dispatched_at", ASCENDING), ("created_at", ASCENDING)])

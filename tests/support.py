@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import simplejson
 
+from checkout.storage.pending_credits import pending_totals
 from checkout.web.json import parse
 
 
@@ -55,6 +56,4 @@ async def platform_fee_total(db, settings) -> int:
     """Fees held by all the platform fee wallets, in minor units: their settled balances
     plus the fee credits payments left pending for the settler."""
     settled = sum([w["balance"] async for w in db.wallets.find({"code": {"$in": settings.fee_wallets}})])
-    pending = sum([c["amount"] async for c in db.pending_credits.find(
-        {"wallet": {"$in": settings.fee_wallets}})])
-    return settled + pending
+    return settled + sum((await pending_totals(db, settings.fee_wallets)).values())

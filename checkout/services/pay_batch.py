@@ -130,7 +130,7 @@ async def apply_batch(ctx: Context, uow, batch: list[Payment]) -> list:
     locked = {code: w.get("locked_credit", 0) for code, w in payers.items()}
     settled_first: set[str] = set()
     debits: dict[str, tuple[int, int]] = {}
-    completions, entries, rows, credits, events, outcomes = [], [], [], [], [], []
+    completions, entries, rows, events, outcomes = [], [], [], [], []
 
     for payment in batch:
         session = sessions.get(payment.session_id)
@@ -165,14 +165,10 @@ async def apply_batch(ctx: Context, uow, batch: list[Payment]) -> list:
         completions.append({"_id": session["_id"], "payer_wallet": code,
                             "paid_at": payment.now, "payer_locked_spent": from_lock})
         move = payment_movement(ctx, session, payment.payer, payment.now)
-        entries.append(move["entry"])
+        # Only the payer's debit is guarded; the payee's and the fee wallet's credits stay
+        # pending on the entry, added to their balances later by the settler.
+        entries.append(pending_store.mark_pending(move["entry"]))
         rows += move["rows"]
-        # Only the payer's debit is guarded; the payee's and the fee wallet's credits are
-        # pending credits, added to their balances later by the settler.
-        credits += [{"wallet": p["account"], "amount": p["amount"], "entry_id": move["entry"]["_id"],
-                     "created_at": payment.now}
-                    for p in move["entry"]["postings"]
-                    if p["amount"] > 0 and not p["account"].startswith(ledger.SYSTEM_PREFIX)]
         events.append(event_document(
             session["account_id"], "payment_session.completed",
             session_json({**session, "status": "complete", "payer_wallet": code,
@@ -189,8 +185,6 @@ async def apply_batch(ctx: Context, uow, batch: list[Payment]) -> list:
     await journal_store.insert_entries(db, entries, s)
     if rows:
         await txn_store.insert_transactions(db, rows, s)
-    if credits:
-        await pending_store.insert_pending_credits(db, credits, s)
     await uow.record_events(events)
     # The balance a wallet shows is settled + pending credits (payments it received that
     # the settler has not added yet); usually none for a shopper's wallet.

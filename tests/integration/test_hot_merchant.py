@@ -18,6 +18,7 @@ from checkout.services import settlement
 from checkout.services.reconcile import reconcile
 from checkout.settings import Settings
 from checkout.stores import open_stores
+from checkout.storage import pending_credits as pending_store
 from tests import live
 from tests.integration.money_out_support import PIN
 from tests.servers import ROOT
@@ -80,7 +81,7 @@ async def stored_balance(stores, code) -> int:
 
 
 async def pending_for(stores, code) -> int:
-    return sum([c["amount"] async for c in stores.db.pending_credits.find({"wallet": code})])
+    return await pending_store.pending_total(stores.db, code)
 
 
 async def assert_reconciled(stores):
@@ -227,11 +228,11 @@ async def fail_point_off(stores):
 
 async def test_a_transient_error_on_a_batch_applies_it_once(live_server, stores):
     merchant, expected = await pay_into_one_merchant(live_server, 10)
-    # The batch's delete fails as a write conflict would, after its $inc went through in
-    # the same transaction: with_transaction runs the whole batch again.
-    await fail_point(stores, {"failCommands": ["delete"], "errorCode": 112,
+    # The batch's second write fails as a write conflict would, after its first $inc went
+    # through in the same transaction: with_transaction runs the whole batch again.
+    await fail_point(stores, {"failCommands": ["update"], "errorCode": 112,
                               "errorLabels": ["TransientTransactionError"],
-                              "appName": "hot-merchant-test"})
+                              "appName": "hot-merchant-test"}, mode={"skip": 1, "times": 1})
     try:
         await settlement.settle_all(stores)
     finally:
@@ -260,9 +261,11 @@ async def test_a_batch_commit_with_an_unknown_result_applies_it_once(live_server
 async def test_a_settler_killed_mid_batch_loses_and_doubles_nothing(live_server, stores, store_env):
     merchant, expected = await pay_into_one_merchant(live_server, 20)
     settled_before = await stored_balance(stores, merchant["walletCode"])
-    # The worker's batch stops at its delete, after its $inc: killed there, mid-transaction.
-    await fail_point(stores, {"failCommands": ["delete"], "appName": "checkout-worker",
-                              "blockConnection": True, "blockTimeMS": 60000}, mode="alwaysOn")
+    # Every update the worker sends waits 3 s first: its batch's $inc on the merchant's
+    # wallet goes through, then it waits again before marking the entries settled. Killed
+    # there: mid-transaction, with the balance already raised inside it.
+    await fail_point(stores, {"failCommands": ["update"], "appName": "checkout-worker",
+                              "blockConnection": True, "blockTimeMS": 3000}, mode="alwaysOn")
     first = start_worker(store_env)
     try:
         async def worker_blocked_in_its_batch():
@@ -298,7 +301,7 @@ async def test_a_settler_killed_mid_batch_loses_and_doubles_nothing(live_server,
     restarted = [start_worker(store_env, SETTLE_INTERVAL="0.05") for _ in range(2)]
     try:
         async def all_settled():
-            return await stores.db.pending_credits.count_documents({}) == 0
+            return not await pending_store.pending_totals(stores.db)
         await eventually(all_settled, timeout=60, what="the workers to settle every credit")
     finally:
         for worker in restarted:
