@@ -143,6 +143,8 @@ async def main(args) -> dict:
     await redis.aclose()
     await mongo.close()
     result = summarise(samples, sum(errors.values()), args.duration)
+    # Warm-up included, like bench/load.py: divides the store's CPU time per transaction.
+    result["all_requests"] = finished[0] + sum(errors.values())
     result["error_kinds"] = errors
     result["error_examples"] = examples
     if attempts:

@@ -19,7 +19,8 @@ from pymongo import MongoClient
 from pymongo.errors import OperationFailure
 
 # (what, collection, filter, sort, unique index): every query a request path runs, as the
-# storage layer does it.
+# storage layer does it. Not here: the worker's settler, which reads the oldest of all
+# journal entries with pending credits (a short list the settler itself keeps short).
 NOW = datetime.now(timezone.utc)
 HOT_PATH_QUERIES = [
     ("auth: account by id (every Bearer request)", "accounts", {"_id": ObjectId()}, None),
@@ -36,6 +37,10 @@ HOT_PATH_QUERIES = [
      {"_id": -1}),
     ("idempotency key", "idempotency_keys", {"_id": "acct:key"}, None),
     ("journal entry of a session", "journal", {"session_id": "cs_x"}, None),
+    ("pay batch: its sessions", "payment_sessions", {"_id": {"$in": ["cs_x", "cs_y"]}}, None),
+    ("pay batch: its payers", "wallets", {"code": {"$in": ["wllt-x", "wllt-y"]}}, None),
+    ("balance shown / money out: a wallet's pending credits", "journal",
+     {"pending": "wllt-x"}, None),
 ]
 
 

@@ -3,7 +3,9 @@ not the server's. Closed loop: each of --concurrency clients sends its next requ
 as the previous one answered. Requests that start during the warm-up are not counted.
 
 python bench/load.py SCENARIO --base URL --state state.json [--duration 10] [--concurrency 16]
-SCENARIO: baseline | create | view | pay | funnel. Prints one JSON object.
+SCENARIO: baseline | create | view | pay | pay_hot | funnel. Prints one JSON object.
+pay_hot is pay on a pool of sessions that all belong to ONE merchant wallet (--state's
+"hot_sessions", made by `create --merchant 0 --created-out ...`).
 state.json: {"merchants": [{"walletCode", "token"}], "payers": [{"walletCode", "pin"}],
              "sessions": [{"id", "totalAmount"}]}  (sessions: the pool that view and pay use)
 """
@@ -33,8 +35,8 @@ class Run:
     def __init__(self, args, state):
         self.args = args
         self.state = state
-        self.pool = list(state.get("sessions", []))
-        self.next_session = 0
+        self.pool = list(state.get("hot_sessions" if args.scenario == "pay_hot" else "sessions", []))
+        self.next_session = args.skip_sessions
         self.samples: dict[str, list[float]] = {}
         self.errors: dict[str, int] = {}
         self.error_examples: list[str] = []
@@ -81,6 +83,8 @@ class Run:
 
     def merchant(self, i, n):
         merchants = self.state["merchants"]
+        if self.args.merchant is not None:
+            return merchants[self.args.merchant]
         return merchants[(i + n) % len(merchants)]
 
     def payer(self, i, n):
@@ -123,6 +127,10 @@ class Run:
             200, data=body.encode(), headers=JSON,
         )
 
+    async def pay_hot(self, http, i, n):
+        # Same request as pay; the pool (hot_sessions) all pays one merchant wallet.
+        await self.pay(http, i, n, step="pay_hot")
+
     async def funnel(self, http, i, n):
         began = time.perf_counter()
         session = await self.create(http, i, n, step="funnel.create")
@@ -163,6 +171,7 @@ class Run:
         result["errors_by_step"] = self.errors
         result["error_examples"] = self.error_examples
         result["pool_exhausted"] = self.pool_exhausted
+        result["sessions_used"] = self.next_session
         result["all_requests"] = self.all_requests - (
             len(self.samples.get("funnel", [])) + self.errors.get("funnel", 0)
             if args.scenario == "funnel" else 0)
@@ -176,13 +185,16 @@ class Run:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["baseline", "create", "view", "pay", "funnel"])
+    parser.add_argument("scenario", choices=["baseline", "create", "view", "pay", "pay_hot", "funnel"])
     parser.add_argument("--base", required=True)
     parser.add_argument("--state")
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--warmup", type=float, default=1)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--created-out", help="write the sessions the create scenario made here")
+    parser.add_argument("--merchant", type=int, help="create: only for this merchant (index)")
+    parser.add_argument("--skip-sessions", type=int, default=0,
+                        help="pay, pay_hot: start this far into the pool (earlier runs used those)")
     args = parser.parse_args()
     state = {}
     if args.state:

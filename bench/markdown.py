@@ -13,8 +13,8 @@ print(f"Run {run['when']} on {machine['cpus']} × {machine['cpu']}, Python {mach
       f"{run['settings']['concurrency']} clients; load average "
       f"{run['load_average']['start'][0]:.1f} at start, {run['load_average']['end'][0]:.1f} at end.")
 print()
-print("| scenario | req/s | p50 ms | p99 ms | errors | vs baseline | app CPU ms/req | SecantusDB CPU ms/req | targets |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+print("| scenario | req/s | p50 ms | p99 ms | errors | vs baseline | app CPU ms/req | worker CPU ms/req | SecantusDB CPU ms/req | targets |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 for name, r in results.items():
     cpu = r.get("cpu_ms_per_request", {})
     baseline = run["baseline_of"].get(name)
@@ -23,10 +23,10 @@ for name, r in results.items():
     met = "" if "targets_met" not in r else ("met" if r["targets_met"] else "missed")
     print(f"| {name}{extra} | {r['throughput']:.1f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
           f"{r['errors']} | {ratio} | {cpu.get('bare_quart' if name == 'bare_quart' else 'app', '')} | "
-          f"{cpu.get('secantusdb', '')} | {met} |")
+          f"{cpu.get('worker', '')} | {cpu.get('secantusdb', '')} | {met} |")
     for step, s in r.get("steps", {}).items():
         print(f"| &nbsp;&nbsp;{step} | {s['throughput']:.1f} | {s['p50_ms']:.1f} | {s['p99_ms']:.1f} | "
-              f"{s['errors']} | | | | |")
+              f"{s['errors']} | | | | | |")
 print()
 groups = list(next(iter(results.values()))["cpu_percent"])
 print("| CPU % during | " + " | ".join(groups) + " | load client |")
@@ -35,6 +35,15 @@ span = run["settings"]["duration"] + run["settings"]["warmup"]
 for name, r in results.items():
     client = round(100 * r.get("client_cpu_seconds", 0) / span)
     print(f"| {name} | " + " | ".join(str(r["cpu_percent"][g]) for g in groups) + f" | {client} |")
+if run.get("sweep"):
+    print()
+    print("| pay_hot clients | req/s | p50 ms | p99 ms | errors |")
+    print("|---:|---:|---:|---:|---:|")
+    for clients, r in run["sweep"].items():
+        print(f"| {clients} | {r['throughput']:.1f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
+              f"{r['errors']}{' (pool ran out)' if r['pool_exhausted'] else ''} |")
 print()
+if "settle_lag_s" in run:
+    print(f"Every pending credit settled {run['settle_lag_s']} s after the load stopped.")
 print(f"Reconciliation: {'OK' if run['reconcile']['ok'] else 'FAILED'}. "
       f"Hot-path queries indexed: {'yes' if run['explain']['ok'] else 'NO'}.")

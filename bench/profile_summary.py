@@ -23,7 +23,8 @@ def short(frame: str) -> str:
     return f"{match['func']} ({path})"
 
 
-def summarise(paths: list[str], top: int) -> str:
+def summarise(paths: list[str], top: int, package: str = "checkout",
+              what: str = "the app workers") -> str:
     own, inside, area, total = Counter(), Counter(), Counter(), 0
     for path in paths:
         for line in open(path):
@@ -35,16 +36,18 @@ def summarise(paths: list[str], top: int) -> str:
             frames = [short(f) for f in stack.split(";")]
             own[frames[-1]] += n
             for frame in set(frames):
-                if "(checkout/" in frame:
+                if f"({package}/" in frame:
                     inside[frame] += n
             area[classify(frames)] += n
     if not total:
         return "no samples"
-    lines = [f"{total} samples of CPU in the app workers", "", "by area (a sample counts once, first match):"]
-    lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in area.most_common()]
+    lines = [f"{total} samples of CPU in {what}"]
+    if package == "checkout":
+        lines += ["", "by area (a sample counts once, first match):"]
+        lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in area.most_common()]
     lines += ["", f"top {top} by own time:"]
     lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in own.most_common(top)]
-    lines += ["", f"top {top} gateway functions by inclusive time:"]
+    lines += ["", f"top {top} {package} functions by inclusive time:"]
     lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in inside.most_common(top)]
     return "\n".join(lines)
 

@@ -205,30 +205,40 @@ def reconcile(
     wallet_balances: dict[str, int],
     entries_checked: int,
     locked: dict[str, int] | None = None,
+    pending: dict[str, int] | None = None,
 ) -> ReconciliationReport:
     """Compare what the journal says with what the wallets hold.
 
     entry_sums: journal id -> sum of its postings (every one must be 0)
     posting_totals: account -> sum of all its postings
-    wallet_balances: wallet code -> stored balance
+    wallet_balances: wallet code -> stored (settled) balance
     locked: wallet code -> its locked welcome credit (wallets without a lock may be absent)
+    pending: wallet code -> sum of its pending credits, recorded by payments and not yet
+        settled (wallets with none may be absent). A wallet holds settled + pending.
     """
+    pending = pending or {}
     problems = [f"journal entry {jid} postings sum to {s}" for jid, s in entry_sums.items() if s]
     system = {a: t for a, t in posting_totals.items() if a.startswith(SYSTEM_PREFIX)}
-    for code in sorted(set(wallet_balances) | (set(posting_totals) - set(system))):
+    for code in sorted(set(wallet_balances) | (set(posting_totals) - set(system)) | set(pending)):
         stored = wallet_balances.get(code)
+        waiting = pending.get(code, 0)
         posted = posting_totals.get(code, 0)
         if stored is None:
             problems.append(f"postings name unknown wallet {code} (total {posted})")
-        elif stored != posted:
-            problems.append(f"wallet {code} balance {stored} != sum of its postings {posted}")
+        elif stored + waiting != posted:
+            problems.append(f"wallet {code} balance {stored} + pending credits {waiting}"
+                            f" != sum of its postings {posted}" if waiting else
+                            f"wallet {code} balance {stored} != sum of its postings {posted}")
         elif stored < 0:
             problems.append(f"wallet {code} balance is negative: {stored}")
+        if waiting < 0:
+            problems.append(f"wallet {code} pending credits are negative: {waiting}")
     for code, lock in sorted((locked or {}).items()):
+        # Against the settled balance: only settled money can be spent or withdrawn.
         problems += lock_problems(code, wallet_balances.get(code, 0), lock)
     # Money held by system accounts other than issuance (e.g. payouts in clearing)
     # is still owned by someone, so it counts beside the wallets.
-    total_balances = sum(wallet_balances.values()) + sum(
+    total_balances = sum(wallet_balances.values()) + sum(pending.values()) + sum(
         t for a, t in system.items() if a != ISSUANCE
     )
     total_issued = -system.get(ISSUANCE, 0)

@@ -181,6 +181,9 @@ class Settings(BaseSettings):
     # Seconds between the worker's sweeps.
     webhook_poll_interval: float = Field(2.0, validation_alias="WEBHOOK_POLL_INTERVAL",
                                          ge=0.05, le=60, allow_inf_nan=False)
+    # How often an idle worker looks for payments' pending credits to settle (seconds).
+    settle_interval: float = Field(1.0, validation_alias="SETTLE_INTERVAL", ge=0.01, le=60,
+                                   allow_inf_nan=False)
     # Reverse proxies in front of the app whose X-Forwarded-For may be trusted (0: none;
     # the client address is then the TCP peer). Sign-in rate limits key on it.
     trusted_proxy_hops: int = Field(0, validation_alias="TRUSTED_PROXY_HOPS")

@@ -39,13 +39,13 @@ class Stores:
         await self.mongo.close()
 
 
-async def open_stores(settings: Settings) -> Stores:
+async def open_stores(settings: Settings, appname: str = "checkout") -> Stores:
     mongo = AsyncMongoClient(
         settings.mongo_uri,
         tz_aware=True,
         serverSelectionTimeoutMS=5000,
         connectTimeoutMS=5000,
-        appname="checkout",
+        appname=appname,
     )
     redis = aioredis.Redis.from_url(
         settings.redis_url,
@@ -69,6 +69,9 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     await db.payment_sessions.create_index([("status", ASCENDING), ("expires_at", ASCENDING)])
     await db.transactions.create_index([("account_id", ASCENDING), ("_id", DESCENDING)])
     await db.journal.create_index("session_id", sparse=True)
+    # Entries whose credits wait for the settler (storage/pending_credits.py): per wallet
+    # for the balance shown and for settling one wallet before money leaves it.
+    await db.journal.create_index("pending", sparse=True)
     await db.idempotency_keys.create_index("created_at", expireAfterSeconds=24 * 3600)
     # Webhooks: the outbox, endpoints, deliveries and their attempts.
     await db.events.create_index([("dispatched_at", ASCENDING), ("created_at", ASCENDING)])

@@ -1,6 +1,8 @@
 """Background worker: `python -m checkout worker`. Run as many as you like.
 
-Three loops share one process:
+Four loops share one process:
+- settle: adds payments' pending credits to the wallets' balances in batches
+  (services/settlement.py); safe with any number of workers, each batch is one transaction.
 - events: reads the Redis Stream with a consumer group (workers share the entries), fans
   each event out into one delivery per subscribed endpoint and makes the first attempts.
   An entry is acknowledged only after that, so if a worker dies mid-way its pending
@@ -22,10 +24,11 @@ from redis.exceptions import RedisError
 
 from .logs import configure_logging
 from .security import Passwords
-from .services import Context, lifecycle, webhooks
-from .services.events import publish_pending
+from .services import Context, lifecycle, settlement, utcnow, webhooks
+from .services.events import PING, publish_pending
 from .settings import Settings
 from .storage import events as event_store
+from .storage import webhooks as webhook_store
 from .stores import ensure_indexes, open_stores
 
 log = logging.getLogger("checkout.worker")
@@ -48,8 +51,8 @@ class Worker:
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("worker %s started", self.name)
-        await asyncio.gather(self._guard(self.events, stop), self._guard(self.retries, stop),
-                             self._guard(self.housekeeping, stop))
+        await asyncio.gather(self._guard(self.settle, stop), self._guard(self.events, stop),
+                             self._guard(self.retries, stop), self._guard(self.housekeeping, stop))
         log.info("worker %s stopped", self.name)
 
     async def _guard(self, loop, stop: asyncio.Event) -> None:
@@ -64,6 +67,13 @@ class Worker:
             except Exception:  # a bug must not stop deliveries for everyone else
                 log.exception("%s loop failed; restarting it", loop.__name__)
                 await _sleep(stop, max(self.poll, 1))
+
+    async def settle(self, stop: asyncio.Event) -> None:
+        interval = self.ctx.settings.settle_interval
+        while not stop.is_set():
+            settled = await settlement.settle_pending(self.ctx.stores)
+            if settled < settlement.BATCH:  # a full batch means more may be waiting
+                await _sleep(stop, interval)
 
     async def events(self, stop: asyncio.Event) -> None:
         redis = self.ctx.redis
@@ -84,16 +94,46 @@ class Worker:
             )
 
     async def _handle_all(self, entries) -> None:
-        if entries:
-            await asyncio.gather(*(self._handle(entry_id, fields) for entry_id, fields in entries))
-
-    async def _handle(self, entry_id: str, fields: dict) -> None:
+        if not entries:
+            return
+        # The events and their accounts' endpoints of the whole read, one query each: a
+        # busy merchant's payments come in runs.
         try:
-            event = await event_store.find_event(self.ctx.db, fields.get("event_id"))
+            events = await event_store.find_events(
+                self.ctx.db, [fields.get("event_id") for _, fields in entries])
+            endpoints = await webhook_store.endpoints_for_events(
+                self.ctx.db, {(e["account_id"], e["type"]) for e in events.values()},
+                max((e["created_at"] for e in events.values()), default=None))
+        except TRANSIENT as exc:
+            log.warning("could not read %d stream entries (%s); they will be retried",
+                        len(entries), type(exc).__name__)
+            return
+        # Events nobody subscribed to (most payments) need only be marked dispatched and
+        # acknowledged: for all of them at once. A ping names its own endpoint instead.
+        quiet = [(entry_id, event) for entry_id, event in
+                 ((entry_id, events.get(fields.get("event_id"))) for entry_id, fields in entries)
+                 if event is not None and event["type"] != PING
+                 and not endpoints.get((event["account_id"], event["type"]))]
+        if quiet:
+            try:
+                await event_store.mark_many_dispatched(
+                    self.ctx.db, [event["_id"] for _, event in quiet], utcnow())
+                await event_store.acknowledge(self.ctx.redis, *(entry_id for entry_id, _ in quiet))
+            except TRANSIENT as exc:  # not acknowledged: reclaimed and handled again later
+                log.warning("could not mark %d events dispatched (%s); they will be retried",
+                            len(quiet), type(exc).__name__)
+        done = {entry_id for entry_id, _ in quiet}
+        await asyncio.gather(*(
+            self._handle(entry_id, events.get(fields.get("event_id")), endpoints)
+            for entry_id, fields in entries if entry_id not in done))
+
+    async def _handle(self, entry_id: str, event: dict | None, endpoints: dict) -> None:
+        try:
             if event is None:
                 log.warning("stream entry %s names no known event; dropping it", entry_id)
             else:
-                due = await webhooks.fan_out(self.ctx, event)
+                due = await webhooks.fan_out(
+                    self.ctx, event, endpoints.get((event["account_id"], event["type"]), []))
                 await asyncio.gather(*(self._attempt(delivery_id) for delivery_id in due))
             await event_store.acknowledge(self.ctx.redis, entry_id)
         except Exception as exc:
@@ -148,7 +188,8 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):
             pass
-    stores = await open_stores(settings)
+    # Its own application name: a test can aim a MongoDB failpoint at the worker alone.
+    stores = await open_stores(settings, appname="checkout-worker")
     try:
         await ensure_indexes(stores.db)
         ctx = Context(

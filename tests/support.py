@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import simplejson
 
+from checkout.storage.pending_credits import pending_totals
 from checkout.web.json import parse
 
 
@@ -52,5 +53,7 @@ async def create_session(client, merchant, amount=Decimal("10.00"), **extra) -> 
 
 
 async def platform_fee_total(db, settings) -> int:
-    """Fees held by all the platform fee wallets, in minor units."""
-    return sum([w["balance"] async for w in db.wallets.find({"code": {"$in": settings.fee_wallets}})])
+    """Fees held by all the platform fee wallets, in minor units: their settled balances
+    plus the fee credits payments left pending for the settler."""
+    settled = sum([w["balance"] async for w in db.wallets.find({"code": {"$in": settings.fee_wallets}})])
+    return settled + sum((await pending_totals(db, settings.fee_wallets)).values())

@@ -8,7 +8,7 @@ from ..storage import accounts as account_store
 from ..storage import dashboard_sessions
 from ..storage import wallets as wallet_store
 from . import Context, limits, unit_of_work, utcnow
-from .wallets import issue_credit, new_wallet
+from .wallets import issue_credit, new_wallet, with_pending_credits
 
 
 async def register(ctx: Context, organization: str, email: str, password: str,
@@ -65,6 +65,7 @@ async def login(ctx: Context, email: str, password: str, client_ip: str | None =
         raise InvalidCredentials()
     await limits.clear_login(ctx, email)
     wallet = await wallet_store.find_wallet(ctx.db, account["default_wallet"])
+    [wallet] = await with_pending_credits(ctx, [wallet])
     return {"account": account, "wallet": wallet, "token": login_token(ctx, account)}
 
 

@@ -59,13 +59,19 @@ async def record_event(ctx: Context, account_id, event_type: str, data: dict, se
     serialised once here, so every delivery sends and signs the same bytes.
     Returns the outbox document; hand it to publish_pending after the commit.
     """
+    doc = event_document(account_id, event_type, data, subject=subject)
+    await event_store.insert_event(ctx.db, doc, session)
+    return doc
+
+
+def event_document(account_id, event_type: str, data: dict, *,
+                   subject: str | None = None) -> dict:
+    """The outbox document of an event (see record_event); the caller inserts it."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
     if subject is None and isinstance(data, dict):
         subject = data.get("transactionTraceId") or data.get("id")
-    doc = _event_doc(account_id, event_type, data, subject)
-    await event_store.insert_event(ctx.db, doc, session)
-    return doc
+    return _event_doc(account_id, event_type, data, subject)
 
 
 async def record_ping(ctx: Context, account_id, endpoint_id: str) -> dict:

@@ -2,26 +2,23 @@
 import logging
 from datetime import timedelta
 
-from .. import ledger, locked_credit, money, security, session_options
+from .. import money, security, session_options
 from ..errors import (
     AlreadyPaid,
     AmountMismatch,
     CurrencyMismatch,
     DuplicateIdempotencyKey,
-    PaymentLinkLimitReached,
     SameAccount,
     SameWallet,
     SessionCanceled,
     SessionExpired,
     SessionNotFound,
 )
-from ..storage import payment_links as link_store
 from ..storage import sessions as session_store
 from ..storage import wallets as wallet_store
 from ..stores import STORE_ERRORS
-from ..representations import session_json
 from ..session_rules import effective_status, seconds_left
-from . import Context, owned_by, unit_of_work, utcnow
+from . import Context, owned_by, pay_batch, utcnow
 from .pins import check_pin
 from .wallets import owned_wallet_currency
 
@@ -159,50 +156,12 @@ async def pay(ctx: Context, session_id: str, payer_code: str, pin: str,
     if payer["currency"] != session["currency"]:
         raise CurrencyMismatch()
 
-    async def move_money(uow):
-        if not await session_store.mark_session_paid(
-            ctx.db, session_id, payer_code, now, uow.session
-        ):
-            current = await session_store.find_session(ctx.db, session_id, uow.session)
-            refuse_unpayable(current, now)
-            raise AlreadyPaid()  # not reached: whatever did not match is one of the above
-        if session.get("link_code") and not await link_store.count_link_payment(
-            ctx.db, session["link_code"], uow.session
-        ):
-            raise PaymentLinkLimitReached()
-        payee_code, amount, fee = session["payee_wallet"], session["amount"], session["fee"]
-        debited = await uow.post(ledger.movement(
-            "payment",
-            ledger.payment_postings(
-                payer_code, payee_code,
-                ledger.fee_wallet_for(ctx.settings.fee_wallets, session_id), amount, fee,
-            ),
-            [ledger.Line(payer["account_id"], payer_code, "debit", amount + fee, fee, payee_code),
-             ledger.Line(session["account_id"], payee_code, "credit", amount, fee, payer_code)],
-            session["currency"], now, session["description"], ledger.Refs(session_id=session_id),
-        ))
-        payer_after = debited[payer_code]
-        # The welcome credit is spent first; the session remembers how much of it this
-        # payment took, so a refund can give that part back still locked.
-        from_lock = locked_credit.spent_from_lock(
-            payer_after.get("locked_credit", 0), amount + fee)
-        if from_lock:
-            await wallet_store.change_locked_credit(ctx.db, payer_code, -from_lock, uow.session)
-            await session_store.record_locked_spent(ctx.db, session_id, from_lock, uow.session)
-        await uow.record_event(
-            session["account_id"], "payment_session.completed",
-            session_json({**session, "status": "complete", "payer_wallet": payer_code,
-                          "paid_at": now}, now, ctx.settings.public_base_url),
-            subject=session_id,
-        )
-        return payer_after["balance"]
-
-    payer_balance = await unit_of_work.run(ctx, move_money)
-    # After the commit the cached copy would still say "open". If Redis fails here the
-    # payment stands: MongoDB refuses any second payment, so only log it.
-    try:
-        await session_store.forget_cached_session(ctx.redis, session_id)
-    except STORE_ERRORS:
-        log.warning("could not drop cached session %s after payment", session_id)
-    session.update(status="complete", payer_wallet=payer_code, paid_at=now)
-    return {"session": session, "payer_balance": payer_balance}
+    # Group commit (services/pay_batch.py): the payment goes in the next batch
+    # transaction. Only the payer's debit is guarded and written now; the payee's and the
+    # fee wallet's credits are pending credits, settled in batches by the worker, so no
+    # payment writes the merchant's wallet document and payments into one merchant do
+    # not collide.
+    paid = await pay_batch.batcher_for(ctx).pay(
+        session_id, {"code": payer_code, "account_id": payer["account_id"]}, now)
+    session = {**paid.session, "status": "complete", "payer_wallet": payer_code, "paid_at": now}
+    return {"session": session, "payer_balance": paid.payer_balance}

@@ -62,6 +62,10 @@ async def refund(ctx: Context, account: dict, session_id, amount: int | None = N
 
     async def move_money(uow):
         now = utcnow()
+        # Money out spends settled money only: the merchant's pending credits are settled
+        # here first, in this transaction, so the balance it spends from (and the lock
+        # rule below) sees every payment that has committed, and nothing that has not.
+        await uow.settle_wallet(payee_code)
         updated = await refund_store.add_to_refunded(
             ctx.db, session_id, session["amount"], refund_amount, uow.session
         )

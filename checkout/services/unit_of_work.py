@@ -7,7 +7,9 @@ touch MongoDB only through uow.session). Through the unit of work it posts journ
 with their transaction rows and records outbox events; the events of the attempt that
 committed are pushed to the webhook stream after the commit, never before.
 """
+from ..storage import events as event_store
 from ..storage import journal as journal_store
+from ..storage import pending_credits as pending_store
 from ..storage import transactions as txn_store
 from . import Context
 from .events import publish_pending, record_event
@@ -22,11 +24,22 @@ class UnitOfWork:
     async def post(self, movement: dict) -> dict[str, dict]:
         """Write a movement (ledger.movement): its balanced entry moves the balances, its
         rows go to the owners' transaction lists. Returns each debited wallet after the
-        debit; raises InsufficientFunds when a debit is not covered."""
+        debit; raises InsufficientFunds when a debit is not covered. (Payments go through
+        services/pay_batch.py instead: their credits become pending credits.)"""
         debited = await journal_store.record_entry(self.ctx.db, movement["entry"], self.session)
         if movement["rows"]:
             await txn_store.insert_transactions(self.ctx.db, movement["rows"], self.session)
         return debited
+
+    async def record_events(self, docs: list[dict]) -> None:
+        """Outbox events built with events.event_document, in one insert (a batch)."""
+        await event_store.insert_events(self.ctx.db, docs, self.session)
+        self.events.extend(docs)
+
+    async def settle_wallet(self, code: str) -> int:
+        """Settle a wallet's pending credits in this transaction, before money leaves it:
+        refunds and withdrawals then see, and may spend, exactly the settled balance."""
+        return await pending_store.settle_wallet(self.ctx.db, code, self.session)
 
     async def record_event(self, account_id, event_type: str, data: dict, *,
                            subject: str | None = None) -> dict:
@@ -38,6 +51,15 @@ class UnitOfWork:
 
 
 async def run(ctx: Context, work):
+    result, events = await run_unpublished(ctx, work)
+    await publish_pending(ctx, events)  # never raises: the relay catches up
+    return result
+
+
+async def run_unpublished(ctx: Context, work) -> tuple[object, list[dict]]:
+    """Like run, but returns (result, the committed outbox events) without pushing them:
+    the caller must hand them to publish_pending after it has answered (the batch of
+    payments does, so its shoppers do not wait on the push)."""
     committed: list[UnitOfWork] = []
 
     async def attempt(session):
@@ -47,5 +69,4 @@ async def run(ctx: Context, work):
         return result
 
     result = await ctx.stores.in_transaction(attempt)
-    await publish_pending(ctx, committed[0].events)  # never raises: the relay catches up
-    return result
+    return result, committed[0].events

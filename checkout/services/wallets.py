@@ -1,5 +1,6 @@
 from .. import ledger, security
 from ..errors import WalletNotFound
+from ..storage import pending_credits as pending_store
 from ..storage import wallets as wallet_store
 from . import Context, owned_by, utcnow
 
@@ -29,7 +30,20 @@ async def create_wallet(ctx: Context, account: dict, name: str | None, pin: str 
 
 
 async def list_wallets(ctx: Context, account: dict) -> list[dict]:
-    return await wallet_store.list_wallets(ctx.db, account["_id"])
+    return await with_pending_credits(ctx, await wallet_store.list_wallets(ctx.db, account["_id"]))
+
+
+async def with_pending_credits(ctx: Context, wallets: list[dict]) -> list[dict]:
+    """Wallets as their owners see them: "balance" is everything the wallet holds, the
+    settled balance plus the payments it received that the settler has not added yet
+    (the sum of its journal postings); "settled_balance" is what money out may spend.
+    Only for display: the money paths work on the stored, settled balance."""
+    totals = await pending_store.pending_totals(ctx.db, [w["code"] for w in wallets]) \
+        if wallets else {}
+    for wallet in wallets:
+        wallet["settled_balance"] = wallet["balance"]
+        wallet["balance"] += totals.get(wallet["code"], 0)
+    return wallets
 
 
 async def owned_wallet(ctx: Context, account: dict, code) -> dict:

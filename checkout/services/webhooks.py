@@ -357,17 +357,22 @@ async def _with_attempts(ctx: Context, deliveries: list[dict]) -> list[dict]:
     return [{**d, "attempts": by_delivery.get(d["_id"], [])} for d in deliveries]
 
 
-async def fan_out(ctx: Context, event: dict) -> list[str]:
+async def fan_out(ctx: Context, event: dict, candidates: list[dict] | None = None) -> list[str]:
     """One delivery per subscribed endpoint (idempotent); returns the ids due now.
-    A ping goes to the endpoint it names and nowhere else."""
+    A ping goes to the endpoint it names and nowhere else.
+    candidates: the account's endpoints for this type, read once for a batch of events
+    (store.endpoints_for_events); narrowed here to those that existed at the event."""
     if event["type"] == PING:
         endpoint = await store.find_endpoint(ctx.db, event.get("endpoint_id"))
         endpoints = [endpoint] if endpoint and endpoint["account_id"] == event["account_id"] \
             and is_enabled(endpoint) else []
-    else:
+    elif candidates is None:
         endpoints = await store.endpoints_for_event(
             ctx.db, event["account_id"], event["type"], event["created_at"]
         )
+    else:
+        endpoints = [e for e in candidates
+                     if e["created_at"] <= event["created_at"] and is_enabled(e)]
     now = utcnow()
     for endpoint in endpoints:
         await store.insert_delivery_once(ctx.db, {
@@ -385,6 +390,10 @@ async def fan_out(ctx: Context, event: dict) -> list[str]:
             "created_at": now,
         })
     await event_store.mark_dispatched(ctx.db, event["_id"], now)
+    if not endpoints:
+        # Nothing subscribed (most payments): no delivery to look for. One left by an
+        # endpoint deleted since is still sent by the retries loop.
+        return []
     return await store.due_delivery_ids(ctx.db, event["_id"], now)
 
 

@@ -54,6 +54,10 @@ async def withdraw(ctx: Context, account: dict, wallet_code, amount: int, *,
 
     async def move_money(uow):
         now = utcnow()
+        # Money out spends settled money only: the wallet's pending credits (payments it
+        # received) are settled first, in this transaction, then everything is checked
+        # against the settled balance.
+        await uow.settle_wallet(wallet["code"])
         # Read in the transaction's snapshot: a payment that changes this wallet meanwhile
         # makes the transaction conflict and run again, so the check cannot go stale.
         current = await wallet_store.find_wallet(ctx.db, wallet["code"], uow.session)

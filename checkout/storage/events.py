@@ -13,6 +13,11 @@ async def insert_event(db, doc: dict, session) -> None:
     await db.events.insert_one(doc, session=session)
 
 
+async def insert_events(db, docs: list[dict], session) -> None:
+    if docs:
+        await db.events.insert_many(docs, session=session)
+
+
 async def find_event(db, event_id) -> dict | None:
     if not isinstance(event_id, str):
         return None
@@ -33,6 +38,11 @@ async def list_account_events(db, account_id, since, event_type: str | None, lim
         ]}]}
     cursor = db.events.find(query).sort([("created_at", -1), ("_id", -1)]).limit(limit)
     return await cursor.to_list(length=limit)
+async def find_events(db, event_ids: list) -> dict[str, dict]:
+    ids = [i for i in event_ids if isinstance(i, str)]
+    if not ids:
+        return {}
+    return {doc["_id"]: doc async for doc in db.events.find({"_id": {"$in": ids}})}
 
 
 async def find_events_for_subject(db, subject: str) -> list[dict]:
@@ -57,6 +67,12 @@ async def find_undispatched(db, created_before, published_before, limit: int) ->
 
 async def mark_published(db, event_ids: list[str], now) -> None:
     await db.events.update_many({"_id": {"$in": event_ids}}, {"$set": {"published_at": now}})
+
+
+async def mark_many_dispatched(db, event_ids: list[str], now) -> None:
+    await db.events.update_many(
+        {"_id": {"$in": event_ids}, "dispatched_at": None}, {"$set": {"dispatched_at": now}}
+    )
 
 
 async def mark_dispatched(db, event_id: str, now) -> None:
@@ -101,8 +117,8 @@ async def claim_stale(redis, consumer: str, min_idle_ms: int, count: int) -> lis
     return [(entry_id, fields) for entry_id, fields in reply[1] if fields is not None]
 
 
-async def acknowledge(redis, entry_id: str) -> None:
-    await redis.xack(STREAM, GROUP, entry_id)
+async def acknowledge(redis, *entry_ids: str) -> None:
+    await redis.xack(STREAM, GROUP, *entry_ids)
 
 
 async def pending_count(redis) -> int:

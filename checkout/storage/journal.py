@@ -9,6 +9,12 @@ async def record_entry(db, entry: dict, session) -> dict[str, dict]:
     return await apply_postings(db, entry["postings"], session)
 
 
+async def insert_entries(db, entries: list[dict], session) -> None:
+    """Many balanced entries whose balances the caller moves in the same transaction."""
+    if entries:
+        await db.journal.insert_many(entries, session=session)
+
+
 async def sum_each_entry(db, session=None) -> tuple[dict, int]:
     """(entry id -> sum of its postings, number of entries)."""
     sums, count = {}, 0

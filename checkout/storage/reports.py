@@ -2,6 +2,8 @@
 from bson import ObjectId
 from ..session_rules import effective_status_filter
 
+from .pending_credits import pending_total
+
 
 async def volume_since(db, account_id, since) -> dict[str, dict]:
     """Payments received since a moment: currency -> {"total": minor units, "count": n}."""
@@ -109,8 +111,11 @@ async def sum_postings_from(db, wallet_code: str, since_id: ObjectId, session=No
 
 
 async def wallet_balance(db, wallet_code: str, session=None) -> int | None:
+    """Everything the wallet holds: its settled balance plus its pending credits."""
     doc = await db.wallets.find_one({"code": wallet_code}, {"balance": 1}, session=session)
-    return doc["balance"] if doc else None
+    if doc is None:
+        return None
+    return doc["balance"] + await pending_total(db, wallet_code, session)
 
 
 async def set_wallet_pin_hash(db, account_id, wallet_code: str, pin_hash: str) -> bool:

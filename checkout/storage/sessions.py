@@ -3,7 +3,7 @@ copy in Redis with a TTL, which serves the checkout page without touching MongoD
 from datetime import datetime
 
 from bson import ObjectId
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from ..errors import DuplicateIdempotencyKey
@@ -42,6 +42,34 @@ async def mark_session_paid(db, session_id: str, payer_wallet: str, now: datetim
         session=session,
     )
     return result.modified_count == 1
+
+
+async def find_sessions(db, session_ids: list[str], session) -> list[dict]:
+    return await db.payment_sessions.find({"_id": {"$in": session_ids}}, session=session) \
+        .to_list(length=None)
+
+
+async def complete_sessions(db, completions: list[dict], session) -> bool:
+    """open -> complete for many sessions in one command (a batch of payments), each only
+    if still open and not past its payment time. completions: {"_id", "payer_wallet",
+    "paid_at", "payer_locked_spent"}. False when any did not match: the caller's
+    transaction must then run again (the batch read them open in its snapshot)."""
+    if not completions:
+        return True
+    result = await db.payment_sessions.bulk_write([
+        UpdateOne({"_id": c["_id"], "status": "open", "expires_at": {"$gt": c["paid_at"]}},
+                  {"$set": {"status": "complete", "payer_wallet": c["payer_wallet"],
+                            "paid_at": c["paid_at"],
+                            **({"payer_locked_spent": c["payer_locked_spent"]}
+                               if c["payer_locked_spent"] else {})}})
+        for c in completions
+    ], ordered=True, session=session)
+    return result.modified_count == len(completions)
+
+
+async def forget_cached_sessions(redis, session_ids: list[str]) -> None:
+    if session_ids:
+        await redis.delete(*(KEY.format(s) for s in session_ids))
 
 
 async def record_locked_spent(db, session_id: str, amount: int, session) -> None:

@@ -73,6 +73,25 @@ async def endpoints_for_event(db, account_id, event_type: str, created_before) -
     return await cursor.to_list(length=None)
 
 
+async def endpoints_for_events(db, keys: set[tuple], created_before) -> dict[tuple, list[dict]]:
+    """(account id, event type) -> endpoints subscribed to that type that existed at
+    created_before: one query for a batch of events (the caller narrows by each event's
+    own time)."""
+    found: dict[tuple, list[dict]] = {key: [] for key in keys}
+    if not keys:
+        return found
+    cursor = db.webhook_endpoints.find({
+        "account_id": {"$in": list({account for account, _ in keys})},
+        "created_at": {"$lte": created_before},
+    })
+    async for endpoint in cursor:
+        for (account, event_type), matched in found.items():
+            if endpoint["account_id"] == account and (
+                    event_type in endpoint["events"] or "*" in endpoint["events"]):
+                matched.append(endpoint)
+    return found
+
+
 async def insert_delivery_once(db, doc: dict) -> None:
     """One delivery per (event, endpoint): a second fan-out of the same event (a reclaimed
     stream entry, a relayed duplicate) finds it there and changes nothing."""

@@ -7,6 +7,9 @@ import pytest
 from checkout.services.reconcile import reconcile
 from checkout.storage import pin_attempts
 from checkout.storage import sessions as session_store
+from checkout.services.settlement import settle_all
+from checkout.storage.pending_credits import pending_totals
+from tests.integration.money_out_support import balance as wallet_balance
 from tests.support import body, call, create_session, platform_fee_total, register
 
 
@@ -48,8 +51,15 @@ async def test_payment_moves_amount_fee_and_total(client, ctx, settings):
 
     payer_balance, payee_balance = await balances(ctx, shopper["walletCode"], merchant["walletCode"])
     assert payer_balance == 100000 - 1253
-    assert payee_balance == 100000 + 1250
+    # The payee's credit is pending until the settler adds it (docs/pay-path.md); the
+    # balance the API shows counts it already.
+    assert payee_balance == 100000
+    assert await pending_totals(ctx.db, [merchant["walletCode"]]) == {merchant["walletCode"]: 1250}
+    assert await wallet_balance(client, merchant) == Decimal("1012.50")
     assert await platform_fee_total(ctx.db, settings) - fees_before == 3
+    await settle_all(ctx.stores)
+    assert await balances(ctx, merchant["walletCode"]) == [100000 + 1250]
+    assert await pending_totals(ctx.db) == {}
 
     entries = await ctx.db.journal.find({"session_id": session["transactionTraceId"]}).to_list()
     assert len(entries) == 1
