@@ -281,7 +281,10 @@ async def test_a_settler_killed_mid_batch_loses_and_doubles_nothing(live_server,
                 finally:
                     await probe.abort_transaction()
             return False
-        await eventually(worker_blocked_in_its_batch, what="the worker to be inside a batch")
+        # Every update the worker sends first waits 3 s, settling is one of several jobs,
+        # and CI machines are busy: a generous deadline, not a timing claim.
+        await eventually(worker_blocked_in_its_batch, timeout=120,
+                         what="the worker to be inside a batch")
         first.process.send_signal(signal.SIGKILL)
         first.process.wait()
     finally:
