@@ -53,4 +53,5 @@ async def create_session(client, merchant, amount=Decimal("10.00"), **extra) -> 
 
 async def platform_fee_total(db, settings) -> int:
     """Fees held by all the platform fee wallets, in minor units."""
-    return sum([w["balance"] async for w in db.wallets.find({"code": {"$in": settings.fee_wallets}})])
+    wallets = db.wallets.find({"code": {"$in": settings.fee_wallets}})
+    return sum([w["balance"] async for w in wallets])
