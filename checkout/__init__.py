@@ -61,13 +61,13 @@ def create_app(settings: Settings | None = None) -> Quart:
 
     from . import i18n
     from .web import health
-    from .web.api.contract import init_openapi
-    from .web.json import MoneyJSONProvider
     from .web.api import keys, org, payment_links, refunds, txn, wallets, webhooks, withdrawals
+    from .web.api.contract import init_openapi
     from .web.errors import register_error_handlers
     from .web.headers import register_security_headers
-    from .web.request_ids import register_request_ids
+    from .web.json import MoneyJSONProvider
     from .web.pages import checkout, dashboard, links
+    from .web.request_ids import register_request_ids
 
     for blueprint in (health.blueprint, org.blueprint, wallets.blueprint, txn.blueprint,
                       checkout.blueprint, refunds.blueprint, withdrawals.blueprint,

@@ -31,8 +31,7 @@ async def run_reconcile(settings: Settings) -> int:
 async def run_payouts(settings: Settings, args) -> int:
     from .errors import CheckoutError
     from .security import Passwords
-    from .services import Context
-    from .services import withdrawals
+    from .services import Context, withdrawals
 
     stores = await open_stores(settings)
     ctx = Context(stores=stores, settings=settings, passwords=Passwords(),
@@ -63,7 +62,8 @@ def main(argv=None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("reconcile", help="check that the ledger balances")
     commands.add_parser("worker", help="deliver webhooks, expire sessions, relay events")
-    payouts = commands.add_parser("payouts", help="list pending withdrawals, mark them paid or failed")
+    payouts = commands.add_parser(
+        "payouts", help="list pending withdrawals, mark them paid or failed")
     actions = payouts.add_subparsers(dest="action", required=True)
     actions.add_parser("list", help="pending withdrawals, oldest first")
     mark = actions.add_parser("mark", help="mark one withdrawal paid, or failed (refunds it)")

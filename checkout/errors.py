@@ -40,7 +40,8 @@ class InvalidPin(CheckoutError):
 
 
 class InsufficientFunds(CheckoutError):
-    status, code, message = 402, "insufficient_funds", "The wallet balance is too low for this payment."
+    status, code = 402, "insufficient_funds"
+    message = "The wallet balance is too low for this payment."
 
 
 class Forbidden(CheckoutError):
@@ -134,7 +135,8 @@ class WalletBusy(CheckoutError):
 
 
 class StoreUnavailable(CheckoutError):
-    status, code, message = 503, "store_unavailable", "A data store is unavailable. Try again shortly."
+    status, code = 503, "store_unavailable"
+    message = "A data store is unavailable. Try again shortly."
 
 
 # Refunds, withdrawals and payment links

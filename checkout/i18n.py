@@ -7,7 +7,7 @@ Templates call `_()` / `ngettext()` (Jinja's i18n extension, new-style: `_("Pay 
 total=...)`); Python code calls gettext/ngettext/lazy_gettext from here.
 """
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
@@ -35,9 +35,15 @@ class Language:
     direction: str  # "ltr" or "rtl"
 
 
+def _own_name(code: str) -> str:
+    name = Locale.parse(code).get_display_name(code)
+    if name is None:  # Babel names every locale it ships: only an unknown code lands here
+        raise ValueError(f"Babel has no name for the locale {code!r}")
+    return name.capitalize()
+
+
 LANGUAGES = {
-    code: Language(code, Locale.parse(code).get_display_name(code).capitalize(),
-                   Locale.parse(code).text_direction)
+    code: Language(code, _own_name(code), Locale.parse(code).text_direction)
     for code in SUPPORTED_LOCALES
 }
 
@@ -138,8 +144,8 @@ def format_timestamp(value: datetime | None, locale: str | None = None) -> str:
     if value is None:
         return ""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return format_datetime(value, "long", tzinfo=timezone.utc, locale=locale or current_locale())
+        value = value.replace(tzinfo=UTC)
+    return format_datetime(value, "long", tzinfo=UTC, locale=locale or current_locale())
 
 
 def init_app(app) -> None:

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 from argon2 import PasswordHasher, Type
@@ -84,7 +84,7 @@ def issue_token(secret: str, account_id: str, ttl_seconds: int, now: datetime | 
                 version: int = 0) -> str:
     """A login token for the account's current token version (`ver`): a password or email
     change moves the version on, which ends every token issued before it."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     claims = {"sub": account_id, "ver": version, "iat": now,
               "exp": now + timedelta(seconds=ttl_seconds)}
     return jwt.encode(claims, secret, algorithm="HS256")

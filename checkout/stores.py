@@ -1,5 +1,6 @@
 """MongoDB and Redis clients: created inside the serving event loop, closed after it."""
 from dataclasses import dataclass
+from typing import Any
 
 import redis.asyncio as aioredis
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
@@ -40,7 +41,7 @@ class Stores:
 
 
 async def open_stores(settings: Settings, appname: str = "checkout") -> Stores:
-    mongo = AsyncMongoClient(
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
         settings.mongo_uri,
         tz_aware=True,
         serverSelectionTimeoutMS=5000,
@@ -88,7 +89,8 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
         [("event_id", ASCENDING), ("endpoint_id", ASCENDING)], unique=True
     )
     await db.webhook_deliveries.create_index([("state", ASCENDING), ("next_attempt_at", ASCENDING)])
-    await db.webhook_deliveries.create_index([("endpoint_id", ASCENDING), ("created_at", DESCENDING)])
+    await db.webhook_deliveries.create_index(
+        [("endpoint_id", ASCENDING), ("created_at", DESCENDING)])
     await db.webhook_attempts.create_index([("delivery_id", ASCENDING), ("started_at", ASCENDING)])
     # Dashboard and API keys
     await db.api_keys.create_index("hash", unique=True)

@@ -4,6 +4,8 @@ Type checks matter as much as values: a JSON object where a string belongs (such
 {"$ne": null}) must never reach a MongoDB filter.
 """
 import re
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import InvalidRequest
@@ -11,7 +13,7 @@ from .errors import InvalidRequest
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
 
-def require_fields(data: dict, names: tuple[str, ...]) -> None:
+def require_fields(data: Mapping[str, Any], names: tuple[str, ...]) -> None:
     missing = [n for n in names if data.get(n) is None]
     if missing:
         raise InvalidRequest(
@@ -20,7 +22,7 @@ def require_fields(data: dict, names: tuple[str, ...]) -> None:
         )
 
 
-def text(data: dict, name: str, *, required: bool = True, max_length: int = 200,
+def text(data: Mapping[str, Any], name: str, *, required: bool = True, max_length: int = 200,
          min_length: int = 1) -> str | None:
     value = data.get(name)
     if value is None:
@@ -48,7 +50,7 @@ def encodable(value: str) -> bool:
     return True
 
 
-def email(data: dict, name: str = "email", required: bool = True) -> str | None:
+def email(data: Mapping[str, Any], name: str = "email", required: bool = True) -> str | None:
     value = text(data, name, required=required, max_length=254)
     if value is None:
         return None
@@ -57,7 +59,7 @@ def email(data: dict, name: str = "email", required: bool = True) -> str | None:
     return value.lower()
 
 
-def password(data: dict, name: str = "password", required: bool = True, *,
+def password(data: Mapping[str, Any], name: str = "password", required: bool = True, *,
              new: bool = True) -> str | None:
     """A password field. A new one must be 8 to 256 characters; one typed to sign in or to
     confirm a change (new=False) only has to be text argon2 can hash, so that a wrong one
@@ -82,7 +84,7 @@ def password(data: dict, name: str = "password", required: bool = True, *,
 HOST_PATTERN = re.compile(r"^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*\.?|[0-9a-f:.]+)$")
 
 
-def url(data: dict, name: str) -> str | None:
+def url(data: Mapping[str, Any], name: str) -> str | None:
     """An absolute http(s) URL that is safe to put in a Location or CSP header: no
     whitespace or control characters, and a host made of host-name characters only."""
     value = text(data, name, required=False, max_length=2048)
@@ -101,7 +103,7 @@ def url(data: dict, name: str) -> str | None:
     return value
 
 
-def metadata(data: dict, name: str = "metadata") -> dict:
+def metadata(data: Mapping[str, Any], name: str = "metadata") -> dict[str, str]:
     value = data.get(name)
     if value is None:
         return {}
@@ -109,7 +111,7 @@ def metadata(data: dict, name: str = "metadata") -> dict:
         raise InvalidRequest(f"{name} must be an object of string values", field=name)
     if len(value) > 20:
         raise InvalidRequest(f"{name} may have at most 20 keys", field=name)
-    clean = {}
+    clean: dict[str, str] = {}
     for key, item in value.items():
         if (not 1 <= len(key) <= 40 or key.startswith("$") or "." in key
                 or any(ord(c) < 32 for c in key) or not encodable(key)):

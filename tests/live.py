@@ -21,7 +21,8 @@ def register(base_url: str, organization="Acme Coffee", pin=None) -> dict:
     created = api(base_url, "POST", "/api/v1/org/register", payload)
     assert created.status_code == 201, created.text
     data = created.json(parse_float=Decimal)
-    login = api(base_url, "POST", "/api/v1/org/login", {"email": email, "password": payload["password"]})
+    login = api(base_url, "POST", "/api/v1/org/login",
+                {"email": email, "password": payload["password"]})
     assert login.status_code == 200, login.text
     data["headers"] = {"Authorization": f"Bearer {login.json()['token']}"}
     return data

@@ -40,7 +40,8 @@ class ServerProcess:
         self.port = port
         self.workdir = Path(tempfile.mkdtemp(prefix=f"checkout-{log_name}-"))
         self.log_path = self.workdir / f"{log_name}.log"
-        self._log = open(self.log_path, "wb")
+        # Open for the server's whole life (closed in stop()), so not a with block.
+        self._log = open(self.log_path, "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
             args, cwd=cwd or self.workdir, env=env, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -55,5 +55,6 @@ async def create_session(client, merchant, amount=Decimal("10.00"), **extra) -> 
 async def platform_fee_total(db, settings) -> int:
     """Fees held by all the platform fee wallets, in minor units: their settled balances
     plus the fee credits payments left pending for the settler."""
-    settled = sum([w["balance"] async for w in db.wallets.find({"code": {"$in": settings.fee_wallets}})])
+    wallets = db.wallets.find({"code": {"$in": settings.fee_wallets}})
+    settled = sum([w["balance"] async for w in wallets])
     return settled + sum((await pending_totals(db, settings.fee_wallets)).values())

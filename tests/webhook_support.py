@@ -24,9 +24,9 @@ WORKER_ENV = {
 class Receiver:
     """Records every request (headers, raw body). Answers 200 unless told otherwise: each
     item of `script` answers one request in turn (a status code, a 3xx redirecting here,
-    or "hang" to hold the request open until the test ends). Listens on host (any 127.x.y.z works on Linux) and
-    port (0: a free one); with tls=(certfile, keyfile) it speaks HTTPS and records the
-    server names (SNI) clients ask for."""
+    or "hang" to hold the request open until the test ends). Listens on host (any 127.x.y.z
+    works on Linux) and port (0: a free one); with tls=(certfile, keyfile) it speaks HTTPS
+    and records the server names (SNI) clients ask for."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, tls: tuple | None = None):
         self.requests: list[dict] = []
@@ -74,7 +74,8 @@ class Receiver:
             found = []
             for request in self.requests:
                 event = json.loads(request["body"])
-                if event["type"] == event_type and event["data"].get("transactionTraceId") == subject:
+                about = event["data"].get("transactionTraceId")
+                if event["type"] == event_type and about == subject:
                     found.append({**request, "event": event})
             return found
 

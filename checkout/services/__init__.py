@@ -1,6 +1,6 @@
 """Use cases. Each takes a Context (stores, settings, password hasher) as its first argument."""
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..errors import NotFound
 from ..security import Passwords
@@ -36,5 +36,5 @@ def owned_by(record: dict | None, account: dict, not_found: type[NotFound]) -> d
 
 def utcnow() -> datetime:
     # MongoDB keeps milliseconds: truncate so a value read back compares equal.
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)

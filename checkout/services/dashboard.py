@@ -5,7 +5,7 @@ import csv
 import io
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from bson import ObjectId
 from bson.errors import InvalidId
@@ -170,7 +170,9 @@ def posting_label(ctx: Context, account_code: str, own: set[str]) -> str:
         return account_code
     if account_code in ctx.settings.fee_wallets:
         return "Platform fees"
-    return mask_wallet(account_code)
+    masked = mask_wallet(account_code)
+    assert masked is not None  # None only for an empty code; a posting always names one
+    return masked
 
 
 @dataclass(frozen=True)
@@ -184,8 +186,8 @@ class TransactionFilter:
             raise InvalidRequest("Unknown transaction type.")
         if self.start and self.end and self.start > self.end:
             raise InvalidRequest("The start date is after the end date.")
-        start = datetime.combine(self.start, time(), timezone.utc) if self.start else None
-        end = (datetime.combine(self.end, time(), timezone.utc) + timedelta(days=1)
+        start = datetime.combine(self.start, time(), UTC) if self.start else None
+        end = (datetime.combine(self.end, time(), UTC) + timedelta(days=1)
                if self.end else None)
         return reports.transaction_query(account_id, start, end, self.kind)
 

@@ -7,11 +7,11 @@ or sweepers race.
 import logging
 
 from ..errors import InvalidRequest, SessionNotOpen
+from ..representations import session_json
+from ..session_rules import effective_status, effective_status_filter
 from ..storage import sessions as session_store
 from ..stores import STORE_ERRORS
 from . import Context, unit_of_work, utcnow
-from ..representations import session_json
-from ..session_rules import effective_status, effective_status_filter
 from .payments import session_for_owner
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,7 @@ async def cancel_session(ctx: Context, account: dict, session_id) -> dict:
         updated = await session_store.mark_session_canceled(ctx.db, session_id, now, uow.session)
         if updated is None:
             current = await session_store.find_session(ctx.db, session_id, uow.session)
+            assert current is not None  # sessions are never deleted; this one was just found
             state = effective_status(current, now)
             raise SessionNotOpen(
                 f"Only an open payment session can be expired; this one is {state}.",

@@ -74,7 +74,9 @@ async def link_for_owner(ctx: Context, account: dict, code) -> dict:
 async def deactivate_link(ctx: Context, account: dict, code) -> dict:
     link = await link_for_owner(ctx, account, code)
     await link_store.deactivate_link(ctx.db, link["_id"], utcnow())
-    return await link_store.find_link(ctx.db, link["_id"])
+    updated = await link_store.find_link(ctx.db, link["_id"])
+    assert updated is not None  # links are never deleted, and this one was just found
+    return updated
 
 
 async def change_link(ctx: Context, account: dict, code, *, description: str | None = None,

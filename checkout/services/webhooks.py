@@ -10,6 +10,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 import httpx
@@ -126,7 +127,7 @@ def check_url_shape(url) -> str:
     if parts.username is not None or parts.password is not None:
         raise InvalidRequest("url must not contain credentials", field="url")
     try:
-        parts.port
+        _ = parts.port  # reading it is the check: it raises for a port out of range
     except ValueError:
         raise InvalidRequest("url has an invalid port", field="url") from None
     if not parts.hostname:
@@ -136,7 +137,8 @@ def check_url_shape(url) -> str:
 
 async def system_resolve(host: str, port: int) -> list[str]:
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [info[4][0] for info in infos]
+    # An AF_INET or AF_INET6 address: (host, port, ...), the host a str.
+    return [str(info[4][0]) for info in infos]
 
 
 def _parse(url: str) -> httpx.URL:
@@ -237,7 +239,7 @@ async def update_endpoint(ctx: Context, account: dict, endpoint_id, *, url=UNSET
     """PATCH: only the fields given change (description None clears it). Disabling pauses
     the endpoint's pending deliveries; enabling sends them at once."""
     endpoint = await endpoint_for_owner(ctx, account, endpoint_id)
-    changes = {}
+    changes: dict[str, Any] = {}
     if url is not UNSET:
         if url is None:
             raise InvalidRequest("url cannot be null", field="url")
@@ -351,7 +353,7 @@ async def redeliver(ctx: Context, account: dict, delivery_id) -> dict:
 
 async def _with_attempts(ctx: Context, deliveries: list[dict]) -> list[dict]:
     attempts = await store.list_attempts(ctx.db, [d["_id"] for d in deliveries])
-    by_delivery = {}
+    by_delivery: dict[Any, list[dict]] = {}
     for attempt in attempts:
         by_delivery.setdefault(attempt["delivery_id"], []).append(attempt)
     return [{**d, "attempts": by_delivery.get(d["_id"], [])} for d in deliveries]
@@ -415,7 +417,7 @@ async def deliver(ctx: Context, http: httpx.AsyncClient, delivery: dict,
     event = await event_store.find_event(ctx.db, delivery["event_id"])
     started = utcnow()
     if endpoint is None or event is None:
-        outcome = {"status_code": None, "error": "endpoint deleted" if endpoint is None
+        outcome: Outcome = {"status_code": None, "error": "endpoint deleted" if endpoint is None
                    else "event missing", "duration_ms": 0, "response_excerpt": None}
         final = True
     else:
@@ -434,7 +436,8 @@ async def deliver(ctx: Context, http: httpx.AsyncClient, delivery: dict,
         **outcome,
     })
     now = utcnow()
-    changes = {"last_attempt_at": started, "last_status_code": outcome["status_code"],
+    changes: dict[str, Any] = {"last_attempt_at": started,
+                               "last_status_code": outcome["status_code"],
                "last_error": outcome["error"]}
     if succeeded:
         changes.update(state="succeeded", delivered_at=now)
@@ -467,10 +470,21 @@ async def _pause(ctx: Context, delivery: dict) -> str:
     return "paused"
 
 
+class Outcome(TypedDict):
+    """One attempt's result, as kept on the attempt record."""
+
+    status_code: int | None  # None: no answer (refused, timed out, connection error)
+    error: str | None
+    response_excerpt: str | None
+    duration_ms: int
+
+
 async def _post(ctx: Context, http: httpx.AsyncClient, endpoint: dict, body: bytes,
-                resolve: Resolver, keys: list[str]) -> dict:
+                resolve: Resolver, keys: list[str]) -> Outcome:
     started = time.monotonic()
-    status, error, excerpt = None, None, None
+    status: int | None = None
+    error: str | None = None
+    excerpt: str | None = None
     try:
         # A total deadline: httpx's own timeout is per read, which a slow drip resets.
         async with asyncio.timeout(ctx.settings.webhook_timeout):

@@ -1,4 +1,6 @@
 """Reusable payment links and their count of completed payments."""
+from typing import Any
+
 from pymongo import ReturnDocument
 
 
@@ -28,7 +30,7 @@ async def change_link(db, code: str, changes: dict, max_payments: int | None) ->
     """Apply changes; with max_payments, only while completed payments are not above it
     (in the same update, so a payment counted meanwhile cannot slip past it). The updated
     link, or None when the condition failed."""
-    query = {"_id": code}
+    query: dict[str, Any] = {"_id": code}
     if max_payments is not None:
         query["completed_payments"] = {"$lte": max_payments}
         changes = {**changes, "max_payments": max_payments}
@@ -51,7 +53,7 @@ async def count_link_payment(db, code: str, session) -> bool:
     link = await db.payment_links.find_one({"_id": code}, {"max_payments": 1}, session=session)
     if link is None:
         return True  # a deleted link does not stop a shopper who already has a session
-    query = {"_id": code}
+    query: dict[str, Any] = {"_id": code}
     if link.get("max_payments") is not None:
         query["completed_payments"] = {"$lt": link["max_payments"]}
     result = await db.payment_links.update_one(

@@ -1,5 +1,6 @@
 """Read models for the merchant dashboard. Every query is scoped to one account."""
 from bson import ObjectId
+
 from ..session_rules import effective_status_filter
 
 from .pending_credits import pending_total

@@ -7,7 +7,6 @@ from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from ..errors import DuplicateIdempotencyKey
-
 from ..jsonenc import dumps, loads
 
 KEY = "checkout:session:{}"

@@ -4,6 +4,8 @@ A delivery is sent by whichever worker claims it: the claim is a lease (lease_un
 by a conditional update, so two workers never send the same delivery at the same time,
 and a dead worker's lease simply runs out.
 """
+import contextlib
+
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
@@ -95,14 +97,12 @@ async def endpoints_for_events(db, keys: set[tuple], created_before) -> dict[tup
 async def insert_delivery_once(db, doc: dict) -> None:
     """One delivery per (event, endpoint): a second fan-out of the same event (a reclaimed
     stream entry, a relayed duplicate) finds it there and changes nothing."""
-    try:
+    with contextlib.suppress(DuplicateKeyError):
         await db.webhook_deliveries.update_one(
             {"event_id": doc["event_id"], "endpoint_id": doc["endpoint_id"]},
             {"$setOnInsert": doc},
             upsert=True,
         )
-    except DuplicateKeyError:  # a concurrent fan-out inserted it first
-        pass
 
 
 async def due_delivery_ids(db, event_id: str, now) -> list[str]:

@@ -2,7 +2,7 @@
 import logging
 
 from pydantic import ValidationError
-from quart import g, jsonify, render_template, request
+from quart import Response, g, jsonify, render_template, request
 from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -24,6 +24,7 @@ def wants_json() -> bool:
 async def error_response(status: int, code: str, message: str, details: dict | None = None):
     """The request id goes in the body too: it is what a merchant quotes to support."""
     request_id = g.get("request_id")
+    response: Response | str  # JSON, or the rendered error page
     if wants_json():
         response = jsonify({"error": {"code": code, "message": message, **(details or {}),
                                       "requestId": request_id}})

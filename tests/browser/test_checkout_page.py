@@ -2,7 +2,7 @@
 French and Arabic (RTL) with zero axe-core violations, no horizontal scroll and 44px
 targets; keyboard-only payment; payment, errors and expiry with JavaScript off; the
 countdown's polite announcements; one payment for a double click."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -22,7 +22,7 @@ EXPECTED_STATUS = {"open": 200, "wrong_pin": 401, "insufficient_funds": 402,
 
 
 def past() -> datetime:
-    return datetime.now(timezone.utc) - timedelta(seconds=5)
+    return datetime.now(UTC) - timedelta(seconds=5)
 
 
 def accept_payment(base_url, session, wallet_code, pin):

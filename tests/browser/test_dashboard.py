@@ -2,6 +2,7 @@
 it in a second browser context, and the merchant sees it complete in the list and detail.
 Every dashboard page is screenshotted to tests/browser/screenshots/dashboard_*.png."""
 import re
+from pathlib import Path
 
 import pytest
 
@@ -85,7 +86,7 @@ def test_merchant_creates_a_link_and_sees_it_paid(page, browser, live_server):
     assert "Paperback" in page.locator("#transactions-table").inner_text()
     with page.expect_download() as download:
         page.get_by_role("link", name="Export CSV").click()
-    exported = open(download.value.path(), encoding="utf-8").read()
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
     assert session_id in exported and "7.25" in exported
     screenshot(page, "dashboard_transactions")
 

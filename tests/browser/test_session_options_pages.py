@@ -2,7 +2,7 @@
 without JavaScript, a refused amount re-rendered with its message), and a checkout page
 listing line items. axe-core clean (JavaScript on: axe waits on timers), no horizontal
 scroll and 44px targets at phone and desktop size; screenshots in tests/browser/screenshots."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -36,7 +36,7 @@ def itemised(live_server):
     session = live.create_session(
         live_server, merchant, None, description="Order 1042",
         customerEmail="ada.lovelace@example.com",
-        expiresAt=(datetime.now(timezone.utc) + timedelta(hours=3)).isoformat(),
+        expiresAt=(datetime.now(UTC) + timedelta(hours=3)).isoformat(),
         lineItems=[
             {"description": "The Annotated Alice (hardback, illustrated edition)", "quantity": 1,
              "unitAmount": Decimal("34.99")},

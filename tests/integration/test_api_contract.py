@@ -6,7 +6,8 @@ import httpx
 import pytest
 from openapi_spec_validator import validate
 
-from ..live import api, register as live_register
+from ..live import api
+from ..live import register as live_register
 from ..support import body, call, create_session, register
 
 OPEN_ROUTES = {("POST", "/api/v1/org/register"), ("POST", "/api/v1/org/login"),

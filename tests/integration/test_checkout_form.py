@@ -27,7 +27,7 @@ async def test_pay_redirects_to_success_url_with_the_session_id(client, app):
     merchant, shopper = await register(client), await register(client)
     session = await create_session(client, merchant, Decimal("5.00"),
                                    successUrl="https://acme.test/ok?s={CHECKOUT_SESSION_ID}")
-    response, html, token = await open_page(client, session)
+    response, _html, token = await open_page(client, session)
     assert response.status_code == 200 and token
     paid = await submit(client, session, token, shopper["walletCode"], shopper["pin"])
     assert paid.status_code == 303

@@ -59,7 +59,7 @@ async def test_concurrent_payments_from_one_wallet_never_overdraw(live_server):
     assert remaining == Decimal("1000.00") - len(paid) * Decimal("150.30")
     assert remaining >= 0
     # Whatever was turned away for being concurrent can pay now, until the money runs out.
-    retry = [s["transactionTraceId"] for s, r in zip(sessions, responses) if r.status_code == 429]
+    retry = [s["transactionTraceId"] for s, r in zip(sessions, responses, strict=True) if r.status_code == 429]
     for response in await pay_all(live_server, retry, shopper["walletCode"], "321321",
                                   sessions[0]["totalAmount"]):
         assert response.status_code in (200, 402, 429)

@@ -7,8 +7,7 @@ import re
 import secrets
 from decimal import Decimal
 
-from checkout.storage import rate_limits
-from checkout.storage import dashboard_sessions
+from checkout.storage import dashboard_sessions, rate_limits
 from tests.support import body, call, create_session, register
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

@@ -65,7 +65,7 @@ async def test_create_list_and_pay_through_a_link(client, app):
     assert await balance(client, merchant) == Decimal("1025.00")
 
     listed = await body(await call(client, "GET", LINKS, headers=merchant["headers"]))
-    assert [(l["code"], l["completedPayments"]) for l in listed["data"]] == [(link["code"], 1)]
+    assert [(li["code"], li["completedPayments"]) for li in listed["data"]] == [(link["code"], 1)]
     stored = await app.app.extensions["checkout"].db.payment_sessions.find_one(
         {"_id": second["transactionTraceId"]})
     assert stored["link_code"] == link["code"] and stored["status"] == "open"

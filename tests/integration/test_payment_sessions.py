@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -29,7 +29,7 @@ async def test_create_session_answers_original_and_new_fields(client, app):
     assert data["transactionTraceId"].startswith("cs_")
     assert data["checkoutUrl"] == f"http://checkout.test/checkout/{data['transactionTraceId']}"
     expires = datetime.fromisoformat(data["expiresAt"].replace("Z", "+00:00"))
-    assert 590 < (expires - datetime.now(timezone.utc)).total_seconds() <= 600
+    assert 590 < (expires - datetime.now(UTC)).total_seconds() <= 600
 
     ctx = app.app.extensions["checkout"]
     stored = await ctx.db.payment_sessions.find_one({"_id": data["transactionTraceId"]})

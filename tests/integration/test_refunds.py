@@ -2,10 +2,15 @@ import asyncio
 from decimal import Decimal
 
 from checkout import create_app
-from tests.integration.money_out_support import (
-    PIN, balance, paid_session, refund, transactions, withdraw,
-)
 from checkout.web.json import parse as body_of_json
+from tests.integration.money_out_support import (
+    PIN,
+    balance,
+    paid_session,
+    refund,
+    transactions,
+    withdraw,
+)
 from tests.support import body, call, create_session, platform_fee_total, register
 
 

@@ -1,6 +1,6 @@
 """Payment session options (issue 13): expiresAt, customerEmail, lineItems, locale, and the
 session list's filters. Over HTTP on the real stores."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 from checkout.jsonenc import loads
@@ -31,7 +31,7 @@ def stores(app):
 
 async def test_expires_at_sets_the_expiry_and_the_redis_ttl(client, app):
     merchant = await register(client)
-    wanted = datetime.now(timezone.utc) + timedelta(hours=2)
+    wanted = datetime.now(UTC) + timedelta(hours=2)
     # Any offset is taken; the session answers in UTC.
     paris = wanted.astimezone(timezone(timedelta(hours=2)))
     session = await create_session(client, merchant, expiresAt=iso(paris))
@@ -51,7 +51,7 @@ async def test_without_expires_at_session_ttl_applies(client, app, settings):
 
 async def test_expires_at_out_of_range_or_malformed_is_a_400_naming_it(client):
     merchant = await register(client)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     bad = [
         iso(now + timedelta(seconds=30)),   # under a minute
         iso(now - timedelta(hours=1)),      # past
@@ -205,8 +205,8 @@ async def test_the_list_filters_by_client_reference_and_created_time(client, app
     third = await create_session(client, merchant, clientReferenceId="order-1")
     ids = [s["transactionTraceId"] for s in (first, second, third)]
     # Spread their creation times a day apart, so the range is unambiguous.
-    now = datetime.now(timezone.utc).replace(microsecond=0)
-    for days, session_id in zip((3, 2, 1), ids):
+    now = datetime.now(UTC).replace(microsecond=0)
+    for days, session_id in zip((3, 2, 1), ids, strict=True):
         await stores(app).db.payment_sessions.update_one(
             {"_id": session_id}, {"$set": {"created_at": now - timedelta(days=days)}})
 

@@ -12,9 +12,9 @@ import redis as sync_redis
 
 from checkout.services import utcnow, webhooks
 from checkout.services.events import record_event
+from checkout.storage import sessions as session_store
 from checkout.storage.events import GROUP, STREAM
 from checkout.webhook_signature import verify_signature
-from checkout.storage import sessions as session_store
 from tests.support import body, call, create_session, register
 from tests.webhook_support import Receiver, eventually, self_signed_certificate, start_worker
 
@@ -234,7 +234,7 @@ async def test_cancel_emits_its_event_once(client, app, receiver, workers):
     assert sorted(a.status_code for a in answers) == [200, 409, 409]
 
     worker = workers()
-    [delivery] = await delivered(client, merchant, endpoint)
+    [_delivery] = await delivered(client, merchant, endpoint)
     worker.stop()
     [request] = receiver.for_event("payment_session.canceled", sid)
     assert request["event"]["data"]["status"] == "canceled"
@@ -309,7 +309,7 @@ async def test_a_host_rebound_to_loopback_after_the_check_is_not_reached(client,
     ctx = app.app.extensions["checkout"]
     # Created while private targets are allowed (this file's settings); sent by a worker
     # that refuses them.
-    merchant, endpoint, delivery = await claimed_delivery(
+    _merchant, _endpoint, delivery = await claimed_delivery(
         client, ctx, f"http://localhost:{receiver.port}/hooks")
     strict = dataclasses.replace(
         ctx, settings=ctx.settings.replace(webhook_allow_private_targets=False))
@@ -337,7 +337,7 @@ async def test_private_targets_allowed_still_go_to_the_resolved_address(client, 
     other = Receiver(host="127.0.0.1", port=checked.port)
     try:
         url = f"http://localhost:{checked.port}/hooks"
-        merchant, endpoint, delivery = await claimed_delivery(client, ctx, url)
+        _merchant, _endpoint, delivery = await claimed_delivery(client, ctx, url)
         resolver = RebindingResolver("127.0.0.2", "127.0.0.1")
 
         assert await send(ctx, delivery, resolver) == "succeeded"

@@ -6,7 +6,14 @@ from decimal import Decimal
 import pytest_asyncio
 
 from checkout import create_app
-from tests.integration.money_out_support import PIN, balance, checkout_command, pay, refund, withdraw
+from tests.integration.money_out_support import (
+    PIN,
+    balance,
+    checkout_command,
+    pay,
+    refund,
+    withdraw,
+)
 from tests.support import body, call, create_session, register
 
 

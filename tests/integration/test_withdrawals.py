@@ -1,10 +1,14 @@
 import asyncio
 from decimal import Decimal
 
-from tests.integration.money_out_support import (
-    PIN, balance, checkout_command, transactions, withdraw,
-)
 from checkout import create_app
+from tests.integration.money_out_support import (
+    PIN,
+    balance,
+    checkout_command,
+    transactions,
+    withdraw,
+)
 from tests.support import body, call, create_session, platform_fee_total, register
 
 

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -7,7 +7,7 @@ from checkout.services.dashboard import TransactionFilter, csv_safe
 from checkout.services.limits import wait_phrase
 from checkout.storage.reports import session_query
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 def test_csv_cells_that_spreadsheets_would_run_are_quoted():
@@ -22,8 +22,8 @@ def test_date_filter_includes_both_days_in_utc():
     query = TransactionFilter(date(2026, 11, 1), date(2026, 11, 30), "payment").query("acct")
     assert query == {
         "account_id": "acct", "type": "payment",
-        "created_at": {"$gte": datetime(2026, 11, 1, tzinfo=timezone.utc),
-                       "$lt": datetime(2026, 12, 1, tzinfo=timezone.utc)},
+        "created_at": {"$gte": datetime(2026, 11, 1, tzinfo=UTC),
+                       "$lt": datetime(2026, 12, 1, tzinfo=UTC)},
     }
     assert TransactionFilter().query("acct") == {"account_id": "acct"}
 

@@ -1,6 +1,6 @@
 """Languages of the checkout page: catalogs complete and well-formed, locale negotiation,
 Babel formatting of amounts and times."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -91,7 +91,7 @@ def test_locale_from_query_then_accept_language(requested, header, expected):
 
 
 def test_languages_name_themselves_and_arabic_is_rtl():
-    assert {c: (l.name, l.direction) for c, l in i18n.LANGUAGES.items()} == {
+    assert {c: (lang.name, lang.direction) for c, lang in i18n.LANGUAGES.items()} == {
         "en": ("English", "ltr"), "fr": ("Français", "ltr"), "ar": ("العربية", "rtl")}
 
 
@@ -108,6 +108,6 @@ def test_amounts_are_formatted_by_babel_for_the_locale(minor, currency, locale, 
 
 
 def test_times_name_utc():
-    paid = datetime(2026, 11, 26, 8, 15, 3, tzinfo=timezone.utc)
+    paid = datetime(2026, 11, 26, 8, 15, 3, tzinfo=UTC)
     assert i18n.format_timestamp(paid, "en") == "November 26, 2026, 8:15:03\u202fAM UTC"
     assert i18n.format_timestamp(paid, "fr") == "26 novembre 2026, 08:15:03 TU"

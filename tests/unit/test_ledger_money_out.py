@@ -38,7 +38,7 @@ def test_fee_shares_of_partial_refunds_add_up_to_the_fee_exactly(fee, amount):
         for cuts in itertools.combinations(range(1, amount), cut_count - 1):
             points = [0, *cuts, amount]
             shares = [ledger.refunded_fee_share(fee, amount, before, after - before)
-                      for before, after in zip(points, points[1:])]
+                      for before, after in itertools.pairwise(points)]
             assert sum(shares) == fee and all(s >= 0 for s in shares)
             if amount > 100:
                 break  # the large cases only need a few splits

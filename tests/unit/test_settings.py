@@ -64,8 +64,10 @@ def test_secure_cookies_follow_the_public_url():
 
 def test_fee_wallets_keep_the_plain_code_first():
     settings = Settings.from_env({**SECRETS, "FEE_WALLET_SHARDS": "3"})
-    assert settings.fee_wallets == ["wllt-platform-fees", "wllt-platform-fees-01", "wllt-platform-fees-02"]
-    assert Settings.from_env({**SECRETS, "FEE_WALLET_SHARDS": "1"}).fee_wallets == ["wllt-platform-fees"]
+    assert settings.fee_wallets == [
+        "wllt-platform-fees", "wllt-platform-fees-01", "wllt-platform-fees-02"]
+    one_shard = Settings.from_env({**SECRETS, "FEE_WALLET_SHARDS": "1"})
+    assert one_shard.fee_wallets == ["wllt-platform-fees"]
     with pytest.raises(SettingsError, match="FEE_WALLET_SHARDS"):
         Settings.from_env({**SECRETS, "FEE_WALLET_SHARDS": "0"})
 
@@ -79,7 +81,8 @@ def test_pin_failures_per_address():
 
 def test_link_sessions_per_minute_defaults_to_30_and_zero_turns_it_off():
     assert Settings.from_env(SECRETS).link_sessions_per_minute == 30
-    assert Settings.from_env({**SECRETS, "LINK_SESSIONS_PER_MINUTE": "0"}).link_sessions_per_minute == 0
+    unlimited = Settings.from_env({**SECRETS, "LINK_SESSIONS_PER_MINUTE": "0"})
+    assert unlimited.link_sessions_per_minute == 0
     with pytest.raises(SettingsError, match="LINK_SESSIONS_PER_MINUTE"):
         Settings.from_env({**SECRETS, "LINK_SESSIONS_PER_MINUTE": "-1"})
 

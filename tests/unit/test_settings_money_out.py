@@ -14,7 +14,8 @@ def test_refund_and_withdrawal_defaults():
 
 
 def test_refund_and_withdrawal_settings_from_the_environment():
-    settings = Settings.from_env({**SECRETS, "REFUND_SERVICE_FEE": "true", "WITHDRAWAL_FEE": "0.50"})
+    settings = Settings.from_env(
+        {**SECRETS, "REFUND_SERVICE_FEE": "true", "WITHDRAWAL_FEE": "0.50"})
     assert settings.refund_service_fee is True and settings.withdrawal_fee == Decimal("0.50")
     assert Settings.from_env({**SECRETS, "WITHDRAWAL_FEE": "0"}).withdrawal_fee == 0
 

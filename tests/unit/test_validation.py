@@ -51,7 +51,8 @@ def test_metadata():
 
 
 @pytest.mark.parametrize("bad", [
-    "https://acme.test/ok\nx", "https://acme.test/a b", "http://[abc/x", "https://a.test;script-src *;x/ok",
+    "https://acme.test/ok\nx", "https://acme.test/a b", "http://[abc/x",
+    "https://a.test;script-src *;x/ok",
     "https://a.test:99999/", "https:///path", "https://acme.test/\x7f",
 ])
 def test_urls_that_would_break_a_header_are_refused(bad):

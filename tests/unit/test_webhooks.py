@@ -1,6 +1,6 @@
 """Pure parts of webhook delivery: retry schedule, allowed targets, event bodies."""
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -110,7 +110,7 @@ def test_event_types_are_checked():
 
 
 def test_event_body_writes_exact_amounts_and_iso_dates():
-    created = datetime(2026, 11, 26, 8, 0, tzinfo=timezone.utc)
+    created = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
     body = event_body("evt_1", "payment_session.completed", created,
                       {"amount": Decimal("12.50"), "paidAt": created})
     assert '"amount":12.50' in body
@@ -120,7 +120,7 @@ def test_event_body_writes_exact_amounts_and_iso_dates():
 
 
 def test_the_previous_secret_signs_until_its_overlap_ends():
-    now = datetime(2025, 1, 2, 12, tzinfo=timezone.utc)
+    now = datetime(2025, 1, 2, 12, tzinfo=UTC)
     endpoint = {"secret": "whsec_new", "previous_secret": "whsec_old",
                 "previous_secret_expires_at": now + timedelta(seconds=1)}
     assert signing_secrets(endpoint, now) == ["whsec_new", "whsec_old"]

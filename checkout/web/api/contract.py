@@ -9,6 +9,7 @@ InvalidRequest, a CheckoutError like every other refusal, so an idempotent POST 
 and replays them the same way.
 """
 from functools import wraps
+from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from quart import request
@@ -26,7 +27,7 @@ from . import schemas
 from .parsing import json_body, optional_json_body
 
 ERRORS_ATTRIBUTE = "_checkout_error_statuses"
-BEARER = [{"bearerAuth": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 REF_TEMPLATE = "#/components/schemas/{model}"
 
 ERROR_DESCRIPTIONS = {
@@ -51,7 +52,7 @@ def invalid_request(error: ValidationError) -> InvalidRequest:
     message = "; ".join(
         f"{'.'.join(map(str, p['loc'])) or 'body'}: {p['msg']}" for p in problems
     )
-    details = {"fields": fields}
+    details: dict[str, Any] = {"fields": fields}
     if len(fields) == 1:
         details["field"] = fields[0]
     return InvalidRequest(message or "The request is invalid.", **details)

@@ -67,6 +67,8 @@ def idempotent(handler=None, *, one_time: tuple[str, ...] = ()):
                 # The same answer the error handler gives, so a replay is byte for byte
                 # what the first caller got.
                 response = await make_response(await checkout_error_response(error))
+            # make_response may type a Werkzeug response too; our handlers never return one.
+            assert isinstance(response, Response)
             if response.status_code >= 500 or response.status_code in RETRYABLE:
                 await _release(db, key_id)
                 return response
@@ -102,7 +104,7 @@ async def _release(db, key_id: str) -> None:
 
 
 async def _fingerprint() -> str:
-    raw = await request.get_data()
+    raw = await request.get_data(cache=True, as_text=False, parse_form_data=False)
     try:
         body = dumps(parse(raw))  # sorted keys: the same parameters in any order match
     except (ValueError, RecursionError):

@@ -1,13 +1,13 @@
 """Secret API keys over the JSON API: create (shown once), list, revoke."""
 from quart import Blueprint, g
 
+from ...representations import timestamp
 from ...services import api_keys
 from .. import context
 from .auth import account_required
 from .contract import answers, body, errors, query
 from .idempotency import idempotent
 from .schemas import ApiKey, ApiKeys, NewApiKey, NewKey, NoParameters
-from ...representations import timestamp
 
 blueprint = Blueprint("keys", __name__, url_prefix="/api/v1/keys")
 

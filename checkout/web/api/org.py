@@ -2,12 +2,12 @@ from quart import Blueprint, g
 
 from ...errors import InvalidRequest
 from ...money import to_major
+from ...representations import profile_json
 from ...services import accounts
 from .. import client_ip, context
 from .auth import account_required
 from .contract import answers, body, errors
 from .schemas import LoggedIn, Login, Profile, ProfileChange, Registered, Registration
-from ...representations import profile_json
 
 blueprint = Blueprint("org", __name__, url_prefix="/api/v1/org")
 

@@ -2,8 +2,9 @@
 from quart import Blueprint, g
 
 from ...money import parse_amount
-from ...session_options import custom_amount
+from ...representations import payment_link_json
 from ...services import payment_links
+from ...session_options import custom_amount
 from .. import context
 from .auth import account_required
 from .contract import answers, body, errors, query
@@ -16,7 +17,6 @@ from .schemas import (
     PaymentLink,
     PaymentLinks,
 )
-from ...representations import payment_link_json
 
 blueprint = Blueprint("payment_links", __name__, url_prefix="/api/v1/payment-links")
 

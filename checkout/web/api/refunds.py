@@ -2,13 +2,13 @@
 from quart import Blueprint, g
 
 from ...money import parse_amount
+from ...representations import refund_json
 from ...services import payments, refunds
 from .. import context
 from .auth import account_required
 from .contract import answers, body, errors, query
 from .idempotency import idempotent
 from .schemas import NewRefund, NoParameters, Refund, Refunds
-from ...representations import refund_json
 
 blueprint = Blueprint("refunds", __name__, url_prefix="/api/v1/txn")
 

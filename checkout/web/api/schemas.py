@@ -9,56 +9,75 @@ InvalidRequest themselves, which pydantic lets through untouched, so every messa
 number, never a string, bool or float): money.parse_amount stays the one parser, because
 only the service knows the currency.
 """
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     PlainValidator,
     ValidationInfo,
     WithJsonSchema,
     model_validator,
 )
+from pydantic_core import CoreSchema
 
 from ... import session_options, validation
 from ...errors import InvalidAmount, InvalidRequest
 from ...security import check_pin_format
 from ...services import events as event_rules
-from ...services.events import EVENT_TYPES
 from ...services import lifecycle, transactions
+from ...services.events import EVENT_TYPES
 from ...services.payment_links import MAX_LINKS_LISTED
 
 MAX_PAYMENTS_LIMIT = 1_000_000
 
 
-def _nullable(schema: dict) -> dict:
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
-def _checked(check, schema: dict, *, optional: bool, python_type: Any = str):
-    """A field type whose value goes through check(value, json_name); null is "absent"."""
+class Checked:
+    """Field metadata, as in `Annotated[str | None, Checked(check, schema)]`: the value goes
+    through check(value, json_name), and the OpenAPI schema is `schema`. When the annotated
+    type admits None, null is "absent": it is let through unchecked and the schema allows it
+    (unless nullable=False: the service then refuses null itself, naming the field), so the
+    annotation is the one place that says whether a field may be null."""
 
-    def validate(value, info: ValidationInfo):
-        if value is None:
-            return None
-        return check(value, info.field_name)
+    def __init__(self, check: Callable[[Any, str], Any], schema: dict[str, Any], *,
+                 nullable: bool | None = None) -> None:
+        self.check = check
+        self.schema = schema
+        self.nullable = nullable
 
-    return Annotated[
-        python_type | None if optional else python_type,
-        PlainValidator(validate),
-        WithJsonSchema(_nullable(schema) if optional else schema),
-    ]
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        optional = type(None) in get_args(source)
+        nullable = optional if self.nullable is None else self.nullable
+
+        def validate(value: Any, info: ValidationInfo) -> Any:
+            if value is None and optional:
+                return None
+            assert info.field_name is not None  # these types are only used on model fields
+            return self.check(value, info.field_name)
+
+        return handler(Annotated[
+            source,
+            PlainValidator(validate),
+            WithJsonSchema(_nullable(self.schema) if nullable else self.schema),
+        ])
 
 
-def Text(max_length: int = 200, *, optional: bool = False):  # noqa: N802 (a type factory)
-    def check(value, name):
+def Text(max_length: int = 200) -> Checked:  # a capital: it reads as a type
+    def check(value: Any, name: str) -> Any:
         return validation.text({name: value}, name, required=False, max_length=max_length)
 
-    return _checked(check, {"type": "string", "minLength": 1, "maxLength": max_length},
-                    optional=optional)
+    return Checked(check, {"type": "string", "minLength": 1, "maxLength": max_length})
 
 
 def _email(value, name):
@@ -118,41 +137,42 @@ AMOUNT_SCHEMA = {"type": "number", "exclusiveMinimum": 0,
 URL_SCHEMA = {"type": "string", "format": "uri", "maxLength": 2048,
               "description": "An absolute http(s) URL."}
 
-Email = _checked(_email, EMAIL_SCHEMA, optional=False)
-OptionalEmail = _checked(_email, EMAIL_SCHEMA, optional=True)
-NewPassword = _checked(_new_password, {"type": "string", "minLength": 8, "maxLength": 256},
-                       optional=False)
-OptionalNewPassword = _checked(_new_password, {"type": "string", "minLength": 8,
-                                               "maxLength": 256}, optional=True)
-TypedPassword = _checked(_typed_password, {"type": "string", "maxLength": 256}, optional=False)
-OptionalTypedPassword = _checked(_typed_password, {"type": "string", "maxLength": 256},
-                                 optional=True)
-OptionalUrl = _checked(_url, URL_SCHEMA, optional=True)
-Metadata = _checked(_metadata, {
+NEW_PASSWORD_SCHEMA = {"type": "string", "minLength": 8, "maxLength": 256}
+TYPED_PASSWORD_SCHEMA = {"type": "string", "maxLength": 256}
+
+Email = Annotated[str, Checked(_email, EMAIL_SCHEMA)]
+OptionalEmail = Annotated[str | None, Checked(_email, EMAIL_SCHEMA)]
+NewPassword = Annotated[str, Checked(_new_password, NEW_PASSWORD_SCHEMA)]
+OptionalNewPassword = Annotated[str | None, Checked(_new_password, NEW_PASSWORD_SCHEMA)]
+TypedPassword = Annotated[str, Checked(_typed_password, TYPED_PASSWORD_SCHEMA)]
+OptionalTypedPassword = Annotated[str | None, Checked(_typed_password, TYPED_PASSWORD_SCHEMA)]
+OptionalUrl = Annotated[str | None, Checked(_url, URL_SCHEMA)]
+Metadata = Annotated[dict[str, Any] | None, Checked(_metadata, {
     "type": "object", "maxProperties": 20,
     "propertyNames": {"minLength": 1, "maxLength": 40, "pattern": "^[^$.][^.]*$"},
     "additionalProperties": {"type": "string", "maxLength": 500},
-}, optional=True, python_type=dict)
-Pin = _checked(_pin, PIN_SCHEMA, optional=False)
-OptionalPin = _checked(_pin, PIN_SCHEMA, optional=True)
-Amount = _checked(_amount, AMOUNT_SCHEMA, optional=False, python_type=int | Decimal)
-OptionalAmount = _checked(_amount, AMOUNT_SCHEMA, optional=True, python_type=int | Decimal)
+})]
+Pin = Annotated[str, Checked(_pin, PIN_SCHEMA)]
+OptionalPin = Annotated[str | None, Checked(_pin, PIN_SCHEMA)]
+Amount = Annotated[int | Decimal, Checked(_amount, AMOUNT_SCHEMA)]
+OptionalAmount = Annotated[int | Decimal | None, Checked(_amount, AMOUNT_SCHEMA)]
 
 
-def Limit(high: int):  # noqa: N802
-    return _checked(_whole_number(1, high), {"type": "integer", "minimum": 1, "maximum": high},
-                    optional=True, python_type=int)
+def Limit(high: int) -> Checked:  # a capital: it reads as a type
+    return Checked(_whole_number(1, high), {"type": "integer", "minimum": 1, "maximum": high})
 
 
-MaxPayments = _checked(_whole_number(1, MAX_PAYMENTS_LIMIT, digits_text=False),
-                       {"type": "integer", "minimum": 1, "maximum": MAX_PAYMENTS_LIMIT},
-                       optional=True, python_type=int)
-WebhookUrl = _checked(_as_given, URL_SCHEMA, optional=False, python_type=Any)
-EventTypes = _checked(_as_given, {
+MaxPayments = Annotated[int | None, Checked(
+    _whole_number(1, MAX_PAYMENTS_LIMIT, digits_text=False),
+    {"type": "integer", "minimum": 1, "maximum": MAX_PAYMENTS_LIMIT},
+)]
+# Not nullable in the schema: the service refuses null for these (it names the field).
+WebhookUrl = Annotated[Any, Checked(_as_given, URL_SCHEMA)]
+EventTypes = Annotated[Any, Checked(_as_given, {
     "type": "array", "minItems": 1, "uniqueItems": True,
     "items": {"enum": [*EVENT_TYPES, "*"]},
     "description": 'Event types to receive, or ["*"] for all.',
-}, optional=False, python_type=Any)
+})]
 
 
 # --- session options and payment-link fields (issue 13) ---
@@ -167,7 +187,7 @@ def _when(value, name):
         when = datetime.fromisoformat(value.strip())
         if when.tzinfo is None:
             raise InvalidRequest(problem, field=name)
-        when = when.astimezone(timezone.utc)
+        when = when.astimezone(UTC)
     except (ValueError, OverflowError):
         raise InvalidRequest(problem, field=name) from None
     return when.replace(microsecond=when.microsecond // 1000 * 1000)
@@ -234,14 +254,14 @@ def _custom_amount(value, name):
 
 WHEN_SCHEMA = {"type": "string", "format": "date-time",
                "description": "ISO 8601 with a timezone, e.g. 2026-05-01T12:00:00Z."}
-When = _checked(_when, WHEN_SCHEMA, optional=True, python_type=datetime)
-SessionLocale = _checked(_locale, {
+When = Annotated[datetime | None, Checked(_when, WHEN_SCHEMA)]
+SessionLocale = Annotated[str | None, Checked(_locale, {
     "enum": list(session_options.LOCALES),
     "description": "The hosted page's language; auto follows the browser. The shopper's "
                    "own choice (?lang=) still wins.",
-}, optional=True)
-OptionalFlag = _checked(_flag, {"type": "boolean"}, optional=True, python_type=bool)
-LineItems = _checked(_line_items, {
+})]
+OptionalFlag = Annotated[bool | None, Checked(_flag, {"type": "boolean"})]
+LineItems = Annotated[list[dict[str, Any]] | None, Checked(_line_items, {
     "type": "array", "minItems": 1, "maxItems": session_options.MAX_LINE_ITEMS,
     "items": {"type": "object", "additionalProperties": False,
               "required": ["description", "quantity", "unitAmount"],
@@ -252,13 +272,13 @@ LineItems = _checked(_line_items, {
                   "unitAmount": AMOUNT_SCHEMA,
               }},
     "description": "What is bought. amount may then be left out: it is the exact sum.",
-}, optional=True, python_type=list)
-CustomAmountRequest = _checked(_custom_amount, {
+})]
+CustomAmountRequest = Annotated[dict[str, Any] | None, Checked(_custom_amount, {
     "type": "object", "additionalProperties": False, "required": ["minimum", "maximum"],
     "properties": {"minimum": AMOUNT_SCHEMA, "maximum": AMOUNT_SCHEMA, "preset": AMOUNT_SCHEMA},
     "description": "Instead of amount: the shopper types the amount, within these bounds; "
                    "preset fills the field.",
-}, optional=True, python_type=dict)
+})]
 
 
 class LineItem(BaseModel):
@@ -309,15 +329,15 @@ class NoParameters(Parameters):
 
 
 class Registration(Parameters):
-    organization: Text(100)
+    organization: Annotated[str, Text(100)]
     email: Email
     password: NewPassword
-    category: Text(50)
+    category: Annotated[str, Text(50)]
     pin: OptionalPin = None
 
 
 class Login(Parameters):
-    email: Text(254)
+    email: Annotated[str, Text(254)]
     password: TypedPassword
 
 
@@ -325,15 +345,15 @@ class ProfileChange(Parameters):
     """At least one of organization, email, category, password; currentPassword is required
     to change email or password."""
 
-    organization: Text(100, optional=True) = None
+    organization: Annotated[str | None, Text(100)] = None
     email: OptionalEmail = None
-    category: Text(50, optional=True) = None
+    category: Annotated[str | None, Text(50)] = None
     password: OptionalNewPassword = None
     currentPassword: OptionalTypedPassword = None
 
 
 class NewWallet(Parameters):
-    name: Text(60, optional=True) = None
+    name: Annotated[str | None, Text(60)] = None
     pin: OptionalPin = Field(None, description="Chosen PIN; a random one is made if absent.")
 
 
@@ -341,10 +361,10 @@ class NewSession(Parameters):
     """amount, or lineItems, or both when they agree (else 422 amount_mismatch)."""
 
     amount: OptionalAmount = None
-    description: Text(500, optional=True) = None
+    description: Annotated[str | None, Text(500)] = None
     successUrl: OptionalUrl = None
     cancelUrl: OptionalUrl = None
-    clientReferenceId: Text(200, optional=True) = None
+    clientReferenceId: Annotated[str | None, Text(200)] = None
     metadata: Metadata = None
     expiresAt: When = Field(None, description="From 1 minute to 7 days ahead; SESSION_TTL "
                                               "from now if absent.")
@@ -354,36 +374,35 @@ class NewSession(Parameters):
 
 
 class SessionQuery(Parameters):
-    limit: Limit(lifecycle.MAX_PAGE) = 20
-    status: _checked(_as_given, {"enum": list(lifecycle.STATUSES)},
-                     optional=True) = None
-    startingAfter: Text(64, optional=True) = None
-    clientReferenceId: Text(200, optional=True) = None
+    limit: Annotated[int, Limit(lifecycle.MAX_PAGE)] = 20
+    status: Annotated[str | None, Checked(_as_given, {"enum": list(lifecycle.STATUSES)})] = None
+    startingAfter: Annotated[str | None, Text(64)] = None
+    clientReferenceId: Annotated[str | None, Text(200)] = None
     createdAfter: When = Field(None, description="Only sessions created after this time.")
     createdBefore: When = Field(None, description="Only sessions created before this time.")
 
 
 class Payment(Parameters):
-    fromWalletCode: Text(64)
+    fromWalletCode: Annotated[str, Text(64)]
     totalAmount: Amount
     pin: Pin
 
 
 class TransactionQuery(Parameters):
-    limit: Limit(transactions.MAX_PAGE) = 20
-    startingAfter: Text(64, optional=True) = None
+    limit: Annotated[int, Limit(transactions.MAX_PAGE)] = 20
+    startingAfter: Annotated[str | None, Text(64)] = None
 
 
 class NewRefund(Parameters):
     amount: OptionalAmount = Field(None, description="Part of the amount; all that is left "
                                                      "if absent.")
-    reason: Text(500, optional=True) = None
+    reason: Annotated[str | None, Text(500)] = None
 
 
 class NewWithdrawal(Parameters):
     """Send the wallet's pin or the account password (one of them)."""
 
-    walletCode: Text(64)
+    walletCode: Annotated[str, Text(64)]
     amount: Amount
     pin: OptionalPin = None
     password: OptionalTypedPassword = None
@@ -392,10 +411,10 @@ class NewWithdrawal(Parameters):
 class NewPaymentLink(Parameters):
     """Either amount or customAmount."""
 
-    walletCode: Text(64)
+    walletCode: Annotated[str, Text(64)]
     amount: OptionalAmount = None
     customAmount: CustomAmountRequest = None
-    description: Text(500)
+    description: Annotated[str, Text(500)]
     successUrl: OptionalUrl = None
     cancelUrl: OptionalUrl = None
     metadata: Metadata = Field(None, description="Copied to each session the link opens.")
@@ -403,26 +422,26 @@ class NewPaymentLink(Parameters):
 
 
 class LinkQuery(Parameters):
-    limit: Limit(MAX_LINKS_LISTED) = MAX_LINKS_LISTED
-    startingAfter: Text(64, optional=True) = None
+    limit: Annotated[int, Limit(MAX_LINKS_LISTED)] = MAX_LINKS_LISTED
+    startingAfter: Annotated[str | None, Text(64)] = None
 
 
 class LinkChange(Parameters):
     """At least one of description, active, maxPayments (not below completedPayments)."""
 
-    description: Text(500, optional=True) = None
+    description: Annotated[str | None, Text(500)] = None
     active: OptionalFlag = None
     maxPayments: MaxPayments = None
 
 
 class NewKey(Parameters):
-    label: Text(60, optional=True) = None
+    label: Annotated[str | None, Text(60)] = None
 
 
 class NewWebhook(Parameters):
     url: WebhookUrl
     events: EventTypes
-    description: Text(200, optional=True) = None
+    description: Annotated[str | None, Text(200)] = None
 
 
 # --- answers ---
@@ -720,7 +739,7 @@ def _boolean(value, name):
 
 
 # Not nullable: null is refused for these by the service (it names the field).
-Boolean = _checked(_boolean, {"type": "boolean"}, optional=False, python_type=bool)
+Boolean = Annotated[bool | None, Checked(_boolean, {"type": "boolean"}, nullable=False)]
 
 
 class WebhookChange(Parameters):
@@ -729,14 +748,16 @@ class WebhookChange(Parameters):
 
     url: WebhookUrl = None
     events: EventTypes = None
-    description: Text(200, optional=True) = None
+    description: Annotated[str | None, Text(200)] = None
     enabled: Boolean = None
 
 
 class EventQuery(Parameters):
-    limit: Limit(event_rules.MAX_PAGE) = 20
-    type: _checked(_as_given, {"enum": list(event_rules.LISTED_TYPES)}, optional=True) = None
-    startingAfter: Text(64, optional=True) = None
+    limit: Annotated[int, Limit(event_rules.MAX_PAGE)] = 20
+    type: Annotated[
+        str | None, Checked(_as_given, {"enum": list(event_rules.LISTED_TYPES)})
+    ] = None
+    startingAfter: Annotated[str | None, Text(64)] = None
 
 
 class Event(Answer):

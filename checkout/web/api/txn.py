@@ -2,8 +2,9 @@ from quart import Blueprint, g
 
 from ... import session_rules
 from ...money import parse_amount, to_major
-from ...session_options import priced_line_items
+from ...representations import session_json, timestamp, transaction_json
 from ...services import lifecycle, payments, transactions, utcnow
+from ...session_options import priced_line_items
 from .. import client_ip, context
 from .auth import account_required
 from .contract import answers, body, errors, query
@@ -18,7 +19,6 @@ from .schemas import (
     TransactionQuery,
     Transactions,
 )
-from ...representations import session_json, timestamp, transaction_json
 
 blueprint = Blueprint("txn", __name__, url_prefix="/api/v1/txn")
 

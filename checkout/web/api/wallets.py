@@ -1,12 +1,12 @@
 from quart import Blueprint, g
 
+from ...representations import wallet_json
 from ...services import wallets
 from .. import context
 from .auth import account_required
 from .contract import answers, body, errors, query
 from .idempotency import idempotent
 from .schemas import NewWallet, NewWalletAnswer, NoParameters, Wallets
-from ...representations import wallet_json
 
 blueprint = Blueprint("wallets", __name__, url_prefix="/api/v1/wallets")
 

@@ -1,24 +1,24 @@
 from quart import Blueprint, g
 
+from ...representations import timestamp
 from ...services import utcnow, webhooks
 from .. import context
 from .auth import account_required
 from .contract import answers, body, errors, query
+from .events import event_json
 from .idempotency import idempotent
 from .schemas import (
     Deleted,
     Deliveries,
     Delivery,
-    WebhookEndpoint,
+    Event,
     NewWebhook,
     NewWebhookEndpoint,
-    Event,
     NoParameters,
     WebhookChange,
+    WebhookEndpoint,
     WebhookEndpoints,
 )
-from ...representations import timestamp
-from .events import event_json
 
 blueprint = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks")
 

@@ -3,13 +3,13 @@ from quart import Blueprint, g
 
 from ...errors import InvalidRequest
 from ...money import parse_amount
+from ...representations import withdrawal_json
 from ...services import withdrawals
 from .. import client_ip, context
 from .auth import account_required
 from .contract import answers, body, errors
 from .idempotency import idempotent
 from .schemas import NewWithdrawal, Withdrawal
-from ...representations import withdrawal_json
 
 blueprint = Blueprint("withdrawals", __name__, url_prefix="/api/v1/txn")
 

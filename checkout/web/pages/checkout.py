@@ -7,6 +7,7 @@ is posted to it again), expired and canceled 410, unknown 404. All text goes thr
 gettext catalogs (checkout/i18n.py).
 """
 import math
+from typing import Any
 from urllib.parse import urlsplit
 
 from quart import Blueprint, g, redirect, render_template, request, url_for
@@ -21,9 +22,9 @@ from ...i18n import (
     ngettext,
     preselect_locale,
 )
+from ...representations import mask_wallet
 from ...services import payments, utcnow
 from .. import client_ip, context
-from ...representations import mask_wallet
 from .forms import PayForm
 
 blueprint = Blueprint("checkout", __name__)
@@ -113,7 +114,7 @@ def language_arg(session: dict) -> dict:
 
 
 def own_url(session_id: str) -> str:
-    args = {"lang": current_locale()} if request.args.get("lang") else {}
+    args: dict[str, Any] = {"lang": current_locale()} if request.args.get("lang") else {}
     return url_for("checkout.checkout_page", session_id=session_id, **args)
 
 

@@ -30,9 +30,9 @@ from ...errors import (
     RateLimited,
 )
 from ...money import format_amount
+from ...representations import mask_wallet
 from ...services import api_keys, dashboard, payments, utcnow
 from ...services import wallets as wallet_service
-from ...representations import mask_wallet
 from ...services.dashboard import TransactionFilter
 from .. import client_ip, context
 from .dashboard_forms import (
@@ -145,7 +145,9 @@ async def logout():
     form = await ConfirmForm.from_request()
     if not form.validate():
         raise InvalidRequest("This form has expired. Reload the page and try again.")
-    await dashboard.sign_out(context(), current_user.auth_id, g.account)
+    auth_id = current_user.auth_id
+    assert auth_id is not None  # @signed_in let the request in, so someone is signed in
+    await dashboard.sign_out(context(), auth_id, g.account)
     logout_user()
     session.clear()
     await flash("You are signed out.")
@@ -168,8 +170,8 @@ async def sessions():
     valid = filters.validate()
     status = (filters.status.data or None) if valid else None
     search = (filters.q.data or None) if valid else None
-    page_number = request.args.get("page", "1")
-    page_number = int(page_number) if page_number.isascii() and page_number.isdigit() else 1
+    page_arg = request.args.get("page", "1")
+    page_number = int(page_arg) if page_arg.isascii() and page_arg.isdigit() else 1
     data = await dashboard.list_sessions(context(), g.account, status, search, page_number)
     return await page("sessions.html", filters=filters, status_of=session_rules.effective_status,
                       **data)

@@ -56,7 +56,7 @@ class CreateSessionForm(CSRFForm):
     def __init__(self, *args, currency: str = "USD", **kwargs):
         super().__init__(*args, **kwargs)
         self.currency = currency
-        self.amount_minor = None
+        self.amount_minor: int | None = None  # set by validate_amount
 
     def validate_amount(self, field):
         try:

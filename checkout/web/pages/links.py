@@ -6,6 +6,7 @@ opens a fresh checkout session (limited per client address) and redirects to it.
 """
 import re
 from decimal import Decimal
+from typing import Any
 
 from quart import Blueprint, redirect, render_template, request, url_for
 
@@ -113,7 +114,7 @@ def bounds_message(preview: dict) -> str:
 
 def checkout_url(session_id: str) -> str:
     """The new session's page, in the language the shopper chose on this one."""
-    args = {"lang": current_locale()} if request.args.get("lang") else {}
+    args: dict[str, Any] = {"lang": current_locale()} if request.args.get("lang") else {}
     return url_for("checkout.checkout_page", session_id=session_id, **args)
 
 
