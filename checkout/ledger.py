@@ -7,6 +7,7 @@ source of all money that enters the closed loop (welcome credits, top-ups).
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bson import ObjectId
 
@@ -25,11 +26,11 @@ class Posting:
     account: str
     amount: int  # minor units; positive credits the account, negative debits it
 
-    def as_document(self) -> dict:
+    def as_document(self) -> dict[str, Any]:
         return {"account": self.account, "amount": self.amount}
 
 
-def entry(kind: str, postings: list[Posting], currency: str, **refs) -> dict:
+def entry(kind: str, postings: list[Posting], currency: str, **refs: Any) -> dict[str, Any]:
     """A journal entry document, refusing anything that does not balance."""
     check_balanced(postings)
     return {
@@ -62,7 +63,7 @@ class Refs:
 
 def movement(kind: str, postings: list[Posting], lines: list[Line], currency: str,
              created_at: datetime, description: str | None, refs: Refs = Refs(),
-             row_type: str | None = None) -> dict:
+             row_type: str | None = None) -> dict[str, Any]:
     """The one builder of a money movement: {"entry": journal entry, "rows": transaction
     rows}. The entry must balance; each line must match its wallet's postings, so the
     transaction lists always agree with the journal (reconcile checks that too)."""
@@ -175,7 +176,10 @@ def refunded_fee_share(fee: int, amount: int, refunded_before: int, refund: int)
     return share(refunded_before + refund) - share(refunded_before)
 
 
-def row_problems(posted: dict, rows: dict) -> list[str]:
+EntryWallet = tuple[str, str]  # (journal entry id, wallet code)
+
+
+def row_problems(posted: dict[EntryWallet, int], rows: dict[EntryWallet, int]) -> list[str]:
     """Compare, per (entry id, owned wallet), the journal's postings with the owners'
     transaction rows (credits minus debits)."""
     return [

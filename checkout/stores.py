@@ -1,15 +1,19 @@
 """MongoDB and Redis clients: created inside the serving event loop, closed after it."""
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .settings import Settings
+
+T = TypeVar("T")
 
 # Failures that mean "a store is down" (503), as opposed to a bug.
 STORE_ERRORS = (
@@ -26,7 +30,9 @@ class Stores:
     db: AsyncDatabase
     redis: aioredis.Redis
 
-    async def in_transaction(self, callback):
+    async def in_transaction(
+        self, callback: Callable[[AsyncClientSession], Coroutine[Any, Any, T]]
+    ) -> T:
         """Run callback(session) in one MongoDB transaction, retried on transient errors.
 
         The callback may run more than once, so it must only touch MongoDB through the

@@ -1,5 +1,6 @@
 """Use cases. Each takes a Context (stores, settings, password hasher) as its first argument."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 from datetime import UTC, datetime
 
 from ..errors import NotFound
@@ -16,6 +17,9 @@ class Context:
     # Verified against when a login names an unknown email, so that answer takes as
     # long as a wrong password and does not reveal which emails have accounts.
     dummy_password_hash: str
+    # The process's group commit of payments (services/pay_batch.py), made on first use;
+    # a Context derived with dataclasses.replace starts its own.
+    pay_batcher: Any = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def db(self):

@@ -65,6 +65,7 @@ async def login(ctx: Context, email: str, password: str, client_ip: str | None =
         raise InvalidCredentials()
     await limits.clear_login(ctx, email)
     wallet = await wallet_store.find_wallet(ctx.db, account["default_wallet"])
+    assert wallet is not None  # an account's default wallet is made with it, never deleted
     [wallet] = await with_pending_credits(ctx, [wallet])
     return {"account": account, "wallet": wallet, "token": login_token(ctx, account)}
 

@@ -130,7 +130,8 @@ async def apply_batch(ctx: Context, uow, batch: list[Payment]) -> list:
     locked = {code: w.get("locked_credit", 0) for code, w in payers.items()}
     settled_first: set[str] = set()
     debits: dict[str, tuple[int, int]] = {}
-    completions, entries, rows, events, outcomes = [], [], [], [], []
+    completions, entries, rows, events = [], [], [], []
+    outcomes: list[Paid | CheckoutError] = []
 
     for payment in batch:
         session = sessions.get(payment.session_id)
@@ -221,8 +222,7 @@ def payment_movement(ctx: Context, session: dict, payer: dict, now) -> dict:
 
 def batcher_for(ctx: Context) -> PayBatcher:
     """The process's batcher for this context (one per app)."""
-    batcher = getattr(ctx, "_pay_batcher", None)
-    if batcher is None:
-        batcher = PayBatcher(ctx)
-        ctx._pay_batcher = batcher
+    if ctx.pay_batcher is None:
+        ctx.pay_batcher = PayBatcher(ctx)
+    batcher: PayBatcher = ctx.pay_batcher
     return batcher

@@ -147,6 +147,7 @@ async def pay(ctx: Context, session_id: str, payer_code: str, pin: str,
     payer = await wallet_store.find_wallet(ctx.db, payer_code)
     # An unknown wallet code gets the same answer as a wrong PIN: no way to probe codes.
     await check_pin(ctx, payer_code, payer, pin, client_ip=client_ip)
+    assert payer is not None  # check_pin refuses an unknown wallet like a wrong PIN
     if payer_code == session["payee_wallet"]:
         raise SameWallet()
     if str(payer["account_id"]) == str(session["account_id"]):

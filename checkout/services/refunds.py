@@ -71,6 +71,7 @@ async def refund(ctx: Context, account: dict, session_id, amount: int | None = N
         )
         if updated is None:
             current = await session_store.find_session(ctx.db, session_id, uow.session)
+            assert current is not None  # sessions are never deleted; it was found above
             refuse_unrefundable(current, refund_amount)
             raise AlreadyRefunded()  # not reached: one of the above explains the mismatch
         fee_back = 0
@@ -127,7 +128,8 @@ async def refund(ctx: Context, account: dict, session_id, amount: int | None = N
         return await unit_of_work.run(ctx, move_money)
     except DuplicateIdempotencyKey:
         # The same key committed meanwhile; this run was rolled back whole.
-        done = await refund_store.find_refund_by_idempotency_key(ctx.db, idempotency_key)
+        done = None if idempotency_key is None else \
+            await refund_store.find_refund_by_idempotency_key(ctx.db, idempotency_key)
         if done is None:
             raise
         return done

@@ -7,6 +7,11 @@ touch MongoDB only through uow.session). Through the unit of work it posts journ
 with their transaction rows and records outbox events; the events of the attempt that
 committed are pushed to the webhook stream after the commit, never before.
 """
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+
 from ..storage import events as event_store
 from ..storage import journal as journal_store
 from ..storage import pending_credits as pending_store
@@ -14,24 +19,28 @@ from ..storage import transactions as txn_store
 from . import Context
 from .events import publish_pending, record_event
 
+Document = dict[str, Any]
+T = TypeVar("T")
+
 
 class UnitOfWork:
-    def __init__(self, ctx: Context, session):
+    def __init__(self, ctx: Context, session: AsyncClientSession) -> None:
         self.ctx = ctx
         self.session = session
-        self.events: list[dict] = []
+        self.events: list[Document] = []
 
-    async def post(self, movement: dict) -> dict[str, dict]:
+    async def post(self, movement: Document) -> dict[str, Document]:
         """Write a movement (ledger.movement): its balanced entry moves the balances, its
         rows go to the owners' transaction lists. Returns each debited wallet after the
         debit; raises InsufficientFunds when a debit is not covered. (Payments go through
         services/pay_batch.py instead: their credits become pending credits.)"""
-        debited = await journal_store.record_entry(self.ctx.db, movement["entry"], self.session)
+        debited: dict[str, Document] = await journal_store.record_entry(
+            self.ctx.db, movement["entry"], self.session)
         if movement["rows"]:
             await txn_store.insert_transactions(self.ctx.db, movement["rows"], self.session)
         return debited
 
-    async def record_events(self, docs: list[dict]) -> None:
+    async def record_events(self, docs: list[Document]) -> None:
         """Outbox events built with events.event_document, in one insert (a batch)."""
         await event_store.insert_events(self.ctx.db, docs, self.session)
         self.events.extend(docs)
@@ -39,34 +48,38 @@ class UnitOfWork:
     async def settle_wallet(self, code: str) -> int:
         """Settle a wallet's pending credits in this transaction, before money leaves it:
         refunds and withdrawals then see, and may spend, exactly the settled balance."""
-        return await pending_store.settle_wallet(self.ctx.db, code, self.session)
+        settled: int = await pending_store.settle_wallet(self.ctx.db, code, self.session)
+        return settled
 
-    async def record_event(self, account_id, event_type: str, data: dict, *,
-                           subject: str | None = None) -> dict:
+    async def record_event(self, account_id: Any, event_type: str, data: Document, *,
+                           subject: str | None = None) -> Document:
         """An outbox event that exists if and only if this unit of work commits."""
-        event = await record_event(self.ctx, account_id, event_type, data, self.session,
+        event: Document = await record_event(self.ctx, account_id, event_type, data, self.session,
                                    subject=subject)
         self.events.append(event)
         return event
 
 
-async def run(ctx: Context, work):
+Work = Callable[[UnitOfWork], Awaitable[T]]
+
+
+async def run(ctx: Context, work: Work[T]) -> T:
     result, events = await run_unpublished(ctx, work)
     await publish_pending(ctx, events)  # never raises: the relay catches up
     return result
 
 
-async def run_unpublished(ctx: Context, work) -> tuple[object, list[dict]]:
+async def run_unpublished(ctx: Context, work: Work[T]) -> tuple[T, list[Document]]:
     """Like run, but returns (result, the committed outbox events) without pushing them:
     the caller must hand them to publish_pending after it has answered (the batch of
     payments does, so its shoppers do not wait on the push)."""
     committed: list[UnitOfWork] = []
 
-    async def attempt(session):
+    async def attempt(session: AsyncClientSession) -> T:
         uow = UnitOfWork(ctx, session)  # fresh each try: an aborted try's events are dropped
         result = await work(uow)
         committed[:] = [uow]
         return result
 
-    result = await ctx.stores.in_transaction(attempt)
+    result: T = await ctx.stores.in_transaction(attempt)
     return result, committed[0].events

@@ -61,6 +61,7 @@ async def withdraw(ctx: Context, account: dict, wallet_code, amount: int, *,
         # Read in the transaction's snapshot: a payment that changes this wallet meanwhile
         # makes the transaction conflict and run again, so the check cannot go stale.
         current = await wallet_store.find_wallet(ctx.db, wallet["code"], uow.session)
+        assert current is not None  # wallets are never deleted, and this one was just found
         locked = current.get("locked_credit", 0)
         if current["balance"] - locked < amount + fee:
             raise InsufficientFunds(
@@ -105,7 +106,8 @@ async def withdraw(ctx: Context, account: dict, wallet_code, amount: int, *,
         return await unit_of_work.run(ctx, move_money)
     except DuplicateIdempotencyKey:
         # The same key committed meanwhile; this run was rolled back whole.
-        done = await withdrawal_store.find_withdrawal_by_idempotency_key(ctx.db, idempotency_key)
+        done = None if idempotency_key is None else \
+            await withdrawal_store.find_withdrawal_by_idempotency_key(ctx.db, idempotency_key)
         if done is None:
             raise
         return done
@@ -141,6 +143,7 @@ async def settle(ctx: Context, withdrawal_id: str, outcome: str, note: str | Non
             ctx.db, withdrawal_id, outcome, now, note, uow.session
         ):
             current = await withdrawal_store.find_withdrawal(ctx.db, withdrawal_id, uow.session)
+            assert current is not None  # withdrawals are never deleted; it was found above
             raise WithdrawalNotPending(
                 f"Withdrawal {withdrawal_id} is already {current['status']}.",
                 withdrawal_status=current["status"],

@@ -129,7 +129,7 @@ async def pending_count(redis) -> int:
 def _entries(reply) -> list[tuple[str, dict]]:
     # XREADGROUP answers [[stream, [(id, fields), ...]]]; fields is None for an entry
     # trimmed away after it was read.
-    entries = []
+    entries: list[tuple[str, dict]] = []
     for _stream, items in reply or []:
         entries.extend((entry_id, fields) for entry_id, fields in items if fields is not None)
     return entries
