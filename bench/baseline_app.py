@@ -1,5 +1,6 @@
 """The HTTP baseline: a bare Quart app answering a tiny JSON GET, served by the same Hypercorn
 settings as the gateway. The gateway's checkout page is measured against it."""
+
 from quart import Quart, jsonify
 
 app = Quart(__name__)

@@ -4,6 +4,7 @@ reconciles the ledger, explains the hot-path queries, prints a table and writes 
 
 Run it with bench/run (which sets up the venv first); bench/run --help lists the options.
 """
+
 import argparse
 import asyncio
 import json
@@ -15,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -24,7 +25,13 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 from servers import (  # noqa: E402
-    ServerProcess, cpu_seconds, process_tree, start_hypercorn, start_redis, start_secantus)
+    ServerProcess,
+    cpu_seconds,
+    process_tree,
+    start_hypercorn,
+    start_redis,
+    start_secantus,
+)
 
 # Targets from the issues; "ratio" is throughput divided by the scenario's baseline, and
 # "max_p99_ratio" bounds p99 by the baseline's p99 in the same run (issue 11).
@@ -35,8 +42,13 @@ TARGETS = {
     "pay_hot": {"min_ratio": 0.8, "max_p99_ratio": 2.0, "max_errors": 0},
     "funnel": {"max_errors": 0},
 }
-BASELINE_OF = {"create": "store_ceiling", "view": "bare_quart", "pay": "pay_spread_txn_ceiling",
-               "pay_hot": "pay_spread_txn_ceiling", "funnel": "pay_spread_txn_ceiling"}
+BASELINE_OF = {
+    "create": "store_ceiling",
+    "view": "bare_quart",
+    "pay": "pay_spread_txn_ceiling",
+    "pay_hot": "pay_spread_txn_ceiling",
+    "funnel": "pay_spread_txn_ceiling",
+}
 SWEEP = (1, 4, 16, 64)
 
 
@@ -51,24 +63,34 @@ async def seed(base: str, merchants: int, payers: int) -> dict:
     limit = asyncio.Semaphore(4)  # registration runs argon2 in the app: do not flood it
 
     async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+
         async def register(kind: str, n: int) -> dict:
             async with limit:
                 email = f"bench-{run_id}-{kind}-{n}@example.com"
-                created = await http.post("/api/v1/org/register", json={
-                    "organization": f"Bench {kind} {n}", "email": email, "password": password,
-                    "category": "bench"})
+                created = await http.post(
+                    "/api/v1/org/register",
+                    json={
+                        "organization": f"Bench {kind} {n}",
+                        "email": email,
+                        "password": password,
+                        "category": "bench",
+                    },
+                )
                 created.raise_for_status()
                 data = created.json()
                 account = {"walletCode": data["walletCode"], "pin": data["pin"]}
                 if kind == "merchant":
-                    login = await http.post("/api/v1/org/login",
-                                            json={"email": email, "password": password})
+                    login = await http.post(
+                        "/api/v1/org/login", json={"email": email, "password": password}
+                    )
                     login.raise_for_status()
                     account["token"] = login.json()["token"]
                 return account
 
-        made = await asyncio.gather(*(register("merchant", n) for n in range(merchants)),
-                                    *(register("payer", n) for n in range(payers)))
+        made = await asyncio.gather(
+            *(register("merchant", n) for n in range(merchants)),
+            *(register("payer", n) for n in range(payers)),
+        )
     return {"merchants": made[:merchants], "payers": made[merchants:], "sessions": []}
 
 
@@ -85,10 +107,12 @@ class Meter:
 
     def __exit__(self, *exc):
         elapsed = time.perf_counter() - self.started
-        self.cpu_seconds = {name: cpu_seconds(pids) - self.before[name]
-                            for name, pids in self.groups.items()}
-        self.cpu_percent = {name: round(100 * used / elapsed)
-                            for name, used in self.cpu_seconds.items()}
+        self.cpu_seconds = {
+            name: cpu_seconds(pids) - self.before[name] for name, pids in self.groups.items()
+        }
+        self.cpu_percent = {
+            name: round(100 * used / elapsed) for name, used in self.cpu_seconds.items()
+        }
 
 
 def run_tool(args: list[str], env=None) -> dict:
@@ -106,10 +130,30 @@ def profile(pids: list[int], seconds: float, out: Path) -> list[tuple[subprocess
     spies = []
     for pid in pids:
         path = out.parent / f"{out.name}.{pid}.txt"
-        spies.append((subprocess.Popen(
-            [str(py_spy), "record", "--pid", str(pid), "--duration", str(int(seconds)),
-             "--rate", "200", "--format", "raw", "--nonblocking", "--output", str(path)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), path))
+        spies.append(
+            (
+                subprocess.Popen(
+                    [
+                        str(py_spy),
+                        "record",
+                        "--pid",
+                        str(pid),
+                        "--duration",
+                        str(int(seconds)),
+                        "--rate",
+                        "200",
+                        "--format",
+                        "raw",
+                        "--nonblocking",
+                        "--output",
+                        str(path),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                ),
+                path,
+            )
+        )
     return spies
 
 
@@ -119,21 +163,41 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=1, help="seconds not counted per scenario")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients")
     parser.add_argument("--merchants", type=int, default=4)
-    parser.add_argument("--payers", type=int, default=64,
-                        help="payer wallets (at least the largest client count: none is shared)")
-    parser.add_argument("--sweep", action=argparse.BooleanOptionalAction, default=True,
-                        help="pay_hot at 1, 4, 16 and 64 clients after the main scenarios")
-    parser.add_argument("--profile", action="store_true",
-                        help="py-spy the app workers during create, view and pay (bench/results/)")
-    parser.add_argument("--only", help="comma-separated subset of: bare_quart, store_ceiling, "
-                        "pay_txn_ceiling, pay_spread_txn_ceiling, create, view, pay, pay_hot, funnel "
-                        "(create always runs when view or pay does: they use its sessions)")
+    parser.add_argument(
+        "--payers",
+        type=int,
+        default=64,
+        help="payer wallets (at least the largest client count: none is shared)",
+    )
+    parser.add_argument(
+        "--sweep",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="pay_hot at 1, 4, 16 and 64 clients after the main scenarios",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="py-spy the app workers during create, view and pay (bench/results/)",
+    )
+    parser.add_argument(
+        "--only",
+        help="comma-separated subset of: bare_quart, store_ceiling, "
+        "pay_txn_ceiling, pay_spread_txn_ceiling, create, view, pay, pay_hot, funnel "
+        "(create always runs when view or pay does: they use its sessions)",
+    )
     parser.add_argument("--out", default=str(HERE / "results" / "latest.json"))
     args = parser.parse_args()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    common = ["--duration", str(args.duration), "--warmup", str(args.warmup),
-              "--concurrency", str(args.concurrency)]
+    common = [
+        "--duration",
+        str(args.duration),
+        "--warmup",
+        str(args.warmup),
+        "--concurrency",
+        str(args.concurrency),
+    ]
 
     servers, work = [], None
     load_at_start = os.getloadavg()
@@ -146,30 +210,42 @@ def main() -> int:
         app_env = {
             **os.environ,
             "CHECKOUT_ENV": "production",
-            "MONGO_URI": mongo_uri, "MONGO_DB": "checkout_bench",
+            "MONGO_URI": mongo_uri,
+            "MONGO_DB": "checkout_bench",
             "REDIS_URL": redis_url,
             # The seeding signs up 52 accounts from 127.0.0.1, and the shoppers pay with
             # the demo welcome credit (0 by default in production).
-            "REGISTRATIONS_PER_HOUR": "0", "WELCOME_CREDIT": "1000",
+            "REGISTRATIONS_PER_HOUR": "0",
+            "WELCOME_CREDIT": "1000",
             # Every shopper pays from 127.0.0.1: the per-address PIN limit counts checks in
             # flight, so 64 clients at once would trip it (shoppers have many addresses).
             "PIN_FAILURES_PER_IP": "1000000",
-            **{name: secrets.token_urlsafe(48) for name in ("JWT_SECRET", "SECRET_KEY", "PIN_PEPPER")},
+            **{
+                name: secrets.token_urlsafe(48)
+                for name in ("JWT_SECRET", "SECRET_KEY", "PIN_PEPPER")
+            },
         }
         log("starting the gateway and the bare Quart baseline (Hypercorn, hypercorn.toml)")
         app = start_hypercorn("app", "checkout:create_app()", app_env, "/healthz")
         servers.append(app)
-        bare = start_hypercorn("bare-quart", "baseline_app:app", dict(os.environ), "/ping",
-                               extra_pythonpath=str(HERE))
+        bare = start_hypercorn(
+            "bare-quart", "baseline_app:app", dict(os.environ), "/ping", extra_pythonpath=str(HERE)
+        )
         servers.append(bare)
         base = f"http://127.0.0.1:{app.port}"
         # The worker settles payments' pending credits (and would deliver webhooks), as in
         # production: `python -m checkout worker`.
-        worker = ServerProcess("worker", [sys.executable, "-m", "checkout", "worker"], 0,
-                               cwd=ROOT, env=app_env)
+        worker = ServerProcess(
+            "worker", [sys.executable, "-m", "checkout", "worker"], 0, cwd=ROOT, env=app_env
+        )
         servers.append(worker)
-        groups = {"app": app.pid, "worker": worker.pid, "bare_quart": bare.pid,
-                  "secantusdb": mongo.pid, "redis": redis.pid}
+        groups = {
+            "app": app.pid,
+            "worker": worker.pid,
+            "bare_quart": bare.pid,
+            "secantusdb": mongo.pid,
+            "redis": redis.pid,
+        }
         workers = [pid for pid in process_tree(app.pid) if pid != app.pid]
 
         log(f"seeding {args.merchants} merchants and {args.payers} payers through the API")
@@ -190,11 +266,15 @@ def main() -> int:
             log(f"{name}: {args.duration:g}s at {args.concurrency} clients")
             spies = store_spies = []
             if profile_it and args.profile:
-                spies = profile(workers, args.warmup + args.duration,
-                                out.parent / f"profile-{name}")
+                spies = profile(
+                    workers, args.warmup + args.duration, out.parent / f"profile-{name}"
+                )
                 if name.startswith("pay"):  # where SecantusDB's CPU per payment goes
-                    store_spies = profile([mongo.pid], args.warmup + args.duration,
-                                          out.parent / f"profile-{name}-secantusdb")
+                    store_spies = profile(
+                        [mongo.pid],
+                        args.warmup + args.duration,
+                        out.parent / f"profile-{name}-secantusdb",
+                    )
             meter = Meter(groups)
             with meter:
                 result = run_tool(tool_args)
@@ -202,6 +282,7 @@ def main() -> int:
                 spy.wait()
             if spies:
                 from profile_summary import summarise
+
                 paths = [str(path) for _, path in spies if path.exists()]
                 result["profile"] = summarise(paths, 12) if paths else "py-spy wrote nothing"
                 print(result["profile"])
@@ -209,24 +290,34 @@ def main() -> int:
                 spy.wait()
             if store_spies:
                 from profile_summary import summarise
+
                 paths = [str(path) for _, path in store_spies if path.exists()]
-                result["store_profile"] = summarise(paths, 25, "secantus", "SecantusDB") \
-                    if paths else "py-spy wrote nothing"
+                result["store_profile"] = (
+                    summarise(paths, 25, "secantus", "SecantusDB")
+                    if paths
+                    else "py-spy wrote nothing"
+                )
                 print(result["store_profile"])
             result["cpu_percent"] = meter.cpu_percent
             if result.get("all_requests"):
                 # CPU per HTTP request: steadier than req/s when other work shares the machine.
                 result["cpu_ms_per_request"] = {
                     name: round(1000 * used / result["all_requests"], 2)
-                    for name, used in meter.cpu_seconds.items() if used > 0.05}
+                    for name, used in meter.cpu_seconds.items()
+                    if used > 0.05
+                }
             results[name] = result
-            log(f"{name}: {result['throughput']}/s p50 {result['p50_ms']} ms "
+            log(
+                f"{name}: {result['throughput']}/s p50 {result['p50_ms']} ms "
                 f"p99 {result['p99_ms']} ms errors {result['errors']}  cpu% {meter.cpu_percent}"
-                f"  cpu ms/request {result.get('cpu_ms_per_request', '-')}")
+                f"  cpu ms/request {result.get('cpu_ms_per_request', '-')}"
+            )
             return result
 
         load = str(HERE / "load.py")
-        scenario("bare_quart", [load, "baseline", "--base", f"http://127.0.0.1:{bare.port}", *common])
+        scenario(
+            "bare_quart", [load, "baseline", "--base", f"http://127.0.0.1:{bare.port}", *common]
+        )
         for mode in ("store", "pay", "pay-spread"):
             # Each ceiling on a fresh SecantusDB of its own: SecantusDB gets slower for good
             # after heavy use, transactions above all (bench/README.md), so sharing one would
@@ -237,36 +328,88 @@ def main() -> int:
             fresh = start_secantus()
             try:
                 groups["secantusdb"] = fresh.pid
-                scenario(name, [str(HERE / "ceiling.py"), "--mode", mode,
-                                "--payees", str(args.merchants), "--mongo-uri",
-                                f"mongodb://127.0.0.1:{fresh.port}/", "--redis-url", redis_url,
-                                *common])
+                scenario(
+                    name,
+                    [
+                        str(HERE / "ceiling.py"),
+                        "--mode",
+                        mode,
+                        "--payees",
+                        str(args.merchants),
+                        "--mongo-uri",
+                        f"mongodb://127.0.0.1:{fresh.port}/",
+                        "--redis-url",
+                        redis_url,
+                        *common,
+                    ],
+                )
             finally:
                 groups["secantusdb"] = mongo.pid
                 fresh.stop()
         created = work / "created.json"
-        scenario("create", [load, "create", "--base", base, "--state", str(state_file),
-                            "--created-out", str(created), *common], profile_it=True)
+        scenario(
+            "create",
+            [
+                load,
+                "create",
+                "--base",
+                base,
+                "--state",
+                str(state_file),
+                "--created-out",
+                str(created),
+                *common,
+            ],
+            profile_it=True,
+        )
         state["sessions"] = json.loads(created.read_text()) if created.exists() else []
         state_file.write_text(json.dumps(state))
-        scenario("view", [load, "view", "--base", base, "--state", str(state_file), *common],
-                 profile_it=True)
+        scenario(
+            "view",
+            [load, "view", "--base", base, "--state", str(state_file), *common],
+            profile_it=True,
+        )
         if wanted is None or "pay_hot" in wanted:
             # Sessions that all pay merchant 0's wallet (not measured: it is create again).
             log("making the pay_hot pool: sessions of ONE merchant wallet")
             hot = work / "hot.json"
-            hot_args = ["--duration", str(args.duration * (2.5 if args.sweep else 1.2)),
-                        "--warmup", "0", "--concurrency", str(args.concurrency)]
-            run_tool([load, "create", "--base", base, "--state", str(state_file), "--merchant", "0",
-                      "--created-out", str(hot), *hot_args])
+            hot_args = [
+                "--duration",
+                str(args.duration * (2.5 if args.sweep else 1.2)),
+                "--warmup",
+                "0",
+                "--concurrency",
+                str(args.concurrency),
+            ]
+            run_tool(
+                [
+                    load,
+                    "create",
+                    "--base",
+                    base,
+                    "--state",
+                    str(state_file),
+                    "--merchant",
+                    "0",
+                    "--created-out",
+                    str(hot),
+                    *hot_args,
+                ]
+            )
             state["hot_sessions"] = json.loads(hot.read_text())
             state_file.write_text(json.dumps(state))
             log(f"pay_hot pool: {len(state['hot_sessions'])} sessions")
-        scenario("pay", [load, "pay", "--base", base, "--state", str(state_file), *common],
-                 profile_it=True)
+        scenario(
+            "pay",
+            [load, "pay", "--base", base, "--state", str(state_file), *common],
+            profile_it=True,
+        )
         used_hot = 0
-        hot_result = scenario("pay_hot", [load, "pay_hot", "--base", base, "--state",
-                                          str(state_file), *common], profile_it=True)
+        hot_result = scenario(
+            "pay_hot",
+            [load, "pay_hot", "--base", base, "--state", str(state_file), *common],
+            profile_it=True,
+        )
         if hot_result:
             used_hot = hot_result["sessions_used"]
         scenario("funnel", [load, "funnel", "--base", base, "--state", str(state_file), *common])
@@ -276,32 +419,59 @@ def main() -> int:
                 log(f"pay_hot sweep: {clients} clients, {args.duration / 2:g}s")
                 meter = Meter(groups)
                 with meter:
-                    result = run_tool([load, "pay_hot", "--base", base, "--state", str(state_file),
-                                       "--duration", str(args.duration / 2), "--warmup", "0.5",
-                                       "--concurrency", str(clients),
-                                       "--skip-sessions", str(used_hot)])
+                    result = run_tool(
+                        [
+                            load,
+                            "pay_hot",
+                            "--base",
+                            base,
+                            "--state",
+                            str(state_file),
+                            "--duration",
+                            str(args.duration / 2),
+                            "--warmup",
+                            "0.5",
+                            "--concurrency",
+                            str(clients),
+                            "--skip-sessions",
+                            str(used_hot),
+                        ]
+                    )
                 used_hot = result["sessions_used"]
                 result["cpu_percent"] = meter.cpu_percent
                 sweep[clients] = result
-                log(f"  {clients} clients: {result['throughput']}/s p50 {result['p50_ms']} ms "
+                log(
+                    f"  {clients} clients: {result['throughput']}/s p50 {result['p50_ms']} ms "
                     f"p99 {result['p99_ms']} ms errors {result['errors']}"
-                    f"{' POOL EXHAUSTED' if result['pool_exhausted'] else ''}")
+                    f"{' POOL EXHAUSTED' if result['pool_exhausted'] else ''}"
+                )
 
         log("reconciling the ledger right after the load, credits still pending")
-        reconcile_early = subprocess.run([sys.executable, "-m", "checkout", "reconcile"], cwd=ROOT,
-                                         env=app_env, capture_output=True, text=True)
+        reconcile_early = subprocess.run(
+            [sys.executable, "-m", "checkout", "reconcile"],
+            cwd=ROOT,
+            env=app_env,
+            capture_output=True,
+            text=True,
+        )
         print(reconcile_early.stdout.rstrip())
         settle_lag = asyncio.run(wait_settled(mongo_uri))
         log(f"every pending credit settled {settle_lag:.1f}s after the load stopped")
 
         log("reconciling the ledger (python -m checkout reconcile)")
-        reconcile = subprocess.run([sys.executable, "-m", "checkout", "reconcile"], cwd=ROOT,
-                                   env=app_env, capture_output=True, text=True)
+        reconcile = subprocess.run(
+            [sys.executable, "-m", "checkout", "reconcile"],
+            cwd=ROOT,
+            env=app_env,
+            capture_output=True,
+            text=True,
+        )
         print(reconcile.stdout.rstrip())
         reconciled = reconcile.returncode == 0 and reconcile_early.returncode == 0
         log("explaining the hot-path queries")
-        explain = subprocess.run([sys.executable, str(HERE / "explain.py")], env=app_env,
-                                 capture_output=True, text=True)
+        explain = subprocess.run(
+            [sys.executable, str(HERE / "explain.py")], env=app_env, capture_output=True, text=True
+        )
         print(explain.stdout.rstrip())
     finally:
         for server in reversed(servers):
@@ -310,16 +480,26 @@ def main() -> int:
             shutil.rmtree(work, ignore_errors=True)
 
     ok = report(results, args, reconciled, explain.returncode == 0, sweep)
-    print(f"load average (1, 5, 15 min) at start {load_at_start}, at end {os.getloadavg()}: "
-          "other work on this machine shows up here and slows every scenario")
+    print(
+        f"load average (1, 5, 15 min) at start {load_at_start}, at end {os.getloadavg()}: "
+        "other work on this machine shows up here and slows every scenario"
+    )
     record = {
-        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "load_average": {"start": load_at_start, "end": os.getloadavg()},
-        "machine": machine(), "settings": vars(args), "store": "SecantusDB (on disk, temp dir)",
-        "results": results, "baseline_of": BASELINE_OF, "targets": TARGETS,
-        "reconcile": {"ok": reconciled, "output": reconcile.stdout,
-                      "while_pending": reconcile_early.stdout},
-        "settle_lag_s": round(settle_lag, 2), "sweep": sweep,
+        "machine": machine(),
+        "settings": vars(args),
+        "store": "SecantusDB (on disk, temp dir)",
+        "results": results,
+        "baseline_of": BASELINE_OF,
+        "targets": TARGETS,
+        "reconcile": {
+            "ok": reconciled,
+            "output": reconcile.stdout,
+            "while_pending": reconcile_early.stdout,
+        },
+        "settle_lag_s": round(settle_lag, 2),
+        "sweep": sweep,
         "explain": {"ok": explain.returncode == 0, "output": explain.stdout},
         "passed": ok,
     }
@@ -329,19 +509,32 @@ def main() -> int:
 
 
 def machine() -> dict:
-    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                  if line.startswith("model name")), platform.processor())
-    return {"cpus": os.cpu_count(), "cpu": model, "python": platform.python_version(),
-            "kernel": platform.release()}
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": model,
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+    }
 
 
 async def wait_settled(mongo_uri: str, timeout: float = 60) -> float:
     """Seconds until the worker has settled every pending credit."""
     from pymongo import AsyncMongoClient
+
     client = AsyncMongoClient(mongo_uri)
     began = time.perf_counter()
     try:
-        while await client["checkout_bench"].journal.count_documents({"pending": {"$exists": True}}):
+        while await client["checkout_bench"].journal.count_documents(
+            {"pending": {"$exists": True}}
+        ):
             if time.perf_counter() - began > timeout:
                 raise RuntimeError("pending credits were not settled within a minute")
             await asyncio.sleep(0.1)
@@ -352,8 +545,10 @@ async def wait_settled(mongo_uri: str, timeout: float = 60) -> float:
 
 def report(results: dict, args, reconciled: bool, explained: bool, sweep: dict) -> bool:
     print()
-    print(f"{'scenario':14} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
-          f"{'ratio':>7}  {'vs':13} target")
+    print(
+        f"{'scenario':14} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
+        f"{'ratio':>7}  {'vs':13} target"
+    )
     for name, result in results.items():
         baseline = BASELINE_OF.get(name)
         ratio = ""
@@ -364,26 +559,36 @@ def report(results: dict, args, reconciled: bool, explained: bool, sweep: dict) 
         verdicts = []
         target = TARGETS.get(name, {})
         if "min_ratio" in target and "ratio" in result:
-            verdicts.append(("ratio>=" f"{target['min_ratio']:.0%}", result["ratio"] >= target["min_ratio"]))
+            verdicts.append(
+                (f"ratio>={target['min_ratio']:.0%}", result["ratio"] >= target["min_ratio"])
+            )
         if "max_p99_ratio" in target and baseline in results:
             bound = target["max_p99_ratio"] * results[baseline]["p99_ms"]
             result["p99_ratio"] = round(result["p99_ms"] / max(results[baseline]["p99_ms"], 0.1), 2)
             verdicts.append((f"p99<={target['max_p99_ratio']:g}x", result["p99_ms"] <= bound))
         if "max_p99_ms" in target:
-            verdicts.append((f"p99<{target['max_p99_ms']}ms", result["p99_ms"] < target["max_p99_ms"]))
+            verdicts.append(
+                (f"p99<{target['max_p99_ms']}ms", result["p99_ms"] < target["max_p99_ms"])
+            )
         if "max_errors" in target:
             verdicts.append(("0 errors", result["errors"] <= target["max_errors"]))
         if name in TARGETS:
             # Any failed request is a failed benchmark, whatever the target says about speed.
-            verdicts.append(("no errors", result["errors"] == 0 and not result.get("pool_exhausted")))
+            verdicts.append(
+                ("no errors", result["errors"] == 0 and not result.get("pool_exhausted"))
+            )
         if name in TARGETS:
             result["targets_met"] = all(ok for _, ok in verdicts)
         text = " ".join(f"{label}:{'ok' if ok else 'MISS'}" for label, ok in verdicts)
-        print(f"{name:14} {result['throughput']:8.1f} {result['p50_ms']:8.1f} "
-              f"{result['p99_ms']:8.1f} {result['errors']:7d} {ratio:>7}  {baseline or '':13} {text}")
+        print(
+            f"{name:14} {result['throughput']:8.1f} {result['p50_ms']:8.1f} "
+            f"{result['p99_ms']:8.1f} {result['errors']:7d} {ratio:>7}  {baseline or '':13} {text}"
+        )
         for step, figures in result.get("steps", {}).items():
-            print(f"  {step:12} {figures['throughput']:8.1f} {figures['p50_ms']:8.1f} "
-                  f"{figures['p99_ms']:8.1f} {figures['errors']:7d}")
+            print(
+                f"  {step:12} {figures['throughput']:8.1f} {figures['p50_ms']:8.1f} "
+                f"{figures['p99_ms']:8.1f} {figures['errors']:7d}"
+            )
         if result.get("error_examples"):
             print(f"  errors e.g.: {result['error_examples'][:2]}")
     print()
@@ -392,25 +597,35 @@ def report(results: dict, args, reconciled: bool, explained: bool, sweep: dict) 
     print(f"{'scenario':14} " + " ".join(f"{g:>11}" for g in groups) + f" {'load client':>11}")
     for name, result in results.items():
         client = round(100 * result.get("client_cpu_seconds", 0) / (args.duration + args.warmup))
-        print(f"{name:14} " + " ".join(f"{result['cpu_percent'][g]:>11}" for g in groups)
-              + f" {client:>11}")
+        print(
+            f"{name:14} "
+            + " ".join(f"{result['cpu_percent'][g]:>11}" for g in groups)
+            + f" {client:>11}"
+        )
     if sweep:
         print()
         print("pay_hot by clients:")
         print(f"{'clients':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
         for clients, r in sweep.items():
-            print(f"{clients:>8} {r['throughput']:8.1f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
-                  f"{r['errors']:7d}{'  pool exhausted' if r['pool_exhausted'] else ''}")
+            print(
+                f"{clients:>8} {r['throughput']:8.1f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
+                f"{r['errors']:7d}{'  pool exhausted' if r['pool_exhausted'] else ''}"
+            )
     misses = [name for name, r in results.items() if name in TARGETS and not r["targets_met"]]
     print()
-    print(f"reconciliation: {'OK' if reconciled else 'FAILED'}; "
-          f"hot-path queries indexed: {'yes' if explained else 'NO (see above)'}")
+    print(
+        f"reconciliation: {'OK' if reconciled else 'FAILED'}; "
+        f"hot-path queries indexed: {'yes' if explained else 'NO (see above)'}"
+    )
     print(f"targets missed: {', '.join(misses) if misses else 'none'}")
     # Speed targets missed are reported; an unbalanced ledger, a failed request or an
     # unindexed hot-path query fails the run.
-    hard_fail = not reconciled or not explained or any(
-        r["errors"] or r.get("pool_exhausted") for n, r in results.items() if n in TARGETS) or any(
-        r["errors"] for r in sweep.values())
+    hard_fail = (
+        not reconciled
+        or not explained
+        or any(r["errors"] or r.get("pool_exhausted") for n, r in results.items() if n in TARGETS)
+        or any(r["errors"] for r in sweep.values())
+    )
     return not hard_fail
 
 

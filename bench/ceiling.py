@@ -12,6 +12,7 @@ same concurrency, with no HTTP and no app:
 
 python bench/ceiling.py --mongo-uri URI --redis-url URL [--mode store] [--duration 10]
 prints one JSON object (the same shape as bench/load.py's results)."""
+
 import argparse
 import asyncio
 import json
@@ -20,24 +21,36 @@ import resource
 import secrets
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import redis.asyncio as aioredis
 from pymongo import AsyncMongoClient
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from stats import summarise  # noqa: E402
+from stats import summarise
 
 
 def session_like_doc() -> dict:
     """About the size and shape of a payment session document."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return {
-        "_id": "cs_" + secrets.token_hex(16), "account_id": None, "merchant_name": "Bench Merchant",
-        "payee_wallet": "wllt-" + secrets.token_hex(5), "currency": "USD", "amount": 250,
-        "fee": 1, "total": 251, "description": "Bench order", "success_url": None,
-        "cancel_url": None, "client_reference_id": None, "metadata": {}, "status": "open",
-        "created_at": now, "expires_at": now + timedelta(seconds=600), "paid_at": None,
+        "_id": "cs_" + secrets.token_hex(16),
+        "account_id": None,
+        "merchant_name": "Bench Merchant",
+        "payee_wallet": "wllt-" + secrets.token_hex(5),
+        "currency": "USD",
+        "amount": 250,
+        "fee": 1,
+        "total": 251,
+        "description": "Bench order",
+        "success_url": None,
+        "cancel_url": None,
+        "client_reference_id": None,
+        "metadata": {},
+        "status": "open",
+        "created_at": now,
+        "expires_at": now + timedelta(seconds=600),
+        "paid_at": None,
         "payer_wallet": None,
     }
 
@@ -72,29 +85,46 @@ async def pay_op(mongo, db, concurrency: int, payees: int, spread: bool):
         payer = f"payer-{i}"
         payee = f"payee-{i}" if spread else f"payee-{(i + n) % payees}"
         fees = f"fees-{i}" if spread else "fees-0"
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
 
         async def move(s):
             attempts[0] += 1
             result = await db.payment_sessions.update_one(
                 {"_id": session_doc["_id"], "status": "open", "expires_at": {"$gt": now}},
-                {"$set": {"status": "complete", "payer_wallet": payer, "paid_at": now}}, session=s)
+                {"$set": {"status": "complete", "payer_wallet": payer, "paid_at": now}},
+                session=s,
+            )
             assert result.modified_count == 1
-            await db.journal.insert_one({"postings": [{"account": payer, "amount": -251},
-                                                      {"account": payee, "amount": 250},
-                                                      {"account": fees, "amount": 1}],
-                                         "session_id": session_doc["_id"], "created_at": now},
-                                        session=s)
-            debit = await db.wallets.update_one({"code": payer, "balance": {"$gte": 251}},
-                                                {"$inc": {"balance": -251}}, session=s)
+            await db.journal.insert_one(
+                {
+                    "postings": [
+                        {"account": payer, "amount": -251},
+                        {"account": payee, "amount": 250},
+                        {"account": fees, "amount": 1},
+                    ],
+                    "session_id": session_doc["_id"],
+                    "created_at": now,
+                },
+                session=s,
+            )
+            debit = await db.wallets.update_one(
+                {"code": payer, "balance": {"$gte": 251}}, {"$inc": {"balance": -251}}, session=s
+            )
             assert debit.matched_count == 1
             await db.wallets.update_one({"code": payee}, {"$inc": {"balance": 250}}, session=s)
             await db.wallets.update_one({"code": fees}, {"$inc": {"balance": 1}}, session=s)
-            await db.transactions.insert_many([{"wallet_code": payer, "amount": 251},
-                                               {"wallet_code": payee, "amount": 250}], session=s)
-            await db.events.insert_one({"type": "payment_session.completed",
-                                        "subject": session_doc["_id"], "created_at": now},
-                                       session=s)
+            await db.transactions.insert_many(
+                [{"wallet_code": payer, "amount": 251}, {"wallet_code": payee, "amount": 250}],
+                session=s,
+            )
+            await db.events.insert_one(
+                {
+                    "type": "payment_session.completed",
+                    "subject": session_doc["_id"],
+                    "created_at": now,
+                },
+                session=s,
+            )
             await db.wallets.find_one({"code": payer}, session=s)
 
         async with mongo.start_session() as s:
@@ -111,8 +141,9 @@ async def main(args) -> dict:
     if args.mode == "store":
         op = await store_op(mongo, redis, db)
     else:
-        op, attempts = await pay_op(mongo, db, args.concurrency, args.payees,
-                                    spread=args.mode == "pay-spread")
+        op, attempts = await pay_op(
+            mongo, db, args.concurrency, args.payees, spread=args.mode == "pay-spread"
+        )
     samples, errors, finished, examples = [], {}, [0], []
     start = time.perf_counter()
     measure_from = start + args.warmup
@@ -151,7 +182,8 @@ async def main(args) -> dict:
         # More than 1 means write conflicts made with_transaction run the callback again.
         result["attempts_per_transaction"] = round(attempts[0] / max(finished[0], 1), 2)
     result["client_cpu_seconds"] = round(
-        (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime), 2)
+        (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime), 2
+    )
     return result
 
 

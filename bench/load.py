@@ -9,6 +9,7 @@ pay_hot is pay on a pool of sessions that all belong to ONE merchant wallet (--s
 state.json: {"merchants": [{"walletCode", "token"}], "payers": [{"walletCode", "pin"}],
              "sessions": [{"id", "totalAmount"}]}  (sessions: the pool that view and pay use)
 """
+
 import argparse
 import asyncio
 import json
@@ -21,7 +22,7 @@ from decimal import Decimal
 import aiohttp
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from stats import summarise  # noqa: E402
+from stats import summarise
 
 JSON = {"Content-Type": "application/json"}
 CREATE_BODY = b'{"amount": 2.50, "description": "Bench order"}'
@@ -35,7 +36,9 @@ class Run:
     def __init__(self, args, state):
         self.args = args
         self.state = state
-        self.pool = list(state.get("hot_sessions" if args.scenario == "pay_hot" else "sessions", []))
+        self.pool = list(
+            state.get("hot_sessions" if args.scenario == "pay_hot" else "sessions", [])
+        )
         self.next_session = args.skip_sessions
         self.samples: dict[str, list[float]] = {}
         self.errors: dict[str, int] = {}
@@ -71,7 +74,7 @@ class Run:
                 text = await response.text()
                 ok = response.status == expect
                 detail = f"{response.status} {text}"
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             ok, text, detail = False, None, f"{type(exc).__name__}: {exc}"
         self.record(step, began, time.perf_counter() - began, ok, detail)
         return text if ok else None
@@ -97,8 +100,11 @@ class Run:
     async def create(self, http, i, n, step="create"):
         merchant = self.merchant(i, n)
         text = await self.request(
-            http, step, "POST",
-            f"{self.args.base}/api/v1/txn/payment-session/{merchant['walletCode']}", 201,
+            http,
+            step,
+            "POST",
+            f"{self.args.base}/api/v1/txn/payment-session/{merchant['walletCode']}",
+            201,
             data=CREATE_BODY,
             headers={**JSON, "Authorization": f"Bearer {merchant['token']}"},
         )
@@ -114,17 +120,26 @@ class Run:
         if session is None:
             pool = self.pool
             session = pool[(i * 7919 + n) % len(pool)]
-        return await self.request(http, step, "GET", f"{self.args.base}/checkout/{session['id']}", 200)
+        return await self.request(
+            http, step, "GET", f"{self.args.base}/checkout/{session['id']}", 200
+        )
 
     async def pay(self, http, i, n, session=None, step="pay"):
         if session is None:
             session = self.take_session()
         payer = self.payer(i, n)
-        body = (f'{{"fromWalletCode": "{payer["walletCode"]}", '
-                f'"totalAmount": {session["totalAmount"]}, "pin": "{payer["pin"]}"}}')
+        body = (
+            f'{{"fromWalletCode": "{payer["walletCode"]}", '
+            f'"totalAmount": {session["totalAmount"]}, "pin": "{payer["pin"]}"}}'
+        )
         return await self.request(
-            http, step, "POST", f"{self.args.base}/api/v1/txn/accept-payment/{session['id']}",
-            200, data=body.encode(), headers=JSON,
+            http,
+            step,
+            "POST",
+            f"{self.args.base}/api/v1/txn/accept-payment/{session['id']}",
+            200,
+            data=body.encode(),
+            headers=JSON,
         )
 
     async def pay_hot(self, http, i, n):
@@ -162,11 +177,13 @@ class Run:
             await asyncio.gather(*(client(i) for i in range(args.concurrency)))
             cpu_after = resource.getrusage(resource.RUSAGE_SELF)
         main_step = "funnel" if args.scenario == "funnel" else args.scenario
-        result = summarise(self.samples.get(main_step, []), self.errors.get(main_step, 0),
-                           args.duration)
+        result = summarise(
+            self.samples.get(main_step, []), self.errors.get(main_step, 0), args.duration
+        )
         result["steps"] = {
             step: summarise(durations, self.errors.get(step, 0), args.duration)
-            for step, durations in sorted(self.samples.items()) if step != main_step
+            for step, durations in sorted(self.samples.items())
+            if step != main_step
         }
         result["errors_by_step"] = self.errors
         result["error_examples"] = self.error_examples
@@ -174,9 +191,13 @@ class Run:
         result["sessions_used"] = self.next_session
         result["all_requests"] = self.all_requests - (
             len(self.samples.get("funnel", [])) + self.errors.get("funnel", 0)
-            if args.scenario == "funnel" else 0)
+            if args.scenario == "funnel"
+            else 0
+        )
         result["client_cpu_seconds"] = round(
-            (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime), 2)
+            (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime),
+            2,
+        )
         if args.created_out:
             with open(args.created_out, "w") as f:
                 json.dump(self.created, f)
@@ -185,7 +206,9 @@ class Run:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["baseline", "create", "view", "pay", "pay_hot", "funnel"])
+    parser.add_argument(
+        "scenario", choices=["baseline", "create", "view", "pay", "pay_hot", "funnel"]
+    )
     parser.add_argument("--base", required=True)
     parser.add_argument("--state")
     parser.add_argument("--duration", type=float, default=10)
@@ -193,8 +216,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--created-out", help="write the sessions the create scenario made here")
     parser.add_argument("--merchant", type=int, help="create: only for this merchant (index)")
-    parser.add_argument("--skip-sessions", type=int, default=0,
-                        help="pay, pay_hot: start this far into the pool (earlier runs used those)")
+    parser.add_argument(
+        "--skip-sessions",
+        type=int,
+        default=0,
+        help="pay, pay_hot: start this far into the pool (earlier runs used those)",
+    )
     args = parser.parse_args()
     state = {}
     if args.state:

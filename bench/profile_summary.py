@@ -2,9 +2,11 @@
 workers spent their CPU, by own time and by time inside the gateway's own functions.
 
 python bench/profile_summary.py FILE... [--top 15]"""
+
 import argparse
 import re
 from collections import Counter
+from pathlib import Path
 
 FRAME = re.compile(r"^(?P<func>.+?) \((?P<file>[^:()]+)(?::\d+)?\)$")
 
@@ -23,11 +25,12 @@ def short(frame: str) -> str:
     return f"{match['func']} ({path})"
 
 
-def summarise(paths: list[str], top: int, package: str = "checkout",
-              what: str = "the app workers") -> str:
+def summarise(
+    paths: list[str], top: int, package: str = "checkout", what: str = "the app workers"
+) -> str:
     own, inside, area, total = Counter(), Counter(), Counter(), 0
     for path in paths:
-        for line in open(path):
+        for line in Path(path).read_text().splitlines(keepends=True):
             stack, _, count = line.rstrip("\n").rpartition(" ")
             if not stack or not count.isdigit():
                 continue

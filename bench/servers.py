@@ -1,5 +1,6 @@
 """Server processes for the benchmark: redis-server, SecantusDB and Hypercorn, each on a free
 port in its own temporary directory, stopped (and cleaned up) when the run ends."""
+
 import os
 import shutil
 import socket
@@ -26,9 +27,13 @@ class ServerProcess:
         self.port = port
         self.workdir = Path(tempfile.mkdtemp(prefix=f"checkout-bench-{name}-"))
         self.log_path = self.workdir / f"{name}.log"
-        self._log = open(self.log_path, "wb")
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - open for the server's life, closed in stop()
         self.process = subprocess.Popen(
-            args, cwd=cwd or self.workdir, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            args,
+            cwd=cwd or self.workdir,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
@@ -43,7 +48,9 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log()}")
+                raise RuntimeError(
+                    f"{self.name} exited with {self.process.returncode}:\n{self.log()}"
+                )
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
                     return
@@ -80,8 +87,21 @@ class ServerProcess:
 
 def start_redis() -> ServerProcess:
     port = free_port()
-    server = ServerProcess("redis", ["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                                     "--save", "", "--appendonly", "no"], port)
+    server = ServerProcess(
+        "redis",
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        port,
+    )
     server.wait_for_port()
     return server
 
@@ -89,24 +109,52 @@ def start_redis() -> ServerProcess:
 def start_secantus() -> ServerProcess:
     port = free_port()
     # Data on disk in its own temporary directory (no stray ./secantusd.toml is picked up).
-    server = ServerProcess("secantus", [sys.executable, "-m", "secantus", "--host", "127.0.0.1",
-                                        "--port", str(port), "--storage-path", "data",
-                                        "--log-level", "WARNING"], port)
+    server = ServerProcess(
+        "secantus",
+        [
+            sys.executable,
+            "-m",
+            "secantus",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--storage-path",
+            "data",
+            "--log-level",
+            "WARNING",
+        ],
+        port,
+    )
     server.wait_for_port()
     return server
 
 
-def start_hypercorn(name: str, app: str, env: dict, health_path: str,
-                    extra_pythonpath: str | None = None) -> ServerProcess:
+def start_hypercorn(
+    name: str, app: str, env: dict, health_path: str, extra_pythonpath: str | None = None
+) -> ServerProcess:
     """Hypercorn the way production runs it: the repo's hypercorn.toml (workers, worker class,
     access log...), only the bind overridden to a free port."""
     port = free_port()
     env = {**env, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
     if extra_pythonpath:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [extra_pythonpath, env.get("PYTHONPATH")]))
-    server = ServerProcess(name, [sys.executable, "-m", "hypercorn", "--config",
-                                  str(ROOT / "hypercorn.toml"), "--bind", f"127.0.0.1:{port}", app],
-                           port, cwd=ROOT, env=env)
+    server = ServerProcess(
+        name,
+        [
+            sys.executable,
+            "-m",
+            "hypercorn",
+            "--config",
+            str(ROOT / "hypercorn.toml"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            app,
+        ],
+        port,
+        cwd=ROOT,
+        env=env,
+    )
     server.wait_for_url(f"http://127.0.0.1:{port}{health_path}")
     return server
 

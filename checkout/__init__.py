@@ -1,4 +1,5 @@
 """A self-hosted payment gateway with hosted checkout."""
+
 import asyncio
 from pathlib import Path
 
@@ -69,12 +70,23 @@ def create_app(settings: Settings | None = None) -> Quart:
     from .web.pages import checkout, dashboard, links
     from .web.request_ids import register_request_ids
 
-    for blueprint in (health.blueprint, org.blueprint, wallets.blueprint, txn.blueprint,
-                      checkout.blueprint, refunds.blueprint, withdrawals.blueprint,
-                      payment_links.blueprint, links.blueprint,
-                      keys.blueprint, dashboard.blueprint, webhooks.blueprint):
+    for blueprint in (
+        health.blueprint,
+        org.blueprint,
+        wallets.blueprint,
+        txn.blueprint,
+        checkout.blueprint,
+        refunds.blueprint,
+        withdrawals.blueprint,
+        payment_links.blueprint,
+        links.blueprint,
+        keys.blueprint,
+        dashboard.blueprint,
+        webhooks.blueprint,
+    ):
         app.register_blueprint(blueprint)
     from .web.api import events as event_api
+
     app.register_blueprint(event_api.blueprint)
     register_request_ids(app)
     register_error_handlers(app)

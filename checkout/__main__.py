@@ -1,4 +1,5 @@
 """Operator commands: python -m checkout reconcile | payouts list | payouts mark ID paid|failed"""
+
 import argparse
 import asyncio
 import sys
@@ -34,16 +35,17 @@ async def run_payouts(settings: Settings, args) -> int:
     from .services import Context, withdrawals
 
     stores = await open_stores(settings)
-    ctx = Context(stores=stores, settings=settings, passwords=Passwords(),
-                  dummy_password_hash="")
+    ctx = Context(stores=stores, settings=settings, passwords=Passwords(), dummy_password_hash="")
     try:
         if args.action == "list":
             pending = await withdrawals.pending_withdrawals(ctx)
             print(f"pending withdrawals: {len(pending)}")
             for w in pending:
-                print(f"{w['_id']}  {w['created_at']:%Y-%m-%d %H:%M:%S}  {w['wallet_code']}  "
-                      f"{format_amount(w['amount'], w['currency'])}  "
-                      f"(fee {format_amount(w['fee'], w['currency'])})")
+                print(
+                    f"{w['_id']}  {w['created_at']:%Y-%m-%d %H:%M:%S}  {w['wallet_code']}  "
+                    f"{format_amount(w['amount'], w['currency'])}  "
+                    f"(fee {format_amount(w['fee'], w['currency'])})"
+                )
             return 0
         try:
             done = await withdrawals.settle(ctx, args.withdrawal_id, args.outcome, args.note)
@@ -63,7 +65,8 @@ def main(argv=None) -> int:
     commands.add_parser("reconcile", help="check that the ledger balances")
     commands.add_parser("worker", help="deliver webhooks, expire sessions, relay events")
     payouts = commands.add_parser(
-        "payouts", help="list pending withdrawals, mark them paid or failed")
+        "payouts", help="list pending withdrawals, mark them paid or failed"
+    )
     actions = payouts.add_subparsers(dest="action", required=True)
     actions.add_parser("list", help="pending withdrawals, oldest first")
     mark = actions.add_parser("mark", help="mark one withdrawal paid, or failed (refunds it)")

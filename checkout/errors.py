@@ -79,14 +79,18 @@ class SessionCanceled(CheckoutError):
 class DuplicateIdempotencyKey(CheckoutError):
     # Raised inside a money transaction whose Idempotency-Key already committed; the
     # service rolls back and answers with the first result instead.
-    status, code, message = 409, "idempotency_in_flight", (
-        "A request with this Idempotency-Key was already processed."
+    status, code, message = (
+        409,
+        "idempotency_in_flight",
+        ("A request with this Idempotency-Key was already processed."),
     )
 
 
 class IdempotencyInFlight(CheckoutError):
-    status, code, message = 409, "idempotency_in_flight", (
-        "A request with this Idempotency-Key is still being processed."
+    status, code, message = (
+        409,
+        "idempotency_in_flight",
+        ("A request with this Idempotency-Key is still being processed."),
     )
 
 
@@ -107,8 +111,9 @@ class SameWallet(Unprocessable):
 
 
 class SameAccount(Unprocessable):
-    code, message = "same_account", (
-        "A wallet cannot pay a session into another wallet of the same account."
+    code, message = (
+        "same_account",
+        ("A wallet cannot pay a session into another wallet of the same account."),
     )
 
 
@@ -117,20 +122,25 @@ class CurrencyMismatch(Unprocessable):
 
 
 class IdempotencyMismatch(Unprocessable):
-    code, message = "idempotency_error", (
-        "This Idempotency-Key was used with different request parameters."
+    code, message = (
+        "idempotency_error",
+        ("This Idempotency-Key was used with different request parameters."),
     )
 
 
 class WalletLocked(CheckoutError):
-    status, code, message = 423, "wallet_locked", (
-        "This wallet is locked after too many wrong PINs. Try again later."
+    status, code, message = (
+        423,
+        "wallet_locked",
+        ("This wallet is locked after too many wrong PINs. Try again later."),
     )
 
 
 class WalletBusy(CheckoutError):
-    status, code, message = 429, "rate_limited", (
-        "Too many payment attempts on this wallet at once. Try again in a moment."
+    status, code, message = (
+        429,
+        "rate_limited",
+        ("Too many payment attempts on this wallet at once. Try again in a moment."),
     )
 
 
@@ -140,6 +150,7 @@ class StoreUnavailable(CheckoutError):
 
 
 # Refunds, withdrawals and payment links
+
 
 class SessionNotPaid(Unprocessable):
     code, message = "session_not_paid", "Only a paid payment session can be refunded."
@@ -170,22 +181,27 @@ class PaymentLinkInactive(CheckoutError):
 
 
 class PaymentLinkExhausted(CheckoutError):
-    status, code, message = 410, "payment_link_exhausted", (
-        "This payment link has reached its number of payments."
+    status, code, message = (
+        410,
+        "payment_link_exhausted",
+        ("This payment link has reached its number of payments."),
     )
 
 
 class PaymentLinkLimitReached(Unprocessable):
     # At pay time (422, not 410): the shopper's own session is still open, only the
     # link it came from has no payments left.
-    code, message = "payment_link_limit_reached", (
-        "The payment link this session came from has reached its number of payments."
+    code, message = (
+        "payment_link_limit_reached",
+        ("The payment link this session came from has reached its number of payments."),
     )
 
 
 class MaxPaymentsBelowCompleted(CheckoutError):
-    status, code, message = 409, "max_payments_below_completed", (
-        "maxPayments cannot be below the payments this link has already completed."
+    status, code, message = (
+        409,
+        "max_payments_below_completed",
+        ("maxPayments cannot be below the payments this link has already completed."),
     )
 
 
@@ -196,9 +212,12 @@ class CustomAmountOutOfRange(InvalidAmount):
 
 class LoginRequired(Forbidden):
     # A leaked key must not mint keys that outlive its own revocation.
-    code, message = "login_required", (
-        "API keys can be created only with a login token or in the dashboard, "
-        "not with another API key."
+    code, message = (
+        "login_required",
+        (
+            "API keys can be created only with a login token or in the dashboard, "
+            "not with another API key."
+        ),
     )
 
 
@@ -211,12 +230,14 @@ class RateLimited(CheckoutError):
 
 
 class TooManyPinFailures(RateLimited):
-    code, message = "too_many_pin_failures", (
-        "Too many wrong PINs from this address. Try again later."
+    code, message = (
+        "too_many_pin_failures",
+        ("Too many wrong PINs from this address. Try again later."),
     )
 
 
 # Session lifecycle and webhooks
+
 
 class SessionNotOpen(CheckoutError):
     status, code, message = 409, "session_not_open", "Only an open payment session can be expired."
@@ -235,8 +256,11 @@ class WebhookLimitReached(Unprocessable):
 
 
 class WebhookDisabled(CheckoutError):
-    status, code, message = 409, "webhook_disabled", (
-        "This webhook endpoint is disabled; enable it first (PATCH enabled: true).")
+    status, code, message = (
+        409,
+        "webhook_disabled",
+        ("This webhook endpoint is disabled; enable it first (PATCH enabled: true)."),
+    )
 
 
 class EventNotFound(NotFound):

@@ -6,6 +6,7 @@ created, so a fresh clone needs no build step and no compiled .mo files in git.
 Templates call `_()` / `ngettext()` (Jinja's i18n extension, new-style: `_("Pay %(total)s",
 total=...)`); Python code calls gettext/ngettext/lazy_gettext from here.
 """
+
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal

@@ -6,6 +6,7 @@ ObjectIds as strings; anything else unknown is a TypeError, never a silent str()
 Non-ASCII is written as \\u escapes, so even a lone surrogate cannot break the UTF-8 of a
 body, and keys are sorted, so the same value always gives the same text.
 """
+
 import json
 from datetime import datetime
 from decimal import Decimal
@@ -24,8 +25,13 @@ def _default(value):
 
 def dumps(value, *, indent: int | None = None) -> str:
     return simplejson.dumps(
-        value, use_decimal=True, default=_default, sort_keys=True, ensure_ascii=True,
-        separators=(",", ": ") if indent else (",", ":"), indent=indent,
+        value,
+        use_decimal=True,
+        default=_default,
+        sort_keys=True,
+        ensure_ascii=True,
+        separators=(",", ": ") if indent else (",", ":"),
+        indent=indent,
     )
 
 

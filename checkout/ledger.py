@@ -4,6 +4,7 @@ Every movement of money is one journal entry whose postings sum to zero. A posti
 names an account: a wallet code, or a system account such as ISSUANCE, which is the
 source of all money that enters the closed loop (welcome credits, top-ups).
 """
+
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,6 +46,7 @@ def entry(kind: str, postings: list[Posting], currency: str, **refs: Any) -> dic
 class Line:
     """One side of a movement as a wallet's owner sees it: a row of their transaction list.
     Platform fee wallets and system accounts have no owner and get no line."""
+
     account_id: object
     wallet_code: str
     direction: str  # "debit" or "credit"
@@ -56,20 +58,35 @@ class Line:
 @dataclass(frozen=True)
 class Refs:
     """What a movement belongs to; copied to its entry and to each of its rows."""
+
     session_id: str | None = None
     refund_id: str | None = None
     withdrawal_id: str | None = None
 
 
-def movement(kind: str, postings: list[Posting], lines: list[Line], currency: str,
-             created_at: datetime, description: str | None, refs: Refs = Refs(),
-             row_type: str | None = None) -> dict[str, Any]:
+def movement(
+    kind: str,
+    postings: list[Posting],
+    lines: list[Line],
+    currency: str,
+    created_at: datetime,
+    description: str | None,
+    refs: Refs = Refs(),
+    row_type: str | None = None,
+) -> dict[str, Any]:
     """The one builder of a money movement: {"entry": journal entry, "rows": transaction
     rows}. The entry must balance; each line must match its wallet's postings, so the
     transaction lists always agree with the journal (reconcile checks that too)."""
     entry_id = ObjectId()
-    ids = {k: v for k, v in (("session_id", refs.session_id), ("refund_id", refs.refund_id),
-                             ("withdrawal_id", refs.withdrawal_id)) if v is not None}
+    ids = {
+        k: v
+        for k, v in (
+            ("session_id", refs.session_id),
+            ("refund_id", refs.refund_id),
+            ("withdrawal_id", refs.withdrawal_id),
+        )
+        if v is not None
+    }
     doc = entry(kind, postings, currency, _id=entry_id, created_at=created_at, **ids)
     posted: dict[str, int] = {}
     for p in postings:
@@ -161,7 +178,9 @@ def withdrawal_reversal_postings(
     wallet: str, fee_wallet: str, amount: int, fee: int
 ) -> list[Posting]:
     """A failed payout: the exact opposite of the withdrawal, fee included."""
-    return [Posting(p.account, -p.amount) for p in withdrawal_postings(wallet, fee_wallet, amount, fee)]
+    return [
+        Posting(p.account, -p.amount) for p in withdrawal_postings(wallet, fee_wallet, amount, fee)
+    ]
 
 
 def refunded_fee_share(fee: int, amount: int, refunded_before: int, refund: int) -> int:
@@ -170,6 +189,7 @@ def refunded_fee_share(fee: int, amount: int, refunded_before: int, refund: int)
     Computed from cumulative totals (round half up), so partial refunds that add up to
     the amount give back exactly the whole fee, never a cent more or less.
     """
+
     def share(refunded: int) -> int:
         return (fee * refunded * 2 + amount) // (2 * amount)
 
@@ -230,9 +250,12 @@ def reconcile(
         if stored is None:
             problems.append(f"postings name unknown wallet {code} (total {posted})")
         elif stored + waiting != posted:
-            problems.append(f"wallet {code} balance {stored} + pending credits {waiting}"
-                            f" != sum of its postings {posted}" if waiting else
-                            f"wallet {code} balance {stored} != sum of its postings {posted}")
+            problems.append(
+                f"wallet {code} balance {stored} + pending credits {waiting}"
+                f" != sum of its postings {posted}"
+                if waiting
+                else f"wallet {code} balance {stored} != sum of its postings {posted}"
+            )
         elif stored < 0:
             problems.append(f"wallet {code} balance is negative: {stored}")
         if waiting < 0:
@@ -242,8 +265,10 @@ def reconcile(
         problems += lock_problems(code, wallet_balances.get(code, 0), lock)
     # Money held by system accounts other than issuance (e.g. payouts in clearing)
     # is still owned by someone, so it counts beside the wallets.
-    total_balances = sum(wallet_balances.values()) + sum(pending.values()) + sum(
-        t for a, t in system.items() if a != ISSUANCE
+    total_balances = (
+        sum(wallet_balances.values())
+        + sum(pending.values())
+        + sum(t for a, t in system.items() if a != ISSUANCE)
     )
     total_issued = -system.get(ISSUANCE, 0)
     if total_balances != total_issued:

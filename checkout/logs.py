@@ -5,6 +5,7 @@ across workers and hosts.
 Nothing secret is logged: PINs, passwords, tokens and keys never reach a log call, and the
 access log (hypercorn.toml) omits query strings.
 """
+
 import contextvars
 import json
 import logging
@@ -32,7 +33,8 @@ class JsonLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = {
             "time": datetime.fromtimestamp(record.created, UTC)
-            .isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -48,15 +50,22 @@ class JsonLines(logging.Formatter):
 def configure_logging(level: str = "INFO") -> None:
     """Our own loggers ("checkout.*") write JSON lines to stderr. Only they get the handler:
     one on the root logger would print Hypercorn's own lines a second time."""
-    logging.config.dictConfig({
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"json": {"()": JsonLines}},
-        "filters": {"request_id": {"()": RequestIdFilter}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json",
-                                "filters": ["request_id"]}},
-        "loggers": {
-            "checkout": {"handlers": ["stderr"], "level": level, "propagate": False},
-            "httpx": {"level": "WARNING"},
-        },
-    })
+    logging.config.dictConfig(
+        {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "formatters": {"json": {"()": JsonLines}},
+            "filters": {"request_id": {"()": RequestIdFilter}},
+            "handlers": {
+                "stderr": {
+                    "class": "logging.StreamHandler",
+                    "formatter": "json",
+                    "filters": ["request_id"],
+                }
+            },
+            "loggers": {
+                "checkout": {"handlers": ["stderr"], "level": level, "propagate": False},
+                "httpx": {"level": "WARNING"},
+            },
+        }
+    )

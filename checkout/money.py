@@ -2,16 +2,31 @@
 
 Decimal only at the edges (parsing requests, writing responses); never float.
 """
+
 from decimal import ROUND_HALF_UP, Decimal
 
 from .errors import InvalidAmount
 
 # ISO 4217 minor-unit exponents of the currencies a deployment may choose.
 CURRENCY_EXPONENTS = {
-    "USD": 2, "EUR": 2, "GBP": 2, "INR": 2, "CAD": 2, "AUD": 2, "CHF": 2,
-    "NGN": 2, "KES": 2, "ZAR": 2, "BRL": 2, "MXN": 2, "AED": 2, "ILS": 2,
-    "JPY": 0, "KRW": 0,
-    "KWD": 3, "BHD": 3,
+    "USD": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "INR": 2,
+    "CAD": 2,
+    "AUD": 2,
+    "CHF": 2,
+    "NGN": 2,
+    "KES": 2,
+    "ZAR": 2,
+    "BRL": 2,
+    "MXN": 2,
+    "AED": 2,
+    "ILS": 2,
+    "JPY": 0,
+    "KRW": 0,
+    "KWD": 3,
+    "BHD": 3,
 }
 
 # A single payment above this is a typo or an attack, not a purchase. Keeping every

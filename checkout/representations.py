@@ -1,5 +1,6 @@
 """JSON shapes of our records, in the original API's camelCase: what the API answers and
 what webhook events carry. Pure: amounts become Decimal major units, times ISO 8601."""
+
 from datetime import datetime
 
 from .money import to_major

@@ -2,6 +2,7 @@
 
 Pure functions and small classes; callers run argon2 off the event loop.
 """
+
 import hashlib
 import hmac
 import re
@@ -80,13 +81,18 @@ def dummy_hash(passwords: Passwords) -> str:
     return passwords.hash(secrets.token_urlsafe(16))
 
 
-def issue_token(secret: str, account_id: str, ttl_seconds: int, now: datetime | None = None,
-                version: int = 0) -> str:
+def issue_token(
+    secret: str, account_id: str, ttl_seconds: int, now: datetime | None = None, version: int = 0
+) -> str:
     """A login token for the account's current token version (`ver`): a password or email
     change moves the version on, which ends every token issued before it."""
     now = now or datetime.now(UTC)
-    claims = {"sub": account_id, "ver": version, "iat": now,
-              "exp": now + timedelta(seconds=ttl_seconds)}
+    claims = {
+        "sub": account_id,
+        "ver": version,
+        "iat": now,
+        "exp": now + timedelta(seconds=ttl_seconds),
+    }
     return jwt.encode(claims, secret, algorithm="HS256")
 
 

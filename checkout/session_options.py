@@ -1,5 +1,6 @@
 """Rules for a session's options and a payment link's customer-chosen amount. Pure: amounts
 arrive type-checked (JSON numbers) and leave as int minor units; refusals name the field."""
+
 from datetime import datetime, timedelta
 
 from .errors import AmountMismatch, CustomAmountOutOfRange, InvalidAmount, InvalidRequest
@@ -21,8 +22,14 @@ def priced_line_items(items: list[dict], currency: str) -> list[dict]:
             unit = parse_amount(item["unitAmount"], currency, f"lineItems[{index}].unitAmount")
         except InvalidAmount as exc:
             raise InvalidAmount(exc.message, field="lineItems") from None
-        priced.append({"description": item["description"], "quantity": item["quantity"],
-                       "unit_amount": unit, "amount": unit * item["quantity"]})
+        priced.append(
+            {
+                "description": item["description"],
+                "quantity": item["quantity"],
+                "unit_amount": unit,
+                "amount": unit * item["quantity"],
+            }
+        )
     return priced
 
 
@@ -30,22 +37,24 @@ def session_amount(amount: int | None, line_items: list[dict] | None, currency: 
     """The amount to pay: as given, or the exact sum of the items; both must agree."""
     if not line_items:
         if amount is None:
-            raise InvalidRequest("Missing required field: amount (or lineItems)",
-                                 fields=["amount"])
+            raise InvalidRequest("Missing required field: amount (or lineItems)", fields=["amount"])
         return amount
     total = sum(item["amount"] for item in line_items)
     if total > MAX_AMOUNT_MINOR:
         raise InvalidAmount("The lineItems add up to too large an amount", field="lineItems")
     if amount is not None and amount != total:
-        raise AmountMismatch(f"amount must equal the sum of lineItems: "
-                             f"{to_major(total, currency)} {currency}", field="amount")
+        raise AmountMismatch(
+            f"amount must equal the sum of lineItems: {to_major(total, currency)} {currency}",
+            field="amount",
+        )
     return total
 
 
 def check_expiry(expires_at: datetime, now: datetime) -> datetime:
     if not MIN_LIFETIME <= expires_at - now <= MAX_LIFETIME:
-        raise InvalidRequest("expiresAt must be from 1 minute to 7 days from now",
-                             field="expiresAt")
+        raise InvalidRequest(
+            "expiresAt must be from 1 minute to 7 days from now", field="expiresAt"
+        )
     return expires_at
 
 
@@ -60,12 +69,14 @@ def custom_amount(raw: dict, currency: str) -> dict:
         except InvalidAmount as exc:
             raise InvalidAmount(exc.message, field="customAmount") from None
     if parsed["minimum"] > parsed["maximum"]:
-        raise InvalidRequest("customAmount.minimum must not be above customAmount.maximum",
-                             field="customAmount")
+        raise InvalidRequest(
+            "customAmount.minimum must not be above customAmount.maximum", field="customAmount"
+        )
     preset = parsed.get("preset")
     if preset is not None and not parsed["minimum"] <= preset <= parsed["maximum"]:
-        raise InvalidRequest("customAmount.preset must be from minimum to maximum",
-                             field="customAmount")
+        raise InvalidRequest(
+            "customAmount.preset must be from minimum to maximum", field="customAmount"
+        )
     return {"minimum": parsed["minimum"], "maximum": parsed["maximum"], "preset": preset}
 
 

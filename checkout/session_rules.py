@@ -1,4 +1,5 @@
 """Rules about a payment session's state that need no I/O."""
+
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any

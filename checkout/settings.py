@@ -5,6 +5,7 @@ checks sit on the field. Settings.from_env() reads the process environment over 
 Settings.from_env(mapping) reads only that mapping (tests). Settings(...) takes only its
 arguments. Settings are immutable: settings.replace(name=value) is a checked variant.
 """
+
 import logging
 import os
 import secrets
@@ -65,18 +66,22 @@ EnvBool = Annotated[bool, BeforeValidator(_env_bool)]
 def _throwaway_secret(name: str):
     """A secret's default: none in production (the check below refuses to start without
     it), a random one for local and test runs, which lasts as long as the process."""
+
     def default(data: dict[str, Any]) -> str:
         if data["environment"] == "production":
             return ""
         log.warning("%s is not set: using a throwaway value for this local run", name)
         return secrets.token_urlsafe(32)
+
     return default
 
 
 def _check_secret(value: str) -> str:
     if not value:
-        raise ValueError("is not set. Set it in the environment (see .env.example); "
-                         "it is required when CHECKOUT_ENV=production.")
+        raise ValueError(
+            "is not set. Set it in the environment (see .env.example); "
+            "it is required when CHECKOUT_ENV=production."
+        )
     if len(value) < 32:
         raise ValueError("must be at least 32 characters long")
     return value
@@ -103,8 +108,12 @@ def _check_schedule(value: tuple[int, ...]) -> tuple[int, ...]:
 
 
 # NoDecode: pydantic-settings would otherwise read a tuple from the environment as JSON.
-RetrySchedule = Annotated[tuple[int, ...], NoDecode, BeforeValidator(_comma_separated_seconds),
-                          AfterValidator(_check_schedule)]
+RetrySchedule = Annotated[
+    tuple[int, ...],
+    NoDecode,
+    BeforeValidator(_comma_separated_seconds),
+    AfterValidator(_check_schedule),
+]
 
 
 class Settings(BaseSettings):
@@ -114,15 +123,20 @@ class Settings(BaseSettings):
     REDIS_HOST/REDIS_PORT before REDIS_URL, CURRENCY before WITHDRAWAL_FEE."""
 
     model_config = SettingsConfigDict(
-        frozen=True, extra="forbid", case_sensitive=True, env_file=ENV_FILE,
+        frozen=True,
+        extra="forbid",
+        case_sensitive=True,
+        env_file=ENV_FILE,
         # Settings(mongo_uri=...) by field name, from_env by variable name.
-        validate_by_name=True, validate_by_alias=True,
+        validate_by_name=True,
+        validate_by_alias=True,
     )
 
     # production refuses to start without the secrets; local and test make throwaway ones.
     # First: the defaults of the secrets and of the welcome credit depend on it.
     environment: Literal["production", "local", "test"] = Field(
-        "production", validation_alias="CHECKOUT_ENV")
+        "production", validation_alias="CHECKOUT_ENV"
+    )
     mongo_uri: str = Field("mongodb://127.0.0.1:27017/", validation_alias="MONGO_URI")
     mongo_db: str = Field("checkout", validation_alias="MONGO_DB")
     # REDIS_URL wins; without it the URL is built from REDIS_HOST and REDIS_PORT.
@@ -130,26 +144,33 @@ class Settings(BaseSettings):
     redis_port: int = Field(6379, validation_alias="REDIS_PORT")
     redis_url: str = Field(
         default_factory=lambda data: f"redis://{data['redis_host']}:{data['redis_port']}/0",
-        validation_alias="REDIS_URL")
+        validation_alias="REDIS_URL",
+    )
     # Login tokens; cookies and CSRF; PIN hashing. 32+ characters each.
-    jwt_secret: Secret = Field(default_factory=_throwaway_secret("JWT_SECRET"),
-                               validation_alias="JWT_SECRET", repr=False)
-    secret_key: Secret = Field(default_factory=_throwaway_secret("SECRET_KEY"),
-                               validation_alias="SECRET_KEY", repr=False)
-    pin_pepper: Secret = Field(default_factory=_throwaway_secret("PIN_PEPPER"),
-                               validation_alias="PIN_PEPPER", repr=False)
+    jwt_secret: Secret = Field(
+        default_factory=_throwaway_secret("JWT_SECRET"), validation_alias="JWT_SECRET", repr=False
+    )
+    secret_key: Secret = Field(
+        default_factory=_throwaway_secret("SECRET_KEY"), validation_alias="SECRET_KEY", repr=False
+    )
+    pin_pepper: Secret = Field(
+        default_factory=_throwaway_secret("PIN_PEPPER"), validation_alias="PIN_PEPPER", repr=False
+    )
     # Builds checkout URLs; https:// makes cookies Secure.
     public_base_url: str = Field("http://127.0.0.1:8000", validation_alias="PUBLIC_BASE_URL")
     # Seconds a payment session stays open: 30 s to 7 days.
     session_ttl: int = Field(600, validation_alias="SESSION_TTL", ge=30, le=7 * 86400)
     # Percent fee paid by the shopper.
-    service_fee_percent: Decimal = Field(Decimal("0.2"), validation_alias="SERVICE_FEE",
-                                         ge=0, lt=100)
+    service_fee_percent: Decimal = Field(
+        Decimal("0.2"), validation_alias="SERVICE_FEE", ge=0, lt=100
+    )
     # The welcome credit is a demo feature: real money enters through top-ups, so
     # production starts without it.
     welcome_credit: Decimal = Field(
         default_factory=lambda data: Decimal(0 if data["environment"] == "production" else 1000),
-        validation_alias="WELCOME_CREDIT", ge=0)
+        validation_alias="WELCOME_CREDIT",
+        ge=0,
+    )
     # The deployment currency (one of money.CURRENCY_EXPONENTS); declared before the fees
     # whose decimals it decides.
     currency: str = Field("USD", validation_alias="CURRENCY")
@@ -171,19 +192,24 @@ class Settings(BaseSettings):
     link_sessions_per_minute: int = Field(30, validation_alias="LINK_SESSIONS_PER_MINUTE", ge=0)
     # Webhooks: see README "Webhooks". True lets targets be private/loopback addresses.
     webhook_allow_private_targets: EnvBool = Field(
-        False, validation_alias="WEBHOOK_ALLOW_PRIVATE_TARGETS")
+        False, validation_alias="WEBHOOK_ALLOW_PRIVATE_TARGETS"
+    )
     # Seconds a webhook request may take in total.
-    webhook_timeout: float = Field(10.0, validation_alias="WEBHOOK_TIMEOUT", ge=0.5, le=60,
-                                 allow_inf_nan=False)
+    webhook_timeout: float = Field(
+        10.0, validation_alias="WEBHOOK_TIMEOUT", ge=0.5, le=60, allow_inf_nan=False
+    )
     # Seconds between attempts after each failure, e.g. WEBHOOK_RETRY_SCHEDULE=60,300.
-    webhook_retry_schedule: RetrySchedule = Field(DEFAULT_WEBHOOK_RETRY_SCHEDULE,
-                                                  validation_alias="WEBHOOK_RETRY_SCHEDULE")
+    webhook_retry_schedule: RetrySchedule = Field(
+        DEFAULT_WEBHOOK_RETRY_SCHEDULE, validation_alias="WEBHOOK_RETRY_SCHEDULE"
+    )
     # Seconds between the worker's sweeps.
-    webhook_poll_interval: float = Field(2.0, validation_alias="WEBHOOK_POLL_INTERVAL",
-                                         ge=0.05, le=60, allow_inf_nan=False)
+    webhook_poll_interval: float = Field(
+        2.0, validation_alias="WEBHOOK_POLL_INTERVAL", ge=0.05, le=60, allow_inf_nan=False
+    )
     # How often an idle worker looks for payments' pending credits to settle (seconds).
-    settle_interval: float = Field(1.0, validation_alias="SETTLE_INTERVAL", ge=0.01, le=60,
-                                   allow_inf_nan=False)
+    settle_interval: float = Field(
+        1.0, validation_alias="SETTLE_INTERVAL", ge=0.01, le=60, allow_inf_nan=False
+    )
     # Reverse proxies in front of the app whose X-Forwarded-For may be trusted (0: none;
     # the client address is then the TCP peer). Sign-in rate limits key on it.
     trusted_proxy_hops: int = Field(0, validation_alias="TRUSTED_PROXY_HOPS")
@@ -193,8 +219,9 @@ class Settings(BaseSettings):
     withdrawal_fee: Decimal = Field(Decimal("2"), validation_alias="WITHDRAWAL_FEE", ge=0)
     # The welcome credit is issued money: spendable in the loop, but by default it can
     # never be withdrawn, or every sign-up would mint cash.
-    welcome_credit_withdrawable: EnvBool = Field(False,
-                                                 validation_alias="WELCOME_CREDIT_WITHDRAWABLE")
+    welcome_credit_withdrawable: EnvBool = Field(
+        False, validation_alias="WELCOME_CREDIT_WITHDRAWABLE"
+    )
     # Not configurable: password hashing cost; tests lower it so the suite stays fast.
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536
@@ -229,8 +256,9 @@ class Settings(BaseSettings):
         return value
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
-                                   dotenv_settings, file_secret_settings):
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ):
         # Settings(...) takes only its arguments; from_env() says where values come from.
         return (init_settings,)
 
@@ -270,8 +298,11 @@ class Settings(BaseSettings):
 
 
 # Field name -> its environment variable (platform_fee_wallet and argon2_* have none).
-VARIABLES = {name: field.validation_alias for name, field in Settings.model_fields.items()
-             if isinstance(field.validation_alias, str)}
+VARIABLES = {
+    name: field.validation_alias
+    for name, field in Settings.model_fields.items()
+    if isinstance(field.validation_alias, str)
+}
 
 
 def _describe(exc: ValidationError) -> str:

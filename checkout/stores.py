@@ -1,4 +1,5 @@
 """MongoDB and Redis clients: created inside the serving event loop, closed after it."""
+
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -70,9 +71,7 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     await db.accounts.create_index("user_code", unique=True)
     await db.wallets.create_index("code", unique=True)
     await db.wallets.create_index([("account_id", ASCENDING), ("created_at", ASCENDING)])
-    await db.payment_sessions.create_index(
-        [("account_id", ASCENDING), ("created_at", DESCENDING)]
-    )
+    await db.payment_sessions.create_index([("account_id", ASCENDING), ("created_at", DESCENDING)])
     await db.payment_sessions.create_index([("status", ASCENDING), ("expires_at", ASCENDING)])
     await db.transactions.create_index([("account_id", ASCENDING), ("_id", DESCENDING)])
     await db.journal.create_index("session_id", sparse=True)
@@ -86,9 +85,11 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     # GET /api/v1/events: the account's last 30 days, newest first, optionally one type;
     # older events are deleted (services.events.EVENT_RETENTION_DAYS).
     await db.events.create_index(
-        [("account_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)])
+        [("account_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]
+    )
     await db.events.create_index(
-        [("account_id", ASCENDING), ("type", ASCENDING), ("created_at", DESCENDING)])
+        [("account_id", ASCENDING), ("type", ASCENDING), ("created_at", DESCENDING)]
+    )
     await db.events.create_index("created_at", expireAfterSeconds=30 * 24 * 3600)
     await db.webhook_endpoints.create_index([("account_id", ASCENDING), ("created_at", ASCENDING)])
     await db.webhook_deliveries.create_index(
@@ -96,7 +97,8 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     )
     await db.webhook_deliveries.create_index([("state", ASCENDING), ("next_attempt_at", ASCENDING)])
     await db.webhook_deliveries.create_index(
-        [("endpoint_id", ASCENDING), ("created_at", DESCENDING)])
+        [("endpoint_id", ASCENDING), ("created_at", DESCENDING)]
+    )
     await db.webhook_attempts.create_index([("delivery_id", ASCENDING), ("started_at", ASCENDING)])
     # Dashboard and API keys
     await db.api_keys.create_index("hash", unique=True)

@@ -3,6 +3,7 @@
 Type checks matter as much as values: a JSON object where a string belongs (such as
 {"$ne": null}) must never reach a MongoDB filter.
 """
+
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -22,8 +23,14 @@ def require_fields(data: Mapping[str, Any], names: tuple[str, ...]) -> None:
         )
 
 
-def text(data: Mapping[str, Any], name: str, *, required: bool = True, max_length: int = 200,
-         min_length: int = 1) -> str | None:
+def text(
+    data: Mapping[str, Any],
+    name: str,
+    *,
+    required: bool = True,
+    max_length: int = 200,
+    min_length: int = 1,
+) -> str | None:
     value = data.get(name)
     if value is None:
         if required:
@@ -59,8 +66,9 @@ def email(data: Mapping[str, Any], name: str = "email", required: bool = True) -
     return value.lower()
 
 
-def password(data: Mapping[str, Any], name: str = "password", required: bool = True, *,
-             new: bool = True) -> str | None:
+def password(
+    data: Mapping[str, Any], name: str = "password", required: bool = True, *, new: bool = True
+) -> str | None:
     """A password field. A new one must be 8 to 256 characters; one typed to sign in or to
     confirm a change (new=False) only has to be text argon2 can hash, so that a wrong one
     answers 401 like any other wrong password. Either way a lone surrogate, which cannot be
@@ -113,14 +121,20 @@ def metadata(data: Mapping[str, Any], name: str = "metadata") -> dict[str, str]:
         raise InvalidRequest(f"{name} may have at most 20 keys", field=name)
     clean: dict[str, str] = {}
     for key, item in value.items():
-        if (not 1 <= len(key) <= 40 or key.startswith("$") or "." in key
-                or any(ord(c) < 32 for c in key) or not encodable(key)):
+        if (
+            not 1 <= len(key) <= 40
+            or key.startswith("$")
+            or "." in key
+            or any(ord(c) < 32 for c in key)
+            or not encodable(key)
+        ):
             raise InvalidRequest(
                 f"{name} keys are 1 to 40 characters, without '$' at the start or '.'",
                 field=name,
             )
         if not isinstance(item, str) or len(item) > 500 or not encodable(item):
-            raise InvalidRequest(f"{name} values must be strings of at most 500 characters",
-                                 field=name)
+            raise InvalidRequest(
+                f"{name} values must be strings of at most 500 characters", field=name
+            )
         clean[key] = item
     return clean

@@ -10,6 +10,7 @@ Verify against the raw request body, before parsing it: re-serialised JSON diffe
 For 24 hours after a secret is rotated the header carries one v1 per secret, the new
 one first (t=...,v1=<new>,v1=<old>): a receiver holding either secret accepts it.
 """
+
 import hashlib
 import hmac
 import time
@@ -27,16 +28,22 @@ def compute_signature(payload: bytes, secret: str, timestamp: int) -> str:
     return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
-def sign(payload: bytes, secret: str | list[str] | tuple[str, ...],
-         timestamp: int | None = None) -> str:
+def sign(
+    payload: bytes, secret: str | list[str] | tuple[str, ...], timestamp: int | None = None
+) -> str:
     """The Checkout-Signature header value for payload: one v1 per secret, in order."""
     t = int(time.time()) if timestamp is None else int(timestamp)
     keys = [secret] if isinstance(secret, str) else list(secret)
     return f"t={t}," + ",".join(f"v1={compute_signature(payload, k, t)}" for k in keys)
 
 
-def verify_signature(payload, header: str | None, secret: str,
-                     tolerance: int = DEFAULT_TOLERANCE, now: float | None = None) -> bool:
+def verify_signature(
+    payload,
+    header: str | None,
+    secret: str,
+    tolerance: int = DEFAULT_TOLERANCE,
+    now: float | None = None,
+) -> bool:
     """True when header signs payload with secret within tolerance seconds of now;
     raises InvalidSignature otherwise (so a forgotten check cannot pass silently).
 

@@ -12,7 +12,9 @@ Four loops share one process:
   attempt a dead worker left behind: its lease runs out).
 - housekeeping: the expiry sweeper and the outbox relay.
 """
+
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -51,8 +53,12 @@ class Worker:
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("worker %s started", self.name)
-        await asyncio.gather(self._guard(self.settle, stop), self._guard(self.events, stop),
-                             self._guard(self.retries, stop), self._guard(self.housekeeping, stop))
+        await asyncio.gather(
+            self._guard(self.settle, stop),
+            self._guard(self.events, stop),
+            self._guard(self.retries, stop),
+            self._guard(self.housekeeping, stop),
+        )
         log.info("worker %s stopped", self.name)
 
     async def _guard(self, loop, stop: asyncio.Event) -> None:
@@ -83,8 +89,9 @@ class Worker:
         loop = asyncio.get_running_loop()
         while not stop.is_set():
             if loop.time() >= next_claim:
-                stale = await event_store.claim_stale(redis, self.name, self.claim_idle_ms,
-                                                      READ_COUNT)
+                stale = await event_store.claim_stale(
+                    redis, self.name, self.claim_idle_ms, READ_COUNT
+                )
                 if stale:
                     log.info("reclaimed %d stream entries from a stalled worker", len(stale))
                 await self._handle_all(stale)
@@ -100,32 +107,51 @@ class Worker:
         # busy merchant's payments come in runs.
         try:
             events = await event_store.find_events(
-                self.ctx.db, [fields.get("event_id") for _, fields in entries])
+                self.ctx.db, [fields.get("event_id") for _, fields in entries]
+            )
             endpoints = await webhook_store.endpoints_for_events(
-                self.ctx.db, {(e["account_id"], e["type"]) for e in events.values()},
-                max((e["created_at"] for e in events.values()), default=None))
+                self.ctx.db,
+                {(e["account_id"], e["type"]) for e in events.values()},
+                max((e["created_at"] for e in events.values()), default=None),
+            )
         except TRANSIENT as exc:
-            log.warning("could not read %d stream entries (%s); they will be retried",
-                        len(entries), type(exc).__name__)
+            log.warning(
+                "could not read %d stream entries (%s); they will be retried",
+                len(entries),
+                type(exc).__name__,
+            )
             return
         # Events nobody subscribed to (most payments) need only be marked dispatched and
         # acknowledged: for all of them at once. A ping names its own endpoint instead.
-        quiet = [(entry_id, event) for entry_id, event in
-                 ((entry_id, events.get(fields.get("event_id"))) for entry_id, fields in entries)
-                 if event is not None and event["type"] != PING
-                 and not endpoints.get((event["account_id"], event["type"]))]
+        quiet = [
+            (entry_id, event)
+            for entry_id, event in (
+                (entry_id, events.get(fields.get("event_id"))) for entry_id, fields in entries
+            )
+            if event is not None
+            and event["type"] != PING
+            and not endpoints.get((event["account_id"], event["type"]))
+        ]
         if quiet:
             try:
                 await event_store.mark_many_dispatched(
-                    self.ctx.db, [event["_id"] for _, event in quiet], utcnow())
+                    self.ctx.db, [event["_id"] for _, event in quiet], utcnow()
+                )
                 await event_store.acknowledge(self.ctx.redis, *(entry_id for entry_id, _ in quiet))
             except TRANSIENT as exc:  # not acknowledged: reclaimed and handled again later
-                log.warning("could not mark %d events dispatched (%s); they will be retried",
-                            len(quiet), type(exc).__name__)
+                log.warning(
+                    "could not mark %d events dispatched (%s); they will be retried",
+                    len(quiet),
+                    type(exc).__name__,
+                )
         done = {entry_id for entry_id, _ in quiet}
-        await asyncio.gather(*(
-            self._handle(entry_id, events.get(fields.get("event_id")), endpoints)
-            for entry_id, fields in entries if entry_id not in done))
+        await asyncio.gather(
+            *(
+                self._handle(entry_id, events.get(fields.get("event_id")), endpoints)
+                for entry_id, fields in entries
+                if entry_id not in done
+            )
+        )
 
     async def _handle(self, entry_id: str, event: dict | None, endpoints: dict) -> None:
         try:
@@ -133,13 +159,18 @@ class Worker:
                 log.warning("stream entry %s names no known event; dropping it", entry_id)
             else:
                 due = await webhooks.fan_out(
-                    self.ctx, event, endpoints.get((event["account_id"], event["type"]), []))
+                    self.ctx, event, endpoints.get((event["account_id"], event["type"]), [])
+                )
                 await asyncio.gather(*(self._attempt(delivery_id) for delivery_id in due))
             await event_store.acknowledge(self.ctx.redis, entry_id)
         except Exception as exc:
             # Not acknowledged: it stays pending and is reclaimed later.
-            log.warning("entry %s not handled (%s); it will be retried", entry_id,
-                        type(exc).__name__, exc_info=not isinstance(exc, TRANSIENT))
+            log.warning(
+                "entry %s not handled (%s); it will be retried",
+                entry_id,
+                type(exc).__name__,
+                exc_info=not isinstance(exc, TRANSIENT),
+            )
 
     async def _attempt(self, delivery_id: str | None = None) -> bool:
         delivery = await webhooks.claim_due(self.ctx, delivery_id)
@@ -174,26 +205,23 @@ class Worker:
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except asyncio.TimeoutError:
-        pass
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        try:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):
-            pass
     # Its own application name: a test can aim a MongoDB failpoint at the worker alone.
     stores = await open_stores(settings, appname="checkout-worker")
     try:
         await ensure_indexes(stores.db)
         ctx = Context(
-            stores=stores, settings=settings,
+            stores=stores,
+            settings=settings,
             passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_cost),
             dummy_password_hash="",
         )

@@ -4,6 +4,7 @@ Production documents answers without re-validating them (checkout/web/api/contra
 so that a drifted representation cannot turn a committed payment into a 500; the tests are
 where drift must show. A mismatch answers 500 here, which fails the test that made it.
 """
+
 from quart import request
 from quart_schema.validation import QUART_SCHEMA_RESPONSE_ATTRIBUTE
 
@@ -23,7 +24,9 @@ def check_answers_against_their_models(app) -> None:
         elif response.status_code in documented:
             model = documented[response.status_code][0]
         else:
-            raise AssertionError(f"{request.endpoint} answered {response.status_code}, "
-                                 "which its route does not document")
+            raise AssertionError(
+                f"{request.endpoint} answered {response.status_code}, "
+                "which its route does not document"
+            )
         model.model_validate(parse(await response.get_data()))
         return response

@@ -2,6 +2,7 @@
 
 Each runs as its own process on a free port and is stopped when the test session ends.
 """
+
 import os
 import shutil
 import socket
@@ -43,7 +44,11 @@ class ServerProcess:
         # Open for the server's whole life (closed in stop()), so not a with block.
         self._log = open(self.log_path, "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
-            args, cwd=cwd or self.workdir, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            args,
+            cwd=cwd or self.workdir,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
@@ -66,9 +71,22 @@ def start_secantus() -> ServerProcess:
     port = free_port()
     # Its own empty working directory: SecantusDB would pick up a stray ./secantusd.toml.
     server = ServerProcess(
-        [sys.executable, "-m", "secantus", "--host", "127.0.0.1", "--port", str(port),
-         "--storage-path", ":memory:", "--enable-test-commands", "--log-level", "WARNING"],
-        port, log_name="secantus",
+        [
+            sys.executable,
+            "-m",
+            "secantus",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--storage-path",
+            ":memory:",
+            "--enable-test-commands",
+            "--log-level",
+            "WARNING",
+        ],
+        port,
+        log_name="secantus",
     )
     wait_for_port(port, server.process)
     return server
@@ -77,9 +95,19 @@ def start_secantus() -> ServerProcess:
 def start_redis() -> ServerProcess:
     port = free_port()
     server = ServerProcess(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no"],
-        port, log_name="redis",
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        port,
+        log_name="redis",
     )
     wait_for_port(port, server.process)
     return server
@@ -90,9 +118,22 @@ def start_app(env_overrides: dict, workers: int = 2) -> ServerProcess:
     port = free_port()
     env = {**os.environ, **env_overrides, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
     server = ServerProcess(
-        [sys.executable, "-m", "hypercorn", "--config", str(ROOT / "hypercorn.toml"),
-         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "checkout:create_app()"],
-        port, cwd=ROOT, env=env, log_name="app",
+        [
+            sys.executable,
+            "-m",
+            "hypercorn",
+            "--config",
+            str(ROOT / "hypercorn.toml"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "checkout:create_app()",
+        ],
+        port,
+        cwd=ROOT,
+        env=env,
+        log_name="app",
     )
     # The port accepts TCP before the workers are ready: wait on the health URL.
     deadline = time.monotonic() + 30

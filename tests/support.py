@@ -1,4 +1,5 @@
 """Helpers that act as an API user would: through HTTP."""
+
 import secrets
 from decimal import Decimal
 
@@ -16,8 +17,12 @@ def dumps(payload) -> bytes:
 async def call(client, method, url, payload=None, headers=None, raw=None):
     """One API request; payload is JSON-encoded with exact decimals."""
     data = raw if raw is not None else (dumps(payload) if payload is not None else b"")
-    return await client.open(url, method=method, data=data,
-                             headers={"Content-Type": "application/json", **(headers or {})})
+    return await client.open(
+        url,
+        method=method,
+        data=data,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
 
 
 def unique_email(prefix="merchant") -> str:
@@ -29,15 +34,24 @@ async def body(response) -> dict:
 
 
 async def register(client, organization="Acme Coffee", pin=None, **extra) -> dict:
-    payload = {"organization": organization, "email": unique_email(), "password": "correct horse 1",
-               "category": "food", **extra}
+    payload = {
+        "organization": organization,
+        "email": unique_email(),
+        "password": "correct horse 1",
+        "category": "food",
+        **extra,
+    }
     if pin:
         payload["pin"] = pin
     response = await call(client, "POST", "/api/v1/org/register", payload)
     assert response.status_code == 201, await response.get_data()
     data = await body(response)
-    login = await call(client, "POST", "/api/v1/org/login",
-                       {"email": payload["email"], "password": payload["password"]})
+    login = await call(
+        client,
+        "POST",
+        "/api/v1/org/login",
+        {"email": payload["email"], "password": payload["password"]},
+    )
     assert login.status_code == 200
     data["token"] = (await body(login))["token"]
     data["password"] = payload["password"]
@@ -46,8 +60,13 @@ async def register(client, organization="Acme Coffee", pin=None, **extra) -> dic
 
 
 async def create_session(client, merchant, amount=Decimal("10.00"), **extra) -> dict:
-    response = await call(client, "POST", f"/api/v1/txn/payment-session/{merchant['walletCode']}",
-                          {"amount": amount, **extra}, merchant["headers"])
+    response = await call(
+        client,
+        "POST",
+        f"/api/v1/txn/payment-session/{merchant['walletCode']}",
+        {"amount": amount, **extra},
+        merchant["headers"],
+    )
     assert response.status_code == 201, await response.get_data()
     return await body(response)
 

@@ -1,4 +1,5 @@
 """A real local HTTP receiver for webhooks and real worker processes, for the webhook tests."""
+
 import asyncio
 import json
 import os
@@ -89,17 +90,42 @@ def self_signed_certificate(directory, name: str) -> tuple[str, str]:
     """(certfile, keyfile) of a throwaway certificate for the DNS name `name`, made by the
     openssl command; the certificate is its own CA, to trust in a client's SSL context."""
     cert, key = str(directory / f"{name}.crt"), str(directory / f"{name}.key")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", f"/CN={name}",
-                    "-addext", f"subjectAltName=DNS:{name}", "-keyout", key, "-out", cert],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            f"/CN={name}",
+            "-addext",
+            f"subjectAltName=DNS:{name}",
+            "-keyout",
+            key,
+            "-out",
+            cert,
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
 def start_worker(store_env: dict, **overrides) -> ServerProcess:
     env = {**os.environ, **store_env, **WORKER_ENV, **overrides}
-    return ServerProcess([sys.executable, "-m", "checkout", "worker"], port=None, cwd=ROOT,
-                         env=env, log_name="worker")
+    return ServerProcess(
+        [sys.executable, "-m", "checkout", "worker"],
+        port=None,
+        cwd=ROOT,
+        env=env,
+        log_name="worker",
+    )
 
 
 async def eventually(check, timeout: float = 30, what: str = "condition"):

@@ -1,7 +1,8 @@
 """Use cases. Each takes a Context (stores, settings, password hasher) as its first argument."""
+
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import UTC, datetime
+from typing import Any
 
 from ..errors import NotFound
 from ..security import Passwords

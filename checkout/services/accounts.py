@@ -11,8 +11,15 @@ from . import Context, limits, unit_of_work, utcnow
 from .wallets import issue_credit, new_wallet, with_pending_credits
 
 
-async def register(ctx: Context, organization: str, email: str, password: str,
-                   category: str, pin: str | None, client_ip: str | None = None) -> dict:
+async def register(
+    ctx: Context,
+    organization: str,
+    email: str,
+    password: str,
+    category: str,
+    pin: str | None,
+    client_ip: str | None = None,
+) -> dict:
     """Account, default wallet and welcome credit, all in one transaction.
 
     Returns {"account", "wallet", "pin"}; the clear PIN is shown this once only.
@@ -31,8 +38,11 @@ async def register(ctx: Context, organization: str, email: str, password: str,
         "default_wallet": wallet["code"],
         "created_at": utcnow(),
     }
-    credit = money.parse_amount(ctx.settings.welcome_credit, ctx.settings.currency) \
-        if ctx.settings.welcome_credit > 0 else 0
+    credit = (
+        money.parse_amount(ctx.settings.welcome_credit, ctx.settings.currency)
+        if ctx.settings.welcome_credit > 0
+        else 0
+    )
 
     if credit and not ctx.settings.welcome_credit_withdrawable:
         wallet["locked_credit"] = credit  # spendable, never withdrawable
@@ -49,15 +59,17 @@ async def register(ctx: Context, organization: str, email: str, password: str,
     return {"account": account, "wallet": wallet, "pin": pin}
 
 
-async def login(ctx: Context, email: str, password: str, client_ip: str | None = None,
-                dashboard: bool = False) -> dict:
+async def login(
+    ctx: Context, email: str, password: str, client_ip: str | None = None, dashboard: bool = False
+) -> dict:
     """Check the credentials under the sign-in limits (per email; per client address when
     given); returns {"account", "wallet", "token"}."""
     if dashboard:
         await limits.count_login(ctx, email, client_ip, limits.LOGIN_LIMIT, "login-ip")
     else:
-        await limits.count_login(ctx, email, client_ip, ctx.settings.api_login_limit_per_ip,
-                                 "api-login-ip")
+        await limits.count_login(
+            ctx, email, client_ip, ctx.settings.api_login_limit_per_ip, "api-login-ip"
+        )
     account = await account_store.find_account_by_email(ctx.db, email)
     stored = account["password_hash"] if account else ctx.dummy_password_hash
     ok = await asyncio.to_thread(ctx.passwords.verify, stored, password)
@@ -76,8 +88,12 @@ def token_version(account: dict) -> int:
 
 
 def login_token(ctx: Context, account: dict) -> str:
-    return security.issue_token(ctx.settings.jwt_secret, str(account["_id"]),
-                                ctx.settings.jwt_ttl, version=token_version(account))
+    return security.issue_token(
+        ctx.settings.jwt_secret,
+        str(account["_id"]),
+        ctx.settings.jwt_ttl,
+        version=token_version(account),
+    )
 
 
 async def authenticate_token(ctx: Context, token: str) -> dict:
@@ -86,20 +102,29 @@ async def authenticate_token(ctx: Context, token: str) -> dict:
     if account is None:
         raise Unauthenticated("The account for this token no longer exists.")
     if version != token_version(account):
-        raise Unauthenticated("This token was issued before a password or email change; "
-                              "log in again.")
+        raise Unauthenticated(
+            "This token was issued before a password or email change; log in again."
+        )
     return account
 
 
-async def update_profile(ctx: Context, account: dict, organization=None, email=None,
-                         category=None, password=None, current_password=None) -> dict:
+async def update_profile(
+    ctx: Context,
+    account: dict,
+    organization=None,
+    email=None,
+    category=None,
+    password=None,
+    current_password=None,
+) -> dict:
     """A password or email change ends every login token and dashboard session issued
     before it (a stolen one must not outlive the credentials); the caller may issue the
     current client a fresh one from the returned account."""
     credentials_change = email is not None or password is not None
     if credentials_change:
-        await limits.verify_password_again(ctx, account, current_password,
-                                           "currentPassword is incorrect.")
+        await limits.verify_password_again(
+            ctx, account, current_password, "currentPassword is incorrect."
+        )
     changes = {}
     if organization is not None:
         changes["organization"] = organization

@@ -3,6 +3,7 @@
 A key carries 256 random bits, so a fast hash is right here (unlike passwords and PINs,
 nothing can be guessed offline), and it lets a request find its key by the hash alone.
 """
+
 import hashlib
 import logging
 import secrets
@@ -43,8 +44,9 @@ def looks_like_key(token: str) -> bool:
     return token.startswith(KEY_PREFIX)
 
 
-async def create_key(ctx: Context, account: dict, label: str | None, *,
-                     by_api_key: bool = False) -> tuple[dict, str]:
+async def create_key(
+    ctx: Context, account: dict, label: str | None, *, by_api_key: bool = False
+) -> tuple[dict, str]:
     """Returns (stored document, clear secret); the secret is never stored or shown again.
     by_api_key: the caller authenticated with a key, which may not create keys."""
     if by_api_key:
@@ -69,8 +71,11 @@ async def list_keys(ctx: Context, account: dict) -> list[dict]:
 
 
 async def revoke_key(ctx: Context, account: dict, key_id) -> dict:
-    doc = await key_store.revoke_key(ctx.db, account["_id"], key_id, utcnow()) \
-        if isinstance(key_id, str) else None
+    doc = (
+        await key_store.revoke_key(ctx.db, account["_id"], key_id, utcnow())
+        if isinstance(key_id, str)
+        else None
+    )
     if doc is None:
         # Someone else's key gets the same answer as an unknown one.
         raise ApiKeyNotFound()

@@ -1,6 +1,7 @@
 """Use cases behind the merchant dashboard: sign-in with rate limits and revocable
 sessions, and the read models its pages show. Money moves only through the existing
 services (payments.create_session, wallets.create_wallet, ...)."""
+
 import csv
 import io
 import secrets
@@ -31,11 +32,13 @@ TRANSACTION_TYPES = ("payment", "refund", "withdrawal", "withdrawal_reversal", "
 
 # --- signing in and out -------------------------------------------------------------
 
+
 async def sign_in(ctx: Context, email: str, password: str, client_ip: str) -> tuple[dict, str]:
     """Check the credentials under per-email and per-IP limits (counted before the
     password is checked); returns (account, new dashboard session id)."""
-    account = (await accounts.login(ctx, email, password, client_ip or "unknown",
-                                    dashboard=True))["account"]
+    account = (await accounts.login(ctx, email, password, client_ip or "unknown", dashboard=True))[
+        "account"
+    ]
     return account, await new_session(ctx, account)
 
 
@@ -43,8 +46,9 @@ async def new_session(ctx: Context, account: dict) -> str:
     """A fresh id on every sign-in: a session id planted before login is worthless after.
     The session keeps the account's token version of this moment (see signed_in_account)."""
     session_id = secrets.token_urlsafe(32)
-    await session_store.create_session(ctx.redis, session_id, str(account["_id"]), SESSION_TTL,
-                                       accounts.token_version(account))
+    await session_store.create_session(
+        ctx.redis, session_id, str(account["_id"]), SESSION_TTL, accounts.token_version(account)
+    )
     return session_id
 
 
@@ -79,8 +83,14 @@ async def change_password(ctx: Context, account: dict, current: str, new: str) -
     return await new_session(ctx, updated)
 
 
-async def update_profile(ctx: Context, account: dict, organization: str, email: str,
-                         category: str, current_password: str | None) -> str | None:
+async def update_profile(
+    ctx: Context,
+    account: dict,
+    organization: str,
+    email: str,
+    category: str,
+    current_password: str | None,
+) -> str | None:
     """Saves the profile. An email change ends every session and token like a password
     change: returns the new session id for this browser then, else None."""
     email_changes = email != account["email"]
@@ -89,28 +99,35 @@ async def update_profile(ctx: Context, account: dict, organization: str, email: 
             raise InvalidCredentials("Enter your current password to change your email.")
         await check_password(ctx, account, current_password)
     updated = await accounts.update_profile(
-        ctx, account, organization=organization, category=category,
+        ctx,
+        account,
+        organization=organization,
+        category=category,
         email=email if email_changes else None,
         current_password=current_password if email_changes else None,
     )
     return await new_session(ctx, updated) if email_changes else None
 
 
-async def reset_wallet_pin(ctx: Context, account: dict, wallet_code: str,
-                           password: str) -> tuple[dict, str]:
+async def reset_wallet_pin(
+    ctx: Context, account: dict, wallet_code: str, password: str
+) -> tuple[dict, str]:
     """A new generated PIN for one of the account's wallets; returned once, stored hashed.
     A wrong-PIN lock stays until it runs out: a reset does not hand guessers new tries."""
     wallet = await owned_wallet(ctx, account, wallet_code)
     await check_password(ctx, account, password)
     pin = security.new_pin()
     await reports.set_wallet_pin_hash(
-        ctx.db, account["_id"], wallet["code"],
+        ctx.db,
+        account["_id"],
+        wallet["code"],
         security.pin_hash(ctx.settings.pin_pepper, wallet["code"], pin),
     )
     return wallet, pin
 
 
 # --- read models ---------------------------------------------------------------------
+
 
 def start_of_day(moment: datetime) -> datetime:
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -130,8 +147,9 @@ async def overview(ctx: Context, account: dict) -> dict:
     }
 
 
-async def list_sessions(ctx: Context, account: dict, status: str | None, search: str | None,
-                        page: int) -> dict:
+async def list_sessions(
+    ctx: Context, account: dict, status: str | None, search: str | None, page: int
+) -> dict:
     if status is not None and status not in SESSION_STATUSES:
         raise InvalidRequest("Unknown status filter.")
     page = min(max(page, 1), MAX_SESSION_PAGE)
@@ -151,17 +169,22 @@ async def session_detail(ctx: Context, account: dict, session_id: str) -> dict:
     own = {w["code"] for w in await list_wallets(ctx, account)}
     entries = []
     for entry in await reports.journal_for_session(ctx.db, session["_id"]):
-        entries.append({
-            "id": str(entry["_id"]),
-            "kind": entry["kind"],
-            "currency": entry["currency"],
-            "created_at": entry.get("created_at"),
-            "postings": [
-                {"account": posting_label(ctx, p["account"], own), "amount": p["amount"],
-                 "own": p["account"] in own}
-                for p in entry["postings"]
-            ],
-        })
+        entries.append(
+            {
+                "id": str(entry["_id"]),
+                "kind": entry["kind"],
+                "currency": entry["currency"],
+                "created_at": entry.get("created_at"),
+                "postings": [
+                    {
+                        "account": posting_label(ctx, p["account"], own),
+                        "amount": p["amount"],
+                        "own": p["account"] in own,
+                    }
+                    for p in entry["postings"]
+                ],
+            }
+        )
     return {"session": session, "entries": entries, "now": utcnow()}
 
 
@@ -187,8 +210,7 @@ class TransactionFilter:
         if self.start and self.end and self.start > self.end:
             raise InvalidRequest("The start date is after the end date.")
         start = datetime.combine(self.start, time(), UTC) if self.start else None
-        end = (datetime.combine(self.end, time(), UTC) + timedelta(days=1)
-               if self.end else None)
+        end = datetime.combine(self.end, time(), UTC) + timedelta(days=1) if self.end else None
         return reports.transaction_query(account_id, start, end, self.kind)
 
 
@@ -201,8 +223,13 @@ def object_id(value: str | None, name: str) -> ObjectId | None:
         raise InvalidRequest(f"{name} is not a valid cursor.") from None
 
 
-async def list_transactions(ctx: Context, account: dict, filters: TransactionFilter,
-                            before: str | None = None, after: str | None = None) -> dict:
+async def list_transactions(
+    ctx: Context,
+    account: dict,
+    filters: TransactionFilter,
+    before: str | None = None,
+    after: str | None = None,
+) -> dict:
     query = filters.query(account["_id"])
     before_id, after_id = object_id(before, "before"), object_id(after, "after")
     rows = await reports.find_transactions(ctx.db, query, PAGE_SIZE + 1, before_id, after_id)
@@ -214,21 +241,36 @@ async def list_transactions(ctx: Context, account: dict, filters: TransactionFil
         has_older = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
         has_newer = before_id is not None
-    return {"rows": rows, "has_older": has_older and bool(rows),
-            "has_newer": has_newer and bool(rows),
-            "own_sessions": await own_sessions(ctx, account, rows)}
+    return {
+        "rows": rows,
+        "has_older": has_older and bool(rows),
+        "has_newer": has_newer and bool(rows),
+        "own_sessions": await own_sessions(ctx, account, rows),
+    }
 
 
 async def own_sessions(ctx: Context, account: dict, rows: list[dict]) -> set[str]:
     """Session ids among the rows that the account owns. Only those get a link to the
     session page: the payer's side of a payment or refund is another account's session,
     which that page refuses (403)."""
-    return await reports.owned_session_ids(ctx.db, account["_id"],
-                                           [r.get("session_id") for r in rows])
+    return await reports.owned_session_ids(
+        ctx.db, account["_id"], [r.get("session_id") for r in rows]
+    )
 
 
-CSV_COLUMNS = ("id", "created_at", "type", "direction", "amount", "fee", "currency",
-               "wallet", "counterparty", "transaction_trace_id", "description")
+CSV_COLUMNS = (
+    "id",
+    "created_at",
+    "type",
+    "direction",
+    "amount",
+    "fee",
+    "currency",
+    "wallet",
+    "counterparty",
+    "transaction_trace_id",
+    "description",
+)
 
 
 def csv_safe(value) -> str:
@@ -254,22 +296,28 @@ async def transactions_csv(ctx: Context, account: dict, filters: TransactionFilt
         yield csv_line(CSV_COLUMNS)
         async for r in reports.iterate_transactions(ctx.db, query):
             currency = r["currency"]
-            yield csv_line([
-                str(r["_id"]),
-                r["created_at"].isoformat(timespec="seconds").replace("+00:00", "Z"),
-                r["type"], r["direction"],
-                to_major(r["amount"], currency), to_major(r.get("fee", 0), currency),
-                currency, r["wallet_code"],
-                csv_safe(mask_wallet(r.get("counterparty"))),
-                csv_safe(r.get("session_id")),
-                csv_safe(r.get("description")),
-            ])
+            yield csv_line(
+                [
+                    str(r["_id"]),
+                    r["created_at"].isoformat(timespec="seconds").replace("+00:00", "Z"),
+                    r["type"],
+                    r["direction"],
+                    to_major(r["amount"], currency),
+                    to_major(r.get("fee", 0), currency),
+                    currency,
+                    r["wallet_code"],
+                    csv_safe(mask_wallet(r.get("counterparty"))),
+                    csv_safe(r.get("session_id")),
+                    csv_safe(r.get("description")),
+                ]
+            )
 
     return lines()
 
 
-async def wallet_statement(ctx: Context, account: dict, wallet_code: str,
-                           before: str | None = None) -> dict:
+async def wallet_statement(
+    ctx: Context, account: dict, wallet_code: str, before: str | None = None
+) -> dict:
     """Journal postings of a wallet, newest first, each with the balance after it."""
     wallet = await owned_wallet(ctx, account, wallet_code)
     code = wallet["code"]
@@ -279,8 +327,11 @@ async def wallet_statement(ctx: Context, account: dict, wallet_code: str,
         # One snapshot: the balance and the postings must agree.
         balance = await reports.wallet_balance(ctx.db, code, session)
         entries = await reports.statement_entries(ctx.db, code, PAGE_SIZE + 1, before_id, session)
-        newer = await reports.sum_postings_from(ctx.db, code, before_id, session) \
-            if before_id is not None else 0
+        newer = (
+            await reports.sum_postings_from(ctx.db, code, before_id, session)
+            if before_id is not None
+            else 0
+        )
         return balance, entries, newer
 
     balance, entries, newer = await ctx.stores.in_transaction(read)
@@ -288,10 +339,21 @@ async def wallet_statement(ctx: Context, account: dict, wallet_code: str,
     rows = []
     for entry in entries[:PAGE_SIZE]:
         amount = sum(p["amount"] for p in entry["postings"] if p["account"] == code)
-        rows.append({"id": str(entry["_id"]), "kind": entry["kind"],
-                     "created_at": entry.get("created_at"), "session_id": entry.get("session_id"),
-                     "amount": amount, "balance": running})
+        rows.append(
+            {
+                "id": str(entry["_id"]),
+                "kind": entry["kind"],
+                "created_at": entry.get("created_at"),
+                "session_id": entry.get("session_id"),
+                "amount": amount,
+                "balance": running,
+            }
+        )
         running -= amount
-    return {"wallet": {**wallet, "balance": balance}, "rows": rows,
-            "own_sessions": await own_sessions(ctx, account, rows),
-            "has_older": len(entries) > PAGE_SIZE, "has_newer": before_id is not None}
+    return {
+        "wallet": {**wallet, "balance": balance},
+        "rows": rows,
+        "own_sessions": await own_sessions(ctx, account, rows),
+        "has_older": len(entries) > PAGE_SIZE,
+        "has_newer": before_id is not None,
+    }

@@ -8,6 +8,7 @@ transaction as the change it describes, pushed to a Redis Stream after the commi
 If the process dies or Redis is down between commit and push, the event is still in the
 outbox and the relay pushes it later: nothing is lost, though it may be delivered late.
 """
+
 import logging
 import secrets
 from datetime import datetime, timedelta
@@ -50,8 +51,9 @@ def event_body(event_id: str, event_type: str, created: datetime, data: dict) ->
     )
 
 
-async def record_event(ctx: Context, account_id, event_type: str, data: dict, session, *,
-                       subject: str | None = None) -> dict:
+async def record_event(
+    ctx: Context, account_id, event_type: str, data: dict, session, *, subject: str | None = None
+) -> dict:
     """Write an event to the outbox inside the caller's transaction (session).
 
     data is the event's object in the API's JSON shape; Decimal amounts, datetimes and
@@ -64,8 +66,7 @@ async def record_event(ctx: Context, account_id, event_type: str, data: dict, se
     return doc
 
 
-def event_document(account_id, event_type: str, data: dict, *,
-                   subject: str | None = None) -> dict:
+def event_document(account_id, event_type: str, data: dict, *, subject: str | None = None) -> dict:
     """The outbox document of an event (see record_event); the caller inserts it."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
@@ -78,8 +79,7 @@ async def record_ping(ctx: Context, account_id, endpoint_id: str) -> dict:
     """A ping for one endpoint, pushed to the stream like any event: the worker's fan-out
     sends it to that endpoint only (endpoint_id), through the usual delivery and its log.
     Nothing else changes with it, so no transaction."""
-    doc = _event_doc(account_id, PING, {"object": "ping", "endpointId": endpoint_id},
-                     endpoint_id)
+    doc = _event_doc(account_id, PING, {"object": "ping", "endpointId": endpoint_id}, endpoint_id)
     doc["endpoint_id"] = endpoint_id
     await event_store.insert_event(ctx.db, doc, None)
     await publish_pending(ctx, [doc])
@@ -101,8 +101,9 @@ def _event_doc(account_id, event_type: str, data: dict, subject) -> dict:
     }
 
 
-async def publish_pending(ctx: Context, events: list[dict] | None = None, *,
-                          min_age: float = 0.0, limit: int = 100) -> int:
+async def publish_pending(
+    ctx: Context, events: list[dict] | None = None, *, min_age: float = 0.0, limit: int = 100
+) -> int:
     """Push events to the Redis Stream; returns how many were pushed. Never raises for a
     store failure: the outbox keeps the event and the relay pushes it later.
 
@@ -127,19 +128,24 @@ async def publish_pending(ctx: Context, events: list[dict] | None = None, *,
             await event_store.mark_published(ctx.db, pushed, utcnow())
         return len(pushed)
     except (RedisError, PyMongoError, OSError) as exc:
-        log.warning("could not publish events (%s); the relay will retry",
-                    type(exc).__name__)
+        log.warning("could not publish events (%s); the relay will retry", type(exc).__name__)
         return 0
 
 
 # --- reading them (GET /api/v1/events) ---
 
+
 def retention_start(now):
     return now - timedelta(days=EVENT_RETENTION_DAYS)
 
 
-async def list_events(ctx: Context, account: dict, event_type: str | None = None,
-                      limit: int = 20, starting_after: str | None = None) -> dict:
+async def list_events(
+    ctx: Context,
+    account: dict,
+    event_type: str | None = None,
+    limit: int = 20,
+    starting_after: str | None = None,
+) -> dict:
     """The account's events of the last 30 days, newest first. Filtered here as well as
     deleted by the TTL index, which runs only about once a minute."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
@@ -151,11 +157,11 @@ async def list_events(ctx: Context, account: dict, event_type: str | None = None
     if starting_after is not None:
         after = await event_store.find_event(ctx.db, starting_after)
         if after is None or after["account_id"] != account["_id"] or after["created_at"] < since:
-            raise InvalidRequest("startingAfter is not one of your events",
-                                 field="startingAfter")
+            raise InvalidRequest("startingAfter is not one of your events", field="startingAfter")
     # One extra row tells whether another page exists.
     rows = await event_store.list_account_events(
-        ctx.db, account["_id"], since, event_type, limit + 1, after)
+        ctx.db, account["_id"], since, event_type, limit + 1, after
+    )
     return {"data": rows[:limit], "has_more": len(rows) > limit}
 
 

@@ -4,6 +4,7 @@ Each status change and its event are written in one MongoDB transaction; the con
 update (only from "open") is what makes each event happen once, however many API calls
 or sweepers race.
 """
+
 import logging
 
 from ..errors import InvalidRequest, SessionNotOpen
@@ -21,10 +22,16 @@ MAX_PAGE = 100
 SWEEP_BATCH = 100
 
 
-async def list_sessions(ctx: Context, account: dict, status: str | None = None,
-                        limit: int = 20, starting_after: str | None = None,
-                        client_reference_id: str | None = None,
-                        created_after=None, created_before=None) -> dict:
+async def list_sessions(
+    ctx: Context,
+    account: dict,
+    status: str | None = None,
+    limit: int = 20,
+    starting_after: str | None = None,
+    client_reference_id: str | None = None,
+    created_after=None,
+    created_before=None,
+) -> dict:
     """The caller's sessions, newest first. status filters on the effective status, so an
     open session past its expiry counts as expired even before the sweeper marks it."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
@@ -46,8 +53,9 @@ async def list_sessions(ctx: Context, account: dict, status: str | None = None,
     if starting_after is not None:
         after = await session_store.find_session(ctx.db, starting_after)
         if after is None or after["account_id"] != account["_id"]:
-            raise InvalidRequest("startingAfter is not one of your payment sessions",
-                                 field="startingAfter")
+            raise InvalidRequest(
+                "startingAfter is not one of your payment sessions", field="startingAfter"
+            )
     # One extra row tells whether another page exists.
     rows = await session_store.list_account_sessions(
         ctx.db, account["_id"], query, limit + 1, after
@@ -71,8 +79,10 @@ async def cancel_session(ctx: Context, account: dict, session_id) -> dict:
                 status=state,
             )
         await uow.record_event(
-            updated["account_id"], "payment_session.canceled",
-            session_json(updated, utcnow(), ctx.settings.public_base_url), subject=session_id,
+            updated["account_id"],
+            "payment_session.canceled",
+            session_json(updated, utcnow(), ctx.settings.public_base_url),
+            subject=session_id,
         )
         return updated
 
@@ -89,12 +99,12 @@ async def expire_overdue_sessions(ctx: Context, limit: int = SWEEP_BATCH) -> int
     for session_id in await session_store.find_overdue_session_ids(ctx.db, now, limit):
 
         async def expire(uow, session_id=session_id):
-            updated = await session_store.mark_session_expired(ctx.db, session_id, now,
-                                                               uow.session)
+            updated = await session_store.mark_session_expired(ctx.db, session_id, now, uow.session)
             if updated is None:
                 return None  # another sweeper or a payment got there first
             await uow.record_event(
-                updated["account_id"], "payment_session.expired",
+                updated["account_id"],
+                "payment_session.expired",
                 session_json(updated, utcnow(), ctx.settings.public_base_url),
                 subject=session_id,
             )

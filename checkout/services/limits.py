@@ -1,5 +1,6 @@
 """Attempt limits on secrets and sign-ups, counted in Redis before the secret is checked
 (so a burst of concurrent guesses cannot slip past them)."""
+
 import asyncio
 from contextlib import asynccontextmanager
 
@@ -19,22 +20,31 @@ def wait_phrase(seconds: int) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
-async def count_attempt(ctx: Context, bucket: str, subject: str, what: str,
-                        limit: int = LOGIN_LIMIT, window: int = LOGIN_WINDOW) -> None:
+async def count_attempt(
+    ctx: Context,
+    bucket: str,
+    subject: str,
+    what: str,
+    limit: int = LOGIN_LIMIT,
+    window: int = LOGIN_WINDOW,
+) -> None:
     count, ttl = await rate_limits.record_attempt(ctx.redis, bucket, subject, window)
     if count > limit:
         raise RateLimited(f"Too many {what}. Try again in {wait_phrase(ttl)}.", retry_after=ttl)
 
 
-async def count_login(ctx: Context, email: str, client_ip: str | None, ip_limit: int,
-                      ip_bucket: str) -> None:
+async def count_login(
+    ctx: Context, email: str, client_ip: str | None, ip_limit: int, ip_bucket: str
+) -> None:
     """One sign-in attempt, per email (shared by the API and the dashboard) and per client
     address (each its own limit: servers behind one address log in through the API)."""
     counted = [("login-email", email, LOGIN_LIMIT)]
     if client_ip:
         counted.append((ip_bucket, client_ip, ip_limit))
-    results = [(await rate_limits.record_attempt(ctx.redis, bucket, subject, LOGIN_WINDOW),
-                limit) for bucket, subject, limit in counted]
+    results = [
+        (await rate_limits.record_attempt(ctx.redis, bucket, subject, LOGIN_WINDOW), limit)
+        for bucket, subject, limit in counted
+    ]
     over = [ttl for (count, ttl), limit in results if count > limit]
     if over:
         raise RateLimited(
@@ -50,16 +60,27 @@ async def clear_login(ctx: Context, email: str) -> None:
 async def count_registration(ctx: Context, client_ip: str | None) -> None:
     """Each account comes with a welcome credit: sign-ups per address are limited."""
     if client_ip and ctx.settings.registrations_per_hour:
-        await count_attempt(ctx, "register-ip", client_ip, "sign-ups from this address",
-                            limit=ctx.settings.registrations_per_hour, window=REGISTER_WINDOW)
+        await count_attempt(
+            ctx,
+            "register-ip",
+            client_ip,
+            "sign-ups from this address",
+            limit=ctx.settings.registrations_per_hour,
+            window=REGISTER_WINDOW,
+        )
 
 
 async def count_link_session(ctx: Context, client_ip: str | None) -> None:
     """Each Continue on a payment link writes a session: opening them is limited per address."""
     if client_ip and ctx.settings.link_sessions_per_minute:
-        await count_attempt(ctx, "link-session-ip", client_ip, "payment pages opened",
-                            limit=ctx.settings.link_sessions_per_minute,
-                            window=LINK_SESSION_WINDOW)
+        await count_attempt(
+            ctx,
+            "link-session-ip",
+            client_ip,
+            "payment pages opened",
+            limit=ctx.settings.link_sessions_per_minute,
+            window=LINK_SESSION_WINDOW,
+        )
 
 
 async def verify_password_again(ctx: Context, account: dict, password, message: str) -> None:
@@ -82,8 +103,9 @@ async def pin_failure_slot(ctx: Context, client_ip: str | None):
     if not client_ip or not limit:
         yield
         return
-    taken, ttl = await rate_limits.reserve_failure(ctx.redis, "pin-ip", client_ip, limit,
-                                                   PIN_FAILURE_WINDOW)
+    taken, ttl = await rate_limits.reserve_failure(
+        ctx.redis, "pin-ip", client_ip, limit, PIN_FAILURE_WINDOW
+    )
     if not taken:
         raise TooManyPinFailures(
             f"Too many wrong PINs from this address. Try again in {wait_phrase(ttl)}.",

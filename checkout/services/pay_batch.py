@@ -19,14 +19,20 @@ Guarantees are those of one payment, batch or not:
 Batches are per app process (each Hypercorn worker has its own); two processes' batches
 are two transactions, as two payments were.
 """
+
 import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from .. import ledger, locked_credit
-from ..errors import AlreadyPaid, CheckoutError, InsufficientFunds, PaymentLinkLimitReached, \
-    SessionNotFound
+from ..errors import (
+    AlreadyPaid,
+    CheckoutError,
+    InsufficientFunds,
+    PaymentLinkLimitReached,
+    SessionNotFound,
+)
 from ..representations import session_json
 from ..session_rules import effective_status
 from ..storage import journal as journal_store
@@ -88,7 +94,8 @@ class PayBatcher:
     async def _commit(self, batch: list[Payment]) -> None:
         try:
             outcomes, events = await unit_of_work.run_unpublished(
-                self.ctx, lambda uow: apply_batch(self.ctx, uow, batch))
+                self.ctx, lambda uow: apply_batch(self.ctx, uow, batch)
+            )
         except BaseException as exc:  # the transaction failed as a whole: so did each payment
             for payment in batch:
                 if not payment.future.done():
@@ -96,14 +103,14 @@ class PayBatcher:
             if not isinstance(exc, Exception):
                 raise
             return
-        paid = [p.session_id for p, o in zip(batch, outcomes) if isinstance(o, Paid)]
+        paid = [p.session_id for p, o in zip(batch, outcomes, strict=True) if isinstance(o, Paid)]
         # The cached copies would still say "open". If Redis fails the payments stand:
         # MongoDB refuses any second payment, so only log it.
         try:
             await session_store.forget_cached_sessions(self.ctx.redis, paid)
         except STORE_ERRORS:
             log.warning("could not drop %d cached sessions after payment", len(paid))
-        for payment, outcome in zip(batch, outcomes):
+        for payment, outcome in zip(batch, outcomes, strict=True):
             if payment.future.done():
                 continue
             if isinstance(outcome, Exception):
@@ -122,10 +129,14 @@ async def apply_batch(ctx: Context, uow, batch: list[Payment]) -> list:
     """The batch's transaction. Returns one outcome per payment, in order: Paid, or the
     CheckoutError that refuses it. Runs again whole on a transient error."""
     db, s = ctx.db, uow.session
-    sessions = {doc["_id"]: doc for doc in await session_store.find_sessions(
-        db, list({p.session_id for p in batch}), s)}
-    payers = {w["code"]: w for w in await wallet_store.find_wallets(
-        db, sorted({p.payer["code"] for p in batch}), s)}
+    sessions = {
+        doc["_id"]: doc
+        for doc in await session_store.find_sessions(db, list({p.session_id for p in batch}), s)
+    }
+    payers = {
+        w["code"]: w
+        for w in await wallet_store.find_wallets(db, sorted({p.payer["code"] for p in batch}), s)
+    }
     balance = {code: w["balance"] for code, w in payers.items()}
     locked = {code: w.get("locked_credit", 0) for code, w in payers.items()}
     settled_first: set[str] = set()
@@ -151,7 +162,8 @@ async def apply_batch(ctx: Context, uow, batch: list[Payment]) -> list:
             if balance[code] < total:
                 raise InsufficientFunds()
             if session.get("link_code") and not await link_store.count_link_payment(
-                    db, session["link_code"], s):
+                db, session["link_code"], s
+            ):
                 raise PaymentLinkLimitReached()
         except CheckoutError as refused:
             outcomes.append(refused)
@@ -163,18 +175,31 @@ async def apply_batch(ctx: Context, uow, batch: list[Payment]) -> list:
         debits[code] = (amount + total, lock_part + from_lock)
         # Taken: a second payment of this session in the batch is refused as already paid.
         sessions[payment.session_id] = {**session, "status": "complete"}
-        completions.append({"_id": session["_id"], "payer_wallet": code,
-                            "paid_at": payment.now, "payer_locked_spent": from_lock})
+        completions.append(
+            {
+                "_id": session["_id"],
+                "payer_wallet": code,
+                "paid_at": payment.now,
+                "payer_locked_spent": from_lock,
+            }
+        )
         move = payment_movement(ctx, session, payment.payer, payment.now)
         # Only the payer's debit is guarded; the payee's and the fee wallet's credits stay
         # pending on the entry, added to their balances later by the settler.
         entries.append(pending_store.mark_pending(move["entry"]))
         rows += move["rows"]
-        events.append(event_document(
-            session["account_id"], "payment_session.completed",
-            session_json({**session, "status": "complete", "payer_wallet": code,
-                          "paid_at": payment.now}, payment.now, ctx.settings.public_base_url),
-            subject=session["_id"]))
+        events.append(
+            event_document(
+                session["account_id"],
+                "payment_session.completed",
+                session_json(
+                    {**session, "status": "complete", "payer_wallet": code, "paid_at": payment.now},
+                    payment.now,
+                    ctx.settings.public_base_url,
+                ),
+                subject=session["_id"],
+            )
+        )
         outcomes.append(Paid(session, balance[code]))
 
     # The writes repeat the checks as conditions: one that does not match means another
@@ -191,7 +216,7 @@ async def apply_batch(ctx: Context, uow, batch: list[Payment]) -> list:
     # the settler has not added yet); usually none for a shopper's wallet.
     if debits:
         waiting = await pending_store.pending_totals(db, sorted(debits), s)
-        for payment, outcome in zip(batch, outcomes):
+        for payment, outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, Paid):
                 outcome.payer_balance += waiting.get(payment.payer["code"], 0)
     return outcomes
@@ -199,6 +224,7 @@ async def apply_batch(ctx: Context, uow, batch: list[Payment]) -> list:
 
 def refuse_unpayable(session: dict, now) -> None:
     from .payments import refuse_unpayable as refuse  # one rule for the page and the batch
+
     refuse(session, now)
     if effective_status(session, now) != "open":
         raise AlreadyPaid()
@@ -211,12 +237,21 @@ def payment_movement(ctx: Context, session: dict, payer: dict, now) -> dict:
     amount, fee = session["amount"], session["fee"]
     return ledger.movement(
         "payment",
-        ledger.payment_postings(payer_code, payee_code,
-                                ledger.fee_wallet_for(ctx.settings.fee_wallets, session["_id"]),
-                                amount, fee),
-        [ledger.Line(payer["account_id"], payer_code, "debit", amount + fee, fee, payee_code),
-         ledger.Line(session["account_id"], payee_code, "credit", amount, fee, payer_code)],
-        session["currency"], now, session["description"], ledger.Refs(session_id=session["_id"]),
+        ledger.payment_postings(
+            payer_code,
+            payee_code,
+            ledger.fee_wallet_for(ctx.settings.fee_wallets, session["_id"]),
+            amount,
+            fee,
+        ),
+        [
+            ledger.Line(payer["account_id"], payer_code, "debit", amount + fee, fee, payee_code),
+            ledger.Line(session["account_id"], payee_code, "credit", amount, fee, payer_code),
+        ],
+        session["currency"],
+        now,
+        session["description"],
+        ledger.Refs(session_id=session["_id"]),
     )
 
 

@@ -1,6 +1,7 @@
 """Reusable payment links. A visit only shows what would be paid; the shopper's Continue
 (a POST with a CSRF token) opens a fresh payment session for the link's amount, under a
 per-address limit, so previewers, crawlers and refreshes write nothing."""
+
 from .. import money, security, session_options
 from ..errors import (
     InvalidRequest,
@@ -22,15 +23,26 @@ def new_link_code() -> str:
     return security.random_code("plink_", 14)
 
 
-async def create_link(ctx: Context, account: dict, wallet_code, amount: int | None,
-                      description: str, success_url: str | None = None,
-                      max_payments: int | None = None, *, custom_amount: dict | None = None,
-                      cancel_url: str | None = None, metadata: dict | None = None) -> dict:
+async def create_link(
+    ctx: Context,
+    account: dict,
+    wallet_code,
+    amount: int | None,
+    description: str,
+    success_url: str | None = None,
+    max_payments: int | None = None,
+    *,
+    custom_amount: dict | None = None,
+    cancel_url: str | None = None,
+    metadata: dict | None = None,
+) -> dict:
     """amount (minor units), or custom_amount: {minimum, maximum, preset} in minor units
     (session_options.custom_amount), when the shopper types the amount."""
     if (amount is None) == (custom_amount is None):
-        raise InvalidRequest("Send either amount or customAmount", fields=(
-            ["amount", "customAmount"] if amount is None else ["customAmount"]))
+        raise InvalidRequest(
+            "Send either amount or customAmount",
+            fields=(["amount", "customAmount"] if amount is None else ["customAmount"]),
+        )
     wallet = await owned_wallet(ctx, account, wallet_code)
     link = {
         "_id": new_link_code(),
@@ -53,15 +65,17 @@ async def create_link(ctx: Context, account: dict, wallet_code, amount: int | No
     return link
 
 
-async def list_links(ctx: Context, account: dict, limit: int = MAX_LINKS_LISTED,
-                     starting_after: str | None = None) -> dict:
+async def list_links(
+    ctx: Context, account: dict, limit: int = MAX_LINKS_LISTED, starting_after: str | None = None
+) -> dict:
     """Newest first, a page at a time, like the session list."""
     after = None
     if starting_after is not None:
         after = await link_store.find_link(ctx.db, starting_after)
         if after is None or after["account_id"] != account["_id"]:
-            raise InvalidRequest("startingAfter is not one of your payment links",
-                                 field="startingAfter")
+            raise InvalidRequest(
+                "startingAfter is not one of your payment links", field="startingAfter"
+            )
     rows = await link_store.list_links(ctx.db, account["_id"], limit + 1, after)
     return {"data": rows[:limit], "has_more": len(rows) > limit}
 
@@ -79,12 +93,21 @@ async def deactivate_link(ctx: Context, account: dict, code) -> dict:
     return updated
 
 
-async def change_link(ctx: Context, account: dict, code, *, description: str | None = None,
-                      active: bool | None = None, max_payments: int | None = None) -> dict:
+async def change_link(
+    ctx: Context,
+    account: dict,
+    code,
+    *,
+    description: str | None = None,
+    active: bool | None = None,
+    max_payments: int | None = None,
+) -> dict:
     """Change what a link shows or allows; None leaves a field as it is."""
     if description is None and active is None and max_payments is None:
-        raise InvalidRequest("Send at least one of description, active, maxPayments",
-                             fields=["description", "active", "maxPayments"])
+        raise InvalidRequest(
+            "Send at least one of description, active, maxPayments",
+            fields=["description", "active", "maxPayments"],
+        )
     link = await link_for_owner(ctx, account, code)
     changes: dict = {}
     if description is not None:
@@ -134,8 +157,9 @@ async def preview_link(ctx: Context, code) -> dict:
     return preview
 
 
-async def open_session_from_link(ctx: Context, code, client_ip: str | None,
-                                 amount: int | None = None) -> tuple[dict, dict]:
+async def open_session_from_link(
+    ctx: Context, code, client_ip: str | None, amount: int | None = None
+) -> tuple[dict, dict]:
     """A fresh payment session for one visitor who pressed Continue. Returns (link, session).
 
     amount is the shopper's, for a link with customAmount (CustomAmountOutOfRange outside
@@ -155,9 +179,14 @@ async def open_session_from_link(ctx: Context, code, client_ip: str | None,
         amount = link["amount"]
     await limits.count_link_session(ctx, client_ip)
     session = await create_session(
-        ctx, account, link["wallet_code"], amount,
-        description=link["description"], success_url=link["success_url"],
-        cancel_url=link.get("cancel_url"), metadata=link.get("metadata") or {},
+        ctx,
+        account,
+        link["wallet_code"],
+        amount,
+        description=link["description"],
+        success_url=link["success_url"],
+        cancel_url=link.get("cancel_url"),
+        metadata=link.get("metadata") or {},
         link_code=link["_id"],
     )
     return link, session

@@ -1,4 +1,5 @@
 """Payment sessions and paying them: the money path."""
+
 import logging
 from datetime import timedelta
 
@@ -14,21 +15,35 @@ from ..errors import (
     SessionExpired,
     SessionNotFound,
 )
+from ..session_rules import effective_status, seconds_left
 from ..storage import sessions as session_store
 from ..storage import wallets as wallet_store
 from ..stores import STORE_ERRORS
-from ..session_rules import effective_status, seconds_left
 from . import Context, owned_by, pay_batch, utcnow
 from .pins import check_pin
 from .wallets import owned_wallet_currency
 
 log = logging.getLogger(__name__)
 
-async def create_session(ctx: Context, account: dict, wallet_code, amount: int | None, *,
-                         description=None, success_url=None, cancel_url=None,
-                         client_reference_id=None, metadata=None, link_code=None,
-                         idempotency_key=None, expires_at=None, customer_email=None,
-                         line_items=None, locale=None) -> dict:
+
+async def create_session(
+    ctx: Context,
+    account: dict,
+    wallet_code,
+    amount: int | None,
+    *,
+    description=None,
+    success_url=None,
+    cancel_url=None,
+    client_reference_id=None,
+    metadata=None,
+    link_code=None,
+    idempotency_key=None,
+    expires_at=None,
+    customer_email=None,
+    line_items=None,
+    locale=None,
+) -> dict:
     """A new open session, durable in MongoDB and copied to Redis for the page.
 
     amount may be None when line_items (priced, see session_options.priced_line_items)
@@ -126,8 +141,14 @@ def refuse_unpayable(session: dict, now) -> None:
         raise SessionCanceled()
 
 
-async def pay(ctx: Context, session_id: str, payer_code: str, pin: str,
-              expected_total=None, client_ip: str | None = None) -> dict:
+async def pay(
+    ctx: Context,
+    session_id: str,
+    payer_code: str,
+    pin: str,
+    expected_total=None,
+    client_ip: str | None = None,
+) -> dict:
     """Pay an open session from the payer's wallet, exactly once.
 
     expected_total, when given, is the total the payer agreed to, in major units as sent
@@ -163,6 +184,7 @@ async def pay(ctx: Context, session_id: str, payer_code: str, pin: str,
     # payment writes the merchant's wallet document and payments into one merchant do
     # not collide.
     paid = await pay_batch.batcher_for(ctx).pay(
-        session_id, {"code": payer_code, "account_id": payer["account_id"]}, now)
+        session_id, {"code": payer_code, "account_id": payer["account_id"]}, now
+    )
     session = {**paid.session, "status": "complete", "payer_wallet": payer_code, "paid_at": now}
     return {"session": session, "payer_balance": paid.payer_balance}

@@ -2,6 +2,7 @@
 
 A 6-digit PIN has a million values, so the limits, not the hash, are what protect it.
 """
+
 import asyncio
 import random
 
@@ -15,8 +16,9 @@ PIN_SLOT_TRIES = 100  # about a second of waiting for a PIN-check slot at most
 PIN_LOCK_SECONDS = 15 * 60
 
 
-async def check_pin(ctx: Context, wallet_code: str, wallet: dict | None, pin: str, *,
-                    client_ip: str | None = None) -> None:
+async def check_pin(
+    ctx: Context, wallet_code: str, wallet: dict | None, pin: str, *, client_ip: str | None = None
+) -> None:
     """Verify a wallet PIN under two limits: PIN_FAILURES_PER_IP wrong PINs per client
     address over all wallets (when client_ip is given), and the wallet's own lockout."""
     async with limits.pin_failure_slot(ctx, client_ip):

@@ -18,11 +18,14 @@ async def reconcile(stores: Stores) -> ledger.ReconciliationReport:
         pending = await pending_store.pending_totals(stores.db, session=session)
         report = ledger.reconcile(entry_sums, posting_totals, balances, count, locked, pending)
         # Every owner's transaction list must say what the journal says.
-        report.problems.extend(ledger.row_problems(
-            await journal_store.sum_postings_by_entry_and_wallet(
-                stores.db, set(balances) - owned, session),
-            await journal_store.sum_rows_by_entry_and_wallet(stores.db, session),
-        ))
+        report.problems.extend(
+            ledger.row_problems(
+                await journal_store.sum_postings_by_entry_and_wallet(
+                    stores.db, set(balances) - owned, session
+                ),
+                await journal_store.sum_rows_by_entry_and_wallet(stores.db, session),
+            )
+        )
         return report
 
     return await stores.in_transaction(read)

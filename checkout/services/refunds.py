@@ -1,4 +1,5 @@
 """Refunds: money back from the merchant's wallet to the payer's, never more than was paid."""
+
 import secrets
 
 from .. import ledger, locked_credit
@@ -40,8 +41,14 @@ def refuse_unrefundable(session: dict, refund: int | None) -> None:
         )
 
 
-async def refund(ctx: Context, account: dict, session_id, amount: int | None = None,
-                 reason: str | None = None, idempotency_key: str | None = None) -> dict:
+async def refund(
+    ctx: Context,
+    account: dict,
+    session_id,
+    amount: int | None = None,
+    reason: str | None = None,
+    idempotency_key: str | None = None,
+) -> dict:
     """Refund a paid session in full (amount None) or in part. Returns the refund document
     with the session's new refunded total in "session_refunded_amount".
 
@@ -77,8 +84,10 @@ async def refund(ctx: Context, account: dict, session_id, amount: int | None = N
         fee_back = 0
         if ctx.settings.refund_service_fee and session["fee"]:
             fee_back = ledger.refunded_fee_share(
-                session["fee"], session["amount"],
-                updated["refunded_amount"] - refund_amount, refund_amount,
+                session["fee"],
+                session["amount"],
+                updated["refunded_amount"] - refund_amount,
+                refund_amount,
             )
             if fee_back:
                 await refund_store.add_to_refunded_fee(ctx.db, session_id, fee_back, uow.session)
@@ -99,13 +108,29 @@ async def refund(ctx: Context, account: dict, session_id, amount: int | None = N
             record["idempotency_key"] = idempotency_key
         move = ledger.movement(
             "refund",
-            ledger.refund_postings(payee_code, payer_code,
-                                   ledger.fee_wallet_for(ctx.settings.fee_wallets, session_id),
-                                   refund_amount, fee_back),
-            [ledger.Line(session["account_id"], payee_code, "debit", refund_amount, 0, payer_code),
-             ledger.Line(payer["account_id"] if payer else None, payer_code, "credit",
-                         refund_amount + fee_back, fee_back, payee_code)],
-            currency, now, reason or f"Refund of {session.get('description') or session_id}",
+            ledger.refund_postings(
+                payee_code,
+                payer_code,
+                ledger.fee_wallet_for(ctx.settings.fee_wallets, session_id),
+                refund_amount,
+                fee_back,
+            ),
+            [
+                ledger.Line(
+                    session["account_id"], payee_code, "debit", refund_amount, 0, payer_code
+                ),
+                ledger.Line(
+                    payer["account_id"] if payer else None,
+                    payer_code,
+                    "credit",
+                    refund_amount + fee_back,
+                    fee_back,
+                    payee_code,
+                ),
+            ],
+            currency,
+            now,
+            reason or f"Refund of {session.get('description') or session_id}",
             ledger.Refs(session_id=session_id, refund_id=record["_id"]),
         )
         try:
@@ -114,38 +139,57 @@ async def refund(ctx: Context, account: dict, session_id, amount: int | None = N
             raise InsufficientFunds(
                 "The merchant wallet balance is too low for this refund; nothing was moved."
             ) from None
-        await move_locked_credit(ctx, debited[payee_code], updated, payee_code, payer_code,
-                                 refund_amount + fee_back, uow.session)
+        await move_locked_credit(
+            ctx,
+            debited[payee_code],
+            updated,
+            payee_code,
+            payer_code,
+            refund_amount + fee_back,
+            uow.session,
+        )
         record["journal_id"] = move["entry"]["_id"]
         await refund_store.insert_refund(ctx.db, record, uow.session)
         record["session_refunded_amount"] = updated["refunded_amount"]
         # Written in this transaction: the event exists if and only if the money moved.
-        await uow.record_event(session["account_id"], "refund.succeeded", refund_json(record),
-                               subject=session_id)
+        await uow.record_event(
+            session["account_id"], "refund.succeeded", refund_json(record), subject=session_id
+        )
         return record
 
     try:
         return await unit_of_work.run(ctx, move_money)
     except DuplicateIdempotencyKey:
         # The same key committed meanwhile; this run was rolled back whole.
-        done = None if idempotency_key is None else \
-            await refund_store.find_refund_by_idempotency_key(ctx.db, idempotency_key)
+        done = (
+            None
+            if idempotency_key is None
+            else await refund_store.find_refund_by_idempotency_key(ctx.db, idempotency_key)
+        )
         if done is None:
             raise
         return done
 
 
-async def move_locked_credit(ctx: Context, payee_after: dict, session: dict, payee_code: str,
-                             payer_code: str, amount_back: int, db_session) -> None:
+async def move_locked_credit(
+    ctx: Context,
+    payee_after: dict,
+    session: dict,
+    payee_code: str,
+    payer_code: str,
+    amount_back: int,
+    db_session,
+) -> None:
     """The locked-credit rules of a refund (see checkout/locked_credit.py): the merchant
     spends its unlocked money first; the payer gets the locked part of its payment back
     locked. `session` is the session record as this refund's transaction updated it."""
     released = locked_credit.lock_released_by_refund(
-        payee_after.get("locked_credit", 0), payee_after["balance"])
+        payee_after.get("locked_credit", 0), payee_after["balance"]
+    )
     await wallet_store.change_locked_credit(ctx.db, payee_code, -released, db_session)
     back_locked = locked_credit.locked_share_of_refund(
-        session.get("payer_locked_spent", 0), session.get("payer_locked_refunded", 0),
-        amount_back)
+        session.get("payer_locked_spent", 0), session.get("payer_locked_refunded", 0), amount_back
+    )
     if back_locked:
         await wallet_store.change_locked_credit(ctx.db, payer_code, back_locked, db_session)
         await refund_store.add_to_locked_refunded(ctx.db, session["_id"], back_locked, db_session)

@@ -7,6 +7,7 @@ once: two settlers that pick the same credits collide on the delete and one runs
 what is left, so every credit is added exactly once. A settler killed mid-batch leaves
 nothing behind: its transaction never commits, and the credits stay pending.
 """
+
 from ..storage import pending_credits as pending_store
 from ..stores import Stores
 
@@ -16,7 +17,8 @@ BATCH = 500
 async def settle_pending(stores: Stores, limit: int = BATCH) -> int:
     """Settle up to `limit` of the oldest pending credits; returns how many it settled."""
     return await stores.in_transaction(
-        lambda session: pending_store.settle_oldest(stores.db, limit, session))
+        lambda session: pending_store.settle_oldest(stores.db, limit, session)
+    )
 
 
 async def settle_all(stores: Stores, limit: int = BATCH) -> int:

@@ -7,6 +7,7 @@ touch MongoDB only through uow.session). Through the unit of work it posts journ
 with their transaction rows and records outbox events; the events of the attempt that
 committed are pushed to the webhook stream after the commit, never before.
 """
+
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -35,7 +36,8 @@ class UnitOfWork:
         debit; raises InsufficientFunds when a debit is not covered. (Payments go through
         services/pay_batch.py instead: their credits become pending credits.)"""
         debited: dict[str, Document] = await journal_store.record_entry(
-            self.ctx.db, movement["entry"], self.session)
+            self.ctx.db, movement["entry"], self.session
+        )
         if movement["rows"]:
             await txn_store.insert_transactions(self.ctx.db, movement["rows"], self.session)
         return debited
@@ -51,11 +53,13 @@ class UnitOfWork:
         settled: int = await pending_store.settle_wallet(self.ctx.db, code, self.session)
         return settled
 
-    async def record_event(self, account_id: Any, event_type: str, data: Document, *,
-                           subject: str | None = None) -> Document:
+    async def record_event(
+        self, account_id: Any, event_type: str, data: Document, *, subject: str | None = None
+    ) -> Document:
         """An outbox event that exists if and only if this unit of work commits."""
-        event: Document = await record_event(self.ctx, account_id, event_type, data, self.session,
-                                   subject=subject)
+        event: Document = await record_event(
+            self.ctx, account_id, event_type, data, self.session, subject=subject
+        )
         self.events.append(event)
         return event
 

@@ -38,8 +38,9 @@ async def with_pending_credits(ctx: Context, wallets: list[dict]) -> list[dict]:
     settled balance plus the payments it received that the settler has not added yet
     (the sum of its journal postings); "settled_balance" is what money out may spend.
     Only for display: the money paths work on the stored, settled balance."""
-    totals = await pending_store.pending_totals(ctx.db, [w["code"] for w in wallets]) \
-        if wallets else {}
+    totals = (
+        await pending_store.pending_totals(ctx.db, [w["code"] for w in wallets]) if wallets else {}
+    )
     for wallet in wallets:
         wallet["settled_balance"] = wallet["balance"]
         wallet["balance"] += totals.get(wallet["code"], 0)
@@ -75,9 +76,13 @@ async def owned_wallet_currency(ctx: Context, account: dict, code) -> str:
 
 async def issue_credit(uow, wallet: dict, amount: int, kind: str) -> None:
     """Money entering the closed loop (welcome credit, top-up): from the issuance account."""
-    await uow.post(ledger.movement(
-        kind,
-        ledger.issuance_postings(wallet["code"], amount),
-        [ledger.Line(wallet["account_id"], wallet["code"], "credit", amount)],
-        wallet["currency"], utcnow(), "Welcome credit" if kind == "welcome_credit" else kind,
-    ))
+    await uow.post(
+        ledger.movement(
+            kind,
+            ledger.issuance_postings(wallet["code"], amount),
+            [ledger.Line(wallet["account_id"], wallet["code"], "credit", amount)],
+            wallet["currency"],
+            utcnow(),
+            "Welcome credit" if kind == "welcome_credit" else kind,
+        )
+    )

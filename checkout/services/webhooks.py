@@ -2,6 +2,7 @@
 
 Delivery is at least once and may be out of order: receivers de-duplicate on the event id.
 """
+
 import asyncio
 import ipaddress
 import logging
@@ -90,7 +91,7 @@ SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NA
 
 
 def address_kind(address: str) -> str:
-    """"public", or why a webhook may not go there: "unspecified", "loopback",
+    """ "public", or why a webhook may not go there: "unspecified", "loopback",
     "link-local", "multicast", "private", "reserved", or the tunnel that could lead to any
     of those ("6to4", "Teredo", "NAT64", "IPv4-mapped", ...). Pure."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
@@ -148,8 +149,9 @@ def _parse(url: str) -> httpx.URL:
         raise InvalidRequest("url must be an absolute http(s) URL", field="url") from None
 
 
-async def resolve_target(url: str, allow_private: bool,
-                         resolve: Resolver = system_resolve) -> list[str]:
+async def resolve_target(
+    url: str, allow_private: bool, resolve: Resolver = system_resolve
+) -> list[str]:
     """The addresses a request to url may be sent to, in the resolver's order. Every one
     must be public (SSRF) unless allow_private. Callers connect to these addresses and
     never look the host up again, so an answer that changes after this check (DNS
@@ -157,8 +159,11 @@ async def resolve_target(url: str, allow_private: bool,
     target = _parse(url)
     host = target.raw_host.decode("ascii")
     try:
-        addresses = list(dict.fromkeys(await resolve(
-            host, target.port or (443 if target.scheme == "https" else 80))))
+        addresses = list(
+            dict.fromkeys(
+                await resolve(host, target.port or (443 if target.scheme == "https" else 80))
+            )
+        )
     except (OSError, UnicodeError):  # socket.gaierror is an OSError
         addresses = []
     if not addresses:
@@ -174,8 +179,7 @@ async def resolve_target(url: str, allow_private: bool,
     return addresses
 
 
-async def check_target(url: str, allow_private: bool,
-                       resolve: Resolver = system_resolve) -> None:
+async def check_target(url: str, allow_private: bool, resolve: Resolver = system_resolve) -> None:
     """Refuse targets inside our network when an endpoint is created. Skipped when
     WEBHOOK_ALLOW_PRIVATE_TARGETS=1 (local runs and tests); each request checks again."""
     if not allow_private:
@@ -186,7 +190,8 @@ def check_event_types(value) -> list[str]:
     if not isinstance(value, list) or not value or len(value) > len(EVENT_TYPES) + 1:
         raise InvalidRequest(
             f"events must be a non-empty list of event types ({', '.join(EVENT_TYPES)}) "
-            "or [\"*\"] for all", field="events",
+            'or ["*"] for all',
+            field="events",
         )
     chosen = []
     for item in value:
@@ -198,6 +203,7 @@ def check_event_types(value) -> list[str]:
 
 
 # --- endpoints ---
+
 
 async def create_endpoint(ctx: Context, account: dict, url, events, description=None):
     """Returns (endpoint, secret): the secret is shown to the merchant this once."""
@@ -234,8 +240,16 @@ async def endpoint_for_owner(ctx: Context, account: dict, endpoint_id) -> dict:
 UNSET = object()
 
 
-async def update_endpoint(ctx: Context, account: dict, endpoint_id, *, url=UNSET,
-                          events=UNSET, description=UNSET, enabled=UNSET) -> dict:
+async def update_endpoint(
+    ctx: Context,
+    account: dict,
+    endpoint_id,
+    *,
+    url=UNSET,
+    events=UNSET,
+    description=UNSET,
+    enabled=UNSET,
+) -> dict:
     """PATCH: only the fields given change (description None clears it). Disabling pauses
     the endpoint's pending deliveries; enabling sends them at once."""
     endpoint = await endpoint_for_owner(ctx, account, endpoint_id)
@@ -282,12 +296,17 @@ async def rotate_secret(ctx: Context, account: dict, endpoint_id, now=None):
         endpoint = await endpoint_for_owner(ctx, account, endpoint_id)
         # Conditional on the secret read: of two concurrent rotations, the second keeps
         # the first one's secret as its previous one instead of silently dropping it.
-        updated = await store.update_endpoint(ctx.db, endpoint["_id"], {
-            "secret": secret,
-            "previous_secret": endpoint["secret"],
-            "previous_secret_expires_at": now + SECRET_OVERLAP,
-            "secret_rotated_at": now,
-        }, expected_secret=endpoint["secret"])
+        updated = await store.update_endpoint(
+            ctx.db,
+            endpoint["_id"],
+            {
+                "secret": secret,
+                "previous_secret": endpoint["secret"],
+                "previous_secret_expires_at": now + SECRET_OVERLAP,
+                "secret_rotated_at": now,
+            },
+            expected_secret=endpoint["secret"],
+        )
         if updated is not None:
             return updated, secret
 
@@ -328,6 +347,7 @@ async def delete_endpoint(ctx: Context, account: dict, endpoint_id) -> dict:
 
 # --- deliveries ---
 
+
 async def deliveries_for_endpoint(ctx: Context, account: dict, endpoint_id, limit=50):
     """Newest first, each with its attempts (oldest first) under "attempts"."""
     endpoint = await endpoint_for_owner(ctx, account, endpoint_id)
@@ -366,31 +386,38 @@ async def fan_out(ctx: Context, event: dict, candidates: list[dict] | None = Non
     (store.endpoints_for_events); narrowed here to those that existed at the event."""
     if event["type"] == PING:
         endpoint = await store.find_endpoint(ctx.db, event.get("endpoint_id"))
-        endpoints = [endpoint] if endpoint and endpoint["account_id"] == event["account_id"] \
-            and is_enabled(endpoint) else []
+        endpoints = (
+            [endpoint]
+            if endpoint and endpoint["account_id"] == event["account_id"] and is_enabled(endpoint)
+            else []
+        )
     elif candidates is None:
         endpoints = await store.endpoints_for_event(
             ctx.db, event["account_id"], event["type"], event["created_at"]
         )
     else:
-        endpoints = [e for e in candidates
-                     if e["created_at"] <= event["created_at"] and is_enabled(e)]
+        endpoints = [
+            e for e in candidates if e["created_at"] <= event["created_at"] and is_enabled(e)
+        ]
     now = utcnow()
     for endpoint in endpoints:
-        await store.insert_delivery_once(ctx.db, {
-            "_id": new_delivery_id(),
-            "event_id": event["_id"],
-            "event_type": event["type"],
-            "endpoint_id": endpoint["_id"],
-            "account_id": event["account_id"],
-            "state": "pending",
-            "attempt_count": 0,
-            "failures": 0,
-            "next_attempt_at": now,
-            "lease_until": None,
-            "lease_token": None,
-            "created_at": now,
-        })
+        await store.insert_delivery_once(
+            ctx.db,
+            {
+                "_id": new_delivery_id(),
+                "event_id": event["_id"],
+                "event_type": event["type"],
+                "endpoint_id": endpoint["_id"],
+                "account_id": event["account_id"],
+                "state": "pending",
+                "attempt_count": 0,
+                "failures": 0,
+                "next_attempt_at": now,
+                "lease_until": None,
+                "lease_token": None,
+                "created_at": now,
+            },
+        )
     await event_store.mark_dispatched(ctx.db, event["_id"], now)
     if not endpoints:
         # Nothing subscribed (most payments): no delivery to look for. One left by an
@@ -402,13 +429,17 @@ async def fan_out(ctx: Context, event: dict, candidates: list[dict] | None = Non
 async def claim_due(ctx: Context, delivery_id: str | None = None) -> dict | None:
     now = utcnow()
     return await store.claim_delivery(
-        ctx.db, now, now + timedelta(seconds=lease_seconds(ctx)), secrets.token_hex(8),
+        ctx.db,
+        now,
+        now + timedelta(seconds=lease_seconds(ctx)),
+        secrets.token_hex(8),
         delivery_id,
     )
 
 
-async def deliver(ctx: Context, http: httpx.AsyncClient, delivery: dict,
-                  resolve: Resolver = system_resolve) -> str:
+async def deliver(
+    ctx: Context, http: httpx.AsyncClient, delivery: dict, resolve: Resolver = system_resolve
+) -> str:
     """One attempt of a claimed delivery; records it and schedules what comes next.
     Returns the delivery's new state. resolve looks host names up (tests pass their own)."""
     endpoint = await store.find_endpoint(ctx.db, delivery["endpoint_id"])
@@ -417,28 +448,43 @@ async def deliver(ctx: Context, http: httpx.AsyncClient, delivery: dict,
     event = await event_store.find_event(ctx.db, delivery["event_id"])
     started = utcnow()
     if endpoint is None or event is None:
-        outcome: Outcome = {"status_code": None, "error": "endpoint deleted" if endpoint is None
-                   else "event missing", "duration_ms": 0, "response_excerpt": None}
+        outcome: Outcome = {
+            "status_code": None,
+            "error": "endpoint deleted" if endpoint is None else "event missing",
+            "duration_ms": 0,
+            "response_excerpt": None,
+        }
         final = True
     else:
-        outcome = await _post(ctx, http, endpoint, event["payload"].encode(), resolve,
-                              signing_secrets(endpoint, started))
+        outcome = await _post(
+            ctx,
+            http,
+            endpoint,
+            event["payload"].encode(),
+            resolve,
+            signing_secrets(endpoint, started),
+        )
         final = False
     succeeded = outcome["status_code"] is not None and 200 <= outcome["status_code"] < 300
-    await store.insert_attempt(ctx.db, {
-        "delivery_id": delivery["_id"],
-        "event_id": delivery["event_id"],
-        "endpoint_id": delivery["endpoint_id"],
-        "account_id": delivery["account_id"],
-        "number": delivery.get("attempt_count", 0) + 1,
-        "started_at": started,
-        "succeeded": succeeded,
-        **outcome,
-    })
+    await store.insert_attempt(
+        ctx.db,
+        {
+            "delivery_id": delivery["_id"],
+            "event_id": delivery["event_id"],
+            "endpoint_id": delivery["endpoint_id"],
+            "account_id": delivery["account_id"],
+            "number": delivery.get("attempt_count", 0) + 1,
+            "started_at": started,
+            "succeeded": succeeded,
+            **outcome,
+        },
+    )
     now = utcnow()
-    changes: dict[str, Any] = {"last_attempt_at": started,
-                               "last_status_code": outcome["status_code"],
-               "last_error": outcome["error"]}
+    changes: dict[str, Any] = {
+        "last_attempt_at": started,
+        "last_status_code": outcome["status_code"],
+        "last_error": outcome["error"],
+    }
     if succeeded:
         changes.update(state="succeeded", delivered_at=now)
     else:
@@ -450,23 +496,28 @@ async def deliver(ctx: Context, http: httpx.AsyncClient, delivery: dict,
         else:
             changes.update(state="pending", next_attempt_at=now + timedelta(seconds=delay))
     await store.finish_attempt(ctx.db, delivery["_id"], delivery["lease_token"], changes)
-    log.info("webhook %s for %s to %s: %s", delivery["_id"], delivery["event_id"],
-             delivery["endpoint_id"], changes["state"])
+    log.info(
+        "webhook %s for %s to %s: %s",
+        delivery["_id"],
+        delivery["event_id"],
+        delivery["endpoint_id"],
+        changes["state"],
+    )
     return changes["state"]
 
 
 async def _pause(ctx: Context, delivery: dict) -> str:
     """The endpoint is disabled: not sent and no failure counted; enabling resumes it."""
-    await store.finish_attempt(ctx.db, delivery["_id"], delivery["lease_token"],
-                               {"state": "paused"}, attempted=False)
+    await store.finish_attempt(
+        ctx.db, delivery["_id"], delivery["lease_token"], {"state": "paused"}, attempted=False
+    )
     # Enabled between our read and this write? Its resume ran before the pause landed:
     # undo the pause ourselves.
     endpoint = await store.find_endpoint(ctx.db, delivery["endpoint_id"])
     if endpoint is not None and is_enabled(endpoint):
         await store.resume_deliveries(ctx.db, endpoint["_id"], utcnow())
         return "pending"
-    log.info("webhook %s paused: endpoint %s is disabled", delivery["_id"],
-             delivery["endpoint_id"])
+    log.info("webhook %s paused: endpoint %s is disabled", delivery["_id"], delivery["endpoint_id"])
     return "paused"
 
 
@@ -479,8 +530,14 @@ class Outcome(TypedDict):
     duration_ms: int
 
 
-async def _post(ctx: Context, http: httpx.AsyncClient, endpoint: dict, body: bytes,
-                resolve: Resolver, keys: list[str]) -> Outcome:
+async def _post(
+    ctx: Context,
+    http: httpx.AsyncClient,
+    endpoint: dict,
+    body: bytes,
+    resolve: Resolver,
+    keys: list[str],
+) -> Outcome:
     started = time.monotonic()
     status: int | None = None
     error: str | None = None
@@ -490,7 +547,8 @@ async def _post(ctx: Context, http: httpx.AsyncClient, endpoint: dict, body: byt
         async with asyncio.timeout(ctx.settings.webhook_timeout):
             # Checked again at send time: the host may resolve elsewhere by now.
             addresses = await resolve_target(
-                endpoint["url"], ctx.settings.webhook_allow_private_targets, resolve)
+                endpoint["url"], ctx.settings.webhook_allow_private_targets, resolve
+            )
             status, excerpt = await _send_pinned(ctx, http, endpoint, body, addresses, keys)
     except InvalidRequest as exc:
         error = f"refused: {exc.message}"
@@ -498,19 +556,30 @@ async def _post(ctx: Context, http: httpx.AsyncClient, endpoint: dict, body: byt
         error = f"timeout after {ctx.settings.webhook_timeout:g} s"
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         error = f"connection error: {type(exc).__name__}"
-    return {"status_code": status, "error": error, "response_excerpt": excerpt,
-            "duration_ms": int((time.monotonic() - started) * 1000)}
+    return {
+        "status_code": status,
+        "error": error,
+        "response_excerpt": excerpt,
+        "duration_ms": int((time.monotonic() - started) * 1000),
+    }
 
 
-async def _send_pinned(ctx: Context, http: httpx.AsyncClient, endpoint: dict, body: bytes,
-                       addresses: list[str], keys: list[str]) -> tuple[int, str]:
+async def _send_pinned(
+    ctx: Context,
+    http: httpx.AsyncClient,
+    endpoint: dict,
+    body: bytes,
+    addresses: list[str],
+    keys: list[str],
+) -> tuple[int, str]:
     """POST to the checked addresses only, in turn until one connects: the URL names the
     address, so the client does not resolve the host itself; the Host header and TLS
     (SNI, and the certificate checked against the host name) still use the host name."""
     url = _parse(endpoint["url"])
     headers = {
         "Host": url.netloc.decode("ascii"),
-        "Content-Type": "application/json", "User-Agent": USER_AGENT,
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
         HEADER: sign(body, keys),
         # No keep-alive: the client pools connections by address, and a connection whose
         # certificate was checked for one host name must not carry another host's request.
@@ -519,7 +588,10 @@ async def _send_pinned(ctx: Context, http: httpx.AsyncClient, endpoint: dict, bo
     for number, address in enumerate(addresses, 1):
         try:
             async with http.stream(
-                "POST", url.copy_with(host=address), content=body, headers=headers,
+                "POST",
+                url.copy_with(host=address),
+                content=body,
+                headers=headers,
                 extensions={"sni_hostname": url.raw_host.decode("ascii")},
                 timeout=ctx.settings.webhook_timeout,
                 follow_redirects=False,  # a 3xx is a failed attempt, never a new target

@@ -1,5 +1,6 @@
 """Withdrawals: money leaves a wallet for a payout, which an operator later marks paid or
 failed. Until then it waits in the payouts clearing account, still counted as held."""
+
 import secrets
 from decimal import Decimal
 
@@ -28,8 +29,9 @@ def withdrawal_fee(ctx: Context, currency: str) -> int:
     return int(Decimal(ctx.settings.withdrawal_fee).scaleb(exponent(currency)))
 
 
-async def check_owner_secret(ctx: Context, account: dict, wallet: dict, pin, password,
-                             client_ip: str | None = None) -> None:
+async def check_owner_secret(
+    ctx: Context, account: dict, wallet: dict, pin, password, client_ip: str | None = None
+) -> None:
     """The wallet PIN (under its lockouts) or the account password authorises a withdrawal."""
     if pin is not None:
         await check_pin(ctx, wallet["code"], wallet, pin, client_ip=client_ip)
@@ -37,9 +39,17 @@ async def check_owner_secret(ctx: Context, account: dict, wallet: dict, pin, pas
     await verify_password_again(ctx, account, password, "The password is incorrect.")
 
 
-async def withdraw(ctx: Context, account: dict, wallet_code, amount: int, *,
-                   pin: str | None = None, password: str | None = None,
-                   idempotency_key: str | None = None, client_ip: str | None = None) -> dict:
+async def withdraw(
+    ctx: Context,
+    account: dict,
+    wallet_code,
+    amount: int,
+    *,
+    pin: str | None = None,
+    password: str | None = None,
+    idempotency_key: str | None = None,
+    client_ip: str | None = None,
+) -> dict:
     """amount + WITHDRAWAL_FEE leave the wallet in one entry; the withdrawal is pending.
     Returns the withdrawal with the wallet's new balance in "wallet_balance".
     With an idempotency key, a repeat returns the first withdrawal and moves nothing."""
@@ -66,8 +76,12 @@ async def withdraw(ctx: Context, account: dict, wallet_code, amount: int, *,
         if current["balance"] - locked < amount + fee:
             raise InsufficientFunds(
                 "The wallet balance does not cover the amount plus the withdrawal fee."
-                + (f" Its welcome credit ({to_major(locked, currency)} {currency}) can be"
-                   " spent but not withdrawn." if locked else "")
+                + (
+                    f" Its welcome credit ({to_major(locked, currency)} {currency}) can be"
+                    " spent but not withdrawn."
+                    if locked
+                    else ""
+                )
             )
         withdrawal = {
             "_id": new_withdrawal_id(),
@@ -86,11 +100,16 @@ async def withdraw(ctx: Context, account: dict, wallet_code, amount: int, *,
         move = ledger.movement(
             "withdrawal",
             ledger.withdrawal_postings(
-                wallet["code"], ledger.fee_wallet_for(ctx.settings.fee_wallets, wallet["code"]),
-                amount, fee,
+                wallet["code"],
+                ledger.fee_wallet_for(ctx.settings.fee_wallets, wallet["code"]),
+                amount,
+                fee,
             ),
             [ledger.Line(account["_id"], wallet["code"], "debit", amount + fee, fee)],
-            currency, now, "Withdrawal", ledger.Refs(withdrawal_id=withdrawal["_id"]),
+            currency,
+            now,
+            "Withdrawal",
+            ledger.Refs(withdrawal_id=withdrawal["_id"]),
         )
         try:
             debited = await uow.post(move)
@@ -106,16 +125,22 @@ async def withdraw(ctx: Context, account: dict, wallet_code, amount: int, *,
         return await unit_of_work.run(ctx, move_money)
     except DuplicateIdempotencyKey:
         # The same key committed meanwhile; this run was rolled back whole.
-        done = None if idempotency_key is None else \
-            await withdrawal_store.find_withdrawal_by_idempotency_key(ctx.db, idempotency_key)
+        done = (
+            None
+            if idempotency_key is None
+            else await withdrawal_store.find_withdrawal_by_idempotency_key(ctx.db, idempotency_key)
+        )
         if done is None:
             raise
         return done
 
 
 async def withdrawal_for_owner(ctx: Context, account: dict, withdrawal_id) -> dict:
-    withdrawal = await withdrawal_store.find_withdrawal(ctx.db, withdrawal_id) \
-        if isinstance(withdrawal_id, str) else None
+    withdrawal = (
+        await withdrawal_store.find_withdrawal(ctx.db, withdrawal_id)
+        if isinstance(withdrawal_id, str)
+        else None
+    )
     return owned_by(withdrawal, account, WithdrawalNotFound)
 
 
@@ -151,25 +176,41 @@ async def settle(ctx: Context, withdrawal_id: str, outcome: str, note: str | Non
         amount, fee, currency = withdrawal["amount"], withdrawal["fee"], withdrawal["currency"]
         refs = ledger.Refs(withdrawal_id=withdrawal_id)
         if outcome == "paid":
-            move = ledger.movement("withdrawal_paid", ledger.withdrawal_paid_postings(amount),
-                                   [], currency, now, "Withdrawal paid out", refs)
+            move = ledger.movement(
+                "withdrawal_paid",
+                ledger.withdrawal_paid_postings(amount),
+                [],
+                currency,
+                now,
+                "Withdrawal paid out",
+                refs,
+            )
         else:
             wallet_code = withdrawal["wallet_code"]
             move = ledger.movement(
                 "withdrawal_failed",
                 ledger.withdrawal_reversal_postings(
-                    wallet_code, ledger.fee_wallet_for(ctx.settings.fee_wallets, wallet_code),
-                    amount, fee,
+                    wallet_code,
+                    ledger.fee_wallet_for(ctx.settings.fee_wallets, wallet_code),
+                    amount,
+                    fee,
                 ),
                 [ledger.Line(withdrawal["account_id"], wallet_code, "credit", amount + fee, fee)],
-                currency, now, "Withdrawal failed: amount and fee returned", refs,
+                currency,
+                now,
+                "Withdrawal failed: amount and fee returned",
+                refs,
                 row_type="withdrawal_reversal",
             )
         await uow.post(move)
         settled = {**withdrawal, "status": outcome, "settled_at": now, "note": note}
         # Written in this transaction: the event exists if and only if the money moved.
-        await uow.record_event(withdrawal["account_id"], f"withdrawal.{outcome}",
-                               withdrawal_json(settled), subject=withdrawal_id)
+        await uow.record_event(
+            withdrawal["account_id"],
+            f"withdrawal.{outcome}",
+            withdrawal_json(settled),
+            subject=withdrawal_id,
+        )
         return settled
 
     return await unit_of_work.run(ctx, move_money)

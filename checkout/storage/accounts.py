@@ -39,7 +39,8 @@ async def update_credentials(db, account_id, changes: dict) -> dict | None:
     no token or dashboard session of the old version outlives it. Returns the account after."""
     try:
         return await db.accounts.find_one_and_update(
-            {"_id": account_id}, {"$set": changes, "$inc": {"token_version": 1}},
+            {"_id": account_id},
+            {"$set": changes, "$inc": {"token_version": 1}},
             return_document=ReturnDocument.AFTER,
         )
     except DuplicateKeyError:

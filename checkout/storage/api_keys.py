@@ -1,4 +1,5 @@
 """Secret API keys: only the SHA-256 of a key is stored, and keys are found by it."""
+
 from datetime import timedelta
 
 from bson import ObjectId
@@ -38,7 +39,9 @@ async def revoke_key(db, account_id, key_id: str, now) -> dict | None:
 
 async def touch_key(db, key_id, now) -> None:
     await db.api_keys.update_one(
-        {"_id": key_id, "$or": [{"last_used_at": None},
-                                {"last_used_at": {"$lt": now - TOUCH_INTERVAL}}]},
+        {
+            "_id": key_id,
+            "$or": [{"last_used_at": None}, {"last_used_at": {"$lt": now - TOUCH_INTERVAL}}],
+        },
         {"$set": {"last_used_at": now}},
     )

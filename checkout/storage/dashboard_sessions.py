@@ -10,8 +10,9 @@ KEY = "checkout:dashboard-session:{}"
 ACCOUNT_INDEX = "checkout:dashboard-sessions:{}"
 
 
-async def create_session(redis, session_id: str, account_id: str, ttl_seconds: int,
-                         token_version: int = 0) -> None:
+async def create_session(
+    redis, session_id: str, account_id: str, ttl_seconds: int, token_version: int = 0
+) -> None:
     index = ACCOUNT_INDEX.format(account_id)
     async with redis.pipeline(transaction=True) as pipe:
         pipe.set(KEY.format(session_id), f"{account_id}:{token_version}", ex=ttl_seconds)

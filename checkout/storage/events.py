@@ -1,5 +1,6 @@
 """Events: the outbox in MongoDB (the truth, written in the same transaction as the change
 an event describes) and the Redis Stream that carries event ids to the webhook workers."""
+
 from redis.exceptions import ResponseError
 
 STREAM = "checkout:events"
@@ -24,20 +25,30 @@ async def find_event(db, event_id) -> dict | None:
     return await db.events.find_one({"_id": event_id})
 
 
-async def list_account_events(db, account_id, since, event_type: str | None, limit: int,
-                              after: dict | None) -> list[dict]:
+async def list_account_events(
+    db, account_id, since, event_type: str | None, limit: int, after: dict | None
+) -> list[dict]:
     """Newest first, created at or after since; after is the last event of the previous
     page."""
     query = {"account_id": account_id, "created_at": {"$gte": since}}
     if event_type is not None:
         query["type"] = event_type
     if after is not None:
-        query = {"$and": [query, {"$or": [
-            {"created_at": {"$lt": after["created_at"]}},
-            {"created_at": after["created_at"], "_id": {"$lt": after["_id"]}},
-        ]}]}
+        query = {
+            "$and": [
+                query,
+                {
+                    "$or": [
+                        {"created_at": {"$lt": after["created_at"]}},
+                        {"created_at": after["created_at"], "_id": {"$lt": after["_id"]}},
+                    ]
+                },
+            ]
+        }
     cursor = db.events.find(query).sort([("created_at", -1), ("_id", -1)]).limit(limit)
     return await cursor.to_list(length=limit)
+
+
 async def find_events(db, event_ids: list) -> dict[str, dict]:
     ids = [i for i in event_ids if isinstance(i, str)]
     if not ids:
@@ -53,15 +64,19 @@ async def find_undispatched(db, created_before, published_before, limit: int) ->
     """Events no worker has fanned out yet: never pushed (crash between commit and push,
     or Redis down) and older than created_before, or pushed before published_before and
     still not dispatched (the stream entry was lost, e.g. Redis restarted)."""
-    cursor = db.events.find(
-        {
-            "dispatched_at": None,
-            "$or": [
-                {"published_at": None, "created_at": {"$lt": created_before}},
-                {"published_at": {"$lt": published_before}},
-            ],
-        }
-    ).sort("created_at", 1).limit(limit)
+    cursor = (
+        db.events.find(
+            {
+                "dispatched_at": None,
+                "$or": [
+                    {"published_at": None, "created_at": {"$lt": created_before}},
+                    {"published_at": {"$lt": published_before}},
+                ],
+            }
+        )
+        .sort("created_at", 1)
+        .limit(limit)
+    )
     return await cursor.to_list(length=limit)
 
 
@@ -83,8 +98,10 @@ async def mark_dispatched(db, event_id: str, now) -> None:
 
 async def append_to_stream(redis, event: dict) -> str:
     return await redis.xadd(
-        STREAM, {"event_id": event["_id"], "type": event["type"]},
-        maxlen=STREAM_MAXLEN, approximate=True,
+        STREAM,
+        {"event_id": event["_id"], "type": event["type"]},
+        maxlen=STREAM_MAXLEN,
+        approximate=True,
     )
 
 
@@ -112,8 +129,9 @@ async def read_new(redis, consumer: str, count: int, block_ms: int) -> list[tupl
 async def claim_stale(redis, consumer: str, min_idle_ms: int, count: int) -> list[tuple[str, dict]]:
     """Take over entries another consumer read but did not acknowledge for min_idle_ms
     (it died or hung): XAUTOCLAIM."""
-    reply = await redis.xautoclaim(STREAM, GROUP, consumer, min_idle_ms, start_id="0-0",
-                                   count=count)
+    reply = await redis.xautoclaim(
+        STREAM, GROUP, consumer, min_idle_ms, start_id="0-0", count=count
+    )
     return [(entry_id, fields) for entry_id, fields in reply[1] if fields is not None]
 
 

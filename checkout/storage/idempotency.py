@@ -1,6 +1,7 @@
 """Idempotency keys in MongoDB: the first response to a key is kept for 24 hours and
 replayed to retries. The unique _id is the lock that makes two racing requests with
 the same key run the handler only once."""
+
 from datetime import timedelta
 
 from pymongo.errors import DuplicateKeyError

@@ -56,10 +56,20 @@ async def sum_postings_by_entry_and_wallet(db, skip: set[str], session=None) -> 
     cursor = await db.journal.aggregate(
         [
             {"$unwind": "$postings"},
-            {"$match": {"postings.account": {"$nin": sorted(skip),
-                                             "$not": {"$regex": f"^{SYSTEM_PREFIX}"}}}},
-            {"$group": {"_id": {"entry": "$_id", "wallet": "$postings.account"},
-                        "total": {"$sum": "$postings.amount"}}},
+            {
+                "$match": {
+                    "postings.account": {
+                        "$nin": sorted(skip),
+                        "$not": {"$regex": f"^{SYSTEM_PREFIX}"},
+                    }
+                }
+            },
+            {
+                "$group": {
+                    "_id": {"entry": "$_id", "wallet": "$postings.account"},
+                    "total": {"$sum": "$postings.amount"},
+                }
+            },
         ],
         session=session,
     )
@@ -70,11 +80,20 @@ async def sum_rows_by_entry_and_wallet(db, session=None) -> dict:
     """(entry id, wallet code) -> what the transaction rows say moved (credits minus debits)."""
     cursor = await db.transactions.aggregate(
         [
-            {"$group": {
-                "_id": {"entry": "$journal_id", "wallet": "$wallet_code"},
-                "total": {"$sum": {"$cond": [{"$eq": ["$direction", "credit"]},
-                                             "$amount", {"$multiply": ["$amount", -1]}]}},
-            }},
+            {
+                "$group": {
+                    "_id": {"entry": "$journal_id", "wallet": "$wallet_code"},
+                    "total": {
+                        "$sum": {
+                            "$cond": [
+                                {"$eq": ["$direction", "credit"]},
+                                "$amount",
+                                {"$multiply": ["$amount", -1]},
+                            ]
+                        }
+                    },
+                }
+            },
         ],
         session=session,
     )

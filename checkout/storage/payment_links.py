@@ -1,4 +1,5 @@
 """Reusable payment links and their count of completed payments."""
+
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -18,10 +19,17 @@ async def list_links(db, account_id, limit: int, after: dict | None = None) -> l
     """Newest first; after is the last link of the previous page."""
     query = {"account_id": account_id}
     if after is not None:
-        query = {"$and": [query, {"$or": [
-            {"created_at": {"$lt": after["created_at"]}},
-            {"created_at": after["created_at"], "_id": {"$lt": after["_id"]}},
-        ]}]}
+        query = {
+            "$and": [
+                query,
+                {
+                    "$or": [
+                        {"created_at": {"$lt": after["created_at"]}},
+                        {"created_at": after["created_at"], "_id": {"$lt": after["_id"]}},
+                    ]
+                },
+            ]
+        }
     cursor = db.payment_links.find(query).sort([("created_at", -1), ("_id", -1)]).limit(limit)
     return await cursor.to_list(length=limit)
 
@@ -37,7 +45,8 @@ async def change_link(db, code: str, changes: dict, max_payments: int | None) ->
     if not changes:
         return await find_link(db, code)
     return await db.payment_links.find_one_and_update(
-        query, {"$set": changes}, return_document=ReturnDocument.AFTER)
+        query, {"$set": changes}, return_document=ReturnDocument.AFTER
+    )
 
 
 async def deactivate_link(db, code: str, now) -> None:

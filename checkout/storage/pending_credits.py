@@ -8,6 +8,7 @@ batch of entries' pending credits to the wallets, one $inc per wallet, and remov
 wallets from the entries' `pending`, in one transaction. A wallet's balance is therefore
 its settled balance plus its pending credits; the postings themselves never change.
 """
+
 from pymongo import UpdateOne
 from pymongo.errors import OperationFailure
 
@@ -22,15 +23,26 @@ class SettleConflict(OperationFailure):
     this session, debited this payer): run the whole transaction again."""
 
     def __init__(self, message: str):
-        super().__init__(message, WRITE_CONFLICT,
-                         {"errmsg": message, "code": WRITE_CONFLICT,
-                          "errorLabels": ["TransientTransactionError"]})
+        super().__init__(
+            message,
+            WRITE_CONFLICT,
+            {
+                "errmsg": message,
+                "code": WRITE_CONFLICT,
+                "errorLabels": ["TransientTransactionError"],
+            },
+        )
 
 
 def mark_pending(entry: dict) -> dict:
     """Leave the entry's credits to wallets pending (for the settler); returns the entry."""
-    entry["pending"] = sorted({p["account"] for p in entry["postings"]
-                               if p["amount"] > 0 and not p["account"].startswith(SYSTEM_PREFIX)})
+    entry["pending"] = sorted(
+        {
+            p["account"]
+            for p in entry["postings"]
+            if p["amount"] > 0 and not p["account"].startswith(SYSTEM_PREFIX)
+        }
+    )
     return entry
 
 
@@ -44,8 +56,9 @@ def _credits(entry: dict, wallets) -> dict[str, int]:
 
 async def pending_totals(db, codes: list[str] | None = None, session=None) -> dict[str, int]:
     """wallet code -> sum of its pending credits (wallets with none are absent)."""
-    query = {"pending": {"$in": list(codes)}} if codes is not None else \
-        {"pending": {"$exists": True}}
+    query = (
+        {"pending": {"$in": list(codes)}} if codes is not None else {"pending": {"$exists": True}}
+    )
     totals: dict[str, int] = {}
     async for entry in db.journal.find(query, {"postings": 1, "pending": 1}, session=session):
         wanted = set(entry["pending"]) if codes is None else set(entry["pending"]) & set(codes)
@@ -73,26 +86,38 @@ async def _apply(db, entries: list[dict], only: str | None, session) -> dict[str
         for code, amount in _credits(entry, set(settled)).items():
             totals[code] = totals.get(code, 0) + amount
         left = [code for code in entry["pending"] if code not in settled]
-        updates.append(UpdateOne({"_id": entry["_id"], "pending": entry["pending"]},
-                                 {"$set": {"pending": left}} if left else {"$unset": {"pending": ""}}))
+        updates.append(
+            UpdateOne(
+                {"_id": entry["_id"], "pending": entry["pending"]},
+                {"$set": {"pending": left}} if left else {"$unset": {"pending": ""}},
+            )
+        )
     for code in sorted(totals):  # one order everywhere: fewer deadlock-like retries
         result = await db.wallets.update_one(
-            {"code": code}, {"$inc": {"balance": totals[code]}}, session=session)
+            {"code": code}, {"$inc": {"balance": totals[code]}}, session=session
+        )
         if result.matched_count != 1:
             raise RuntimeError(f"pending credit for unknown wallet {code}")
     done = await db.journal.bulk_write(updates, ordered=True, session=session)
     if done.modified_count != len(updates):
-        raise SettleConflict(f"{len(updates) - done.modified_count} journal entries' pending "
-                             "credits were settled by another transaction")
+        raise SettleConflict(
+            f"{len(updates) - done.modified_count} journal entries' pending "
+            "credits were settled by another transaction"
+        )
     return totals
 
 
 async def settle_oldest(db, limit: int, session) -> int:
     """Settle the pending credits of up to `limit` of the oldest entries; returns how many
     entries."""
-    entries = await db.journal.find({"pending": {"$exists": True}}, {"postings": 1, "pending": 1},
-                                    session=session).sort("_id", 1).limit(limit) \
+    entries = (
+        await db.journal.find(
+            {"pending": {"$exists": True}}, {"postings": 1, "pending": 1}, session=session
+        )
+        .sort("_id", 1)
+        .limit(limit)
         .to_list(length=limit)
+    )
     await _apply(db, entries, None, session)
     return len(entries)
 
@@ -100,6 +125,7 @@ async def settle_oldest(db, limit: int, session) -> int:
 async def settle_wallet(db, code: str, session) -> int:
     """Settle every pending credit of one wallet, in the caller's transaction (money-out
     and a short payer do this before they debit). Returns the amount settled."""
-    entries = await db.journal.find({"pending": code}, {"postings": 1, "pending": 1},
-                                    session=session).to_list(length=None)
+    entries = await db.journal.find(
+        {"pending": code}, {"postings": 1, "pending": 1}, session=session
+    ).to_list(length=None)
     return (await _apply(db, entries, code, session)).get(code, 0)

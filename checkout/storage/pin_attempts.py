@@ -42,7 +42,11 @@ return failures
 async def begin_check(redis, wallet_code: str, limit: int) -> tuple[str, int]:
     """('ok', failures so far) | ('locked', seconds left) | ('busy', 0)."""
     state, number = await redis.eval(
-        _BEGIN, 2, FAILURES.format(wallet_code), IN_FLIGHT.format(wallet_code), limit,
+        _BEGIN,
+        2,
+        FAILURES.format(wallet_code),
+        IN_FLIGHT.format(wallet_code),
+        limit,
         IN_FLIGHT_TTL,
     )
     return state, int(number)
@@ -55,7 +59,13 @@ async def clear_failures(redis, wallet_code: str) -> None:
 
 async def finish_check(redis, wallet_code: str, matched: bool, window_seconds: int) -> int:
     """Record the outcome; returns the failures now counted (0 after a right PIN)."""
-    return int(await redis.eval(
-        _FINISH, 2, FAILURES.format(wallet_code), IN_FLIGHT.format(wallet_code),
-        "1" if matched else "0", window_seconds,
-    ))
+    return int(
+        await redis.eval(
+            _FINISH,
+            2,
+            FAILURES.format(wallet_code),
+            IN_FLIGHT.format(wallet_code),
+            "1" if matched else "0",
+            window_seconds,
+        )
+    )

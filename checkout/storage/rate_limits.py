@@ -3,6 +3,7 @@
 The attempt is counted before the secret is checked, so a burst of concurrent guesses
 cannot slip past the limit. Subjects (emails, IPs) are hashed: no personal data in Redis.
 """
+
 import hashlib
 
 KEY = "checkout:rate:{}:{}"
@@ -50,12 +51,12 @@ return 0
 """
 
 
-async def reserve_failure(redis, bucket: str, subject: str, limit: int,
-                          window_seconds: int) -> tuple[bool, int]:
+async def reserve_failure(
+    redis, bucket: str, subject: str, limit: int, window_seconds: int
+) -> tuple[bool, int]:
     """Take one failure slot in the window that started with the first failure.
     Returns (True, 0), or (False, seconds until the window ends) when all are taken."""
-    taken, ttl = await redis.eval(_RESERVE_FAILURE, 1, _key(bucket, subject), limit,
-                                  window_seconds)
+    taken, ttl = await redis.eval(_RESERVE_FAILURE, 1, _key(bucket, subject), limit, window_seconds)
     return bool(taken), max(int(ttl), 1)
 
 

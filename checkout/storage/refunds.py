@@ -1,4 +1,5 @@
 """Refunds: the running refunded total on the session record and one document per refund."""
+
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 

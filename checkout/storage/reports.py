@@ -1,24 +1,35 @@
 """Read models for the merchant dashboard. Every query is scoped to one account."""
+
 from bson import ObjectId
 
 from ..session_rules import effective_status_filter
-
 from .pending_credits import pending_total
 
 
 async def volume_since(db, account_id, since) -> dict[str, dict]:
     """Payments received since a moment: currency -> {"total": minor units, "count": n}."""
-    cursor = await db.transactions.aggregate([
-        {"$match": {"account_id": account_id, "type": "payment", "direction": "credit",
-                    "created_at": {"$gte": since}}},
-        {"$group": {"_id": "$currency", "total": {"$sum": "$amount"}, "count": {"$sum": 1}}},
-    ])
+    cursor = await db.transactions.aggregate(
+        [
+            {
+                "$match": {
+                    "account_id": account_id,
+                    "type": "payment",
+                    "direction": "credit",
+                    "created_at": {"$gte": since},
+                }
+            },
+            {"$group": {"_id": "$currency", "total": {"$sum": "$amount"}, "count": {"$sum": 1}}},
+        ]
+    )
     return {doc["_id"]: {"total": doc["total"], "count": doc["count"]} async for doc in cursor}
 
 
 async def recent_paid_sessions(db, account_id, limit: int) -> list[dict]:
-    cursor = db.payment_sessions.find({"account_id": account_id, "status": "complete"}) \
-        .sort("created_at", -1).limit(limit)
+    cursor = (
+        db.payment_sessions.find({"account_id": account_id, "status": "complete"})
+        .sort("created_at", -1)
+        .limit(limit)
+    )
     return await cursor.to_list(length=limit)
 
 
@@ -37,8 +48,12 @@ def session_query(account_id, status: str | None, search: str | None, now) -> di
 
 
 async def find_sessions(db, query: dict, skip: int, limit: int) -> list[dict]:
-    cursor = db.payment_sessions.find(query).sort([("created_at", -1), ("_id", -1)]) \
-        .skip(skip).limit(limit)
+    cursor = (
+        db.payment_sessions.find(query)
+        .sort([("created_at", -1), ("_id", -1)])
+        .skip(skip)
+        .limit(limit)
+    )
     return await cursor.to_list(length=limit)
 
 
@@ -47,8 +62,9 @@ async def owned_session_ids(db, account_id, session_ids) -> set[str]:
     wanted = list({s for s in session_ids if s})
     if not wanted:
         return set()
-    cursor = db.payment_sessions.find({"_id": {"$in": wanted}, "account_id": account_id},
-                                      {"_id": 1})
+    cursor = db.payment_sessions.find(
+        {"_id": {"$in": wanted}, "account_id": account_id}, {"_id": 1}
+    )
     return {doc["_id"] async for doc in cursor}
 
 
@@ -71,8 +87,9 @@ def transaction_query(account_id, start=None, end=None, kind: str | None = None)
     return query
 
 
-async def find_transactions(db, query: dict, limit: int, before: ObjectId | None = None,
-                            after: ObjectId | None = None) -> list[dict]:
+async def find_transactions(
+    db, query: dict, limit: int, before: ObjectId | None = None, after: ObjectId | None = None
+) -> list[dict]:
     """A page, newest first: older than `before`, or (going back) newer than `after`."""
     if after is not None:
         cursor = db.transactions.find({**query, "_id": {"$gt": after}}).sort("_id", 1).limit(limit)
@@ -89,8 +106,9 @@ def iterate_transactions(db, query: dict):
     return db.transactions.find(query).sort("_id", -1).batch_size(500)
 
 
-async def statement_entries(db, wallet_code: str, limit: int, before: ObjectId | None,
-                            session=None) -> list[dict]:
+async def statement_entries(
+    db, wallet_code: str, limit: int, before: ObjectId | None, session=None
+) -> list[dict]:
     query: dict = {"postings.account": wallet_code}
     if before is not None:
         query["_id"] = {"$lt": before}
@@ -100,12 +118,15 @@ async def statement_entries(db, wallet_code: str, limit: int, before: ObjectId |
 
 async def sum_postings_from(db, wallet_code: str, since_id: ObjectId, session=None) -> int:
     """Sum of the wallet's postings in entries from since_id on (inclusive)."""
-    cursor = await db.journal.aggregate([
-        {"$match": {"postings.account": wallet_code, "_id": {"$gte": since_id}}},
-        {"$unwind": "$postings"},
-        {"$match": {"postings.account": wallet_code}},
-        {"$group": {"_id": None, "total": {"$sum": "$postings.amount"}}},
-    ], session=session)
+    cursor = await db.journal.aggregate(
+        [
+            {"$match": {"postings.account": wallet_code, "_id": {"$gte": since_id}}},
+            {"$unwind": "$postings"},
+            {"$match": {"postings.account": wallet_code}},
+            {"$group": {"_id": None, "total": {"$sum": "$postings.amount"}}},
+        ],
+        session=session,
+    )
     async for doc in cursor:
         return doc["total"]
     return 0
@@ -124,4 +145,3 @@ async def set_wallet_pin_hash(db, account_id, wallet_code: str, pin_hash: str) -
         {"code": wallet_code, "account_id": account_id}, {"$set": {"pin_hash": pin_hash}}
     )
     return result.matched_count == 1
-

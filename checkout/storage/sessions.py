@@ -1,5 +1,6 @@
 """Payment sessions: the durable record in MongoDB (source of truth for status) and a
 copy in Redis with a TTL, which serves the checkout page without touching MongoDB."""
+
 from datetime import datetime
 
 from bson import ObjectId
@@ -44,8 +45,9 @@ async def mark_session_paid(db, session_id: str, payer_wallet: str, now: datetim
 
 
 async def find_sessions(db, session_ids: list[str], session) -> list[dict]:
-    return await db.payment_sessions.find({"_id": {"$in": session_ids}}, session=session) \
-        .to_list(length=None)
+    return await db.payment_sessions.find({"_id": {"$in": session_ids}}, session=session).to_list(
+        length=None
+    )
 
 
 async def complete_sessions(db, completions: list[dict], session) -> bool:
@@ -55,14 +57,28 @@ async def complete_sessions(db, completions: list[dict], session) -> bool:
     transaction must then run again (the batch read them open in its snapshot)."""
     if not completions:
         return True
-    result = await db.payment_sessions.bulk_write([
-        UpdateOne({"_id": c["_id"], "status": "open", "expires_at": {"$gt": c["paid_at"]}},
-                  {"$set": {"status": "complete", "payer_wallet": c["payer_wallet"],
-                            "paid_at": c["paid_at"],
-                            **({"payer_locked_spent": c["payer_locked_spent"]}
-                               if c["payer_locked_spent"] else {})}})
-        for c in completions
-    ], ordered=True, session=session)
+    result = await db.payment_sessions.bulk_write(
+        [
+            UpdateOne(
+                {"_id": c["_id"], "status": "open", "expires_at": {"$gt": c["paid_at"]}},
+                {
+                    "$set": {
+                        "status": "complete",
+                        "payer_wallet": c["payer_wallet"],
+                        "paid_at": c["paid_at"],
+                        **(
+                            {"payer_locked_spent": c["payer_locked_spent"]}
+                            if c["payer_locked_spent"]
+                            else {}
+                        ),
+                    }
+                },
+            )
+            for c in completions
+        ],
+        ordered=True,
+        session=session,
+    )
     return result.modified_count == len(completions)
 
 
@@ -122,12 +138,14 @@ def _load(raw: str) -> dict:
 
 # Session lifecycle: cancel, expiry sweep, listing.
 
+
 async def mark_session_canceled(db, session_id: str, now: datetime, session) -> dict | None:
     """open (and not past expiry) -> canceled; the updated record, or None if not open."""
     return await db.payment_sessions.find_one_and_update(
         {"_id": session_id, "status": "open", "expires_at": {"$gt": now}},
         {"$set": {"status": "canceled", "canceled_at": now}},
-        session=session, return_document=ReturnDocument.AFTER,
+        session=session,
+        return_document=ReturnDocument.AFTER,
     )
 
 
@@ -137,25 +155,36 @@ async def mark_session_expired(db, session_id: str, now: datetime, session) -> d
     return await db.payment_sessions.find_one_and_update(
         {"_id": session_id, "status": "open", "expires_at": {"$lte": now}},
         {"$set": {"status": "expired"}},
-        session=session, return_document=ReturnDocument.AFTER,
+        session=session,
+        return_document=ReturnDocument.AFTER,
     )
 
 
 async def find_overdue_session_ids(db, now: datetime, limit: int) -> list[str]:
-    cursor = db.payment_sessions.find(
-        {"status": "open", "expires_at": {"$lte": now}}, {"_id": 1}
-    ).sort("expires_at", 1).limit(limit)
+    cursor = (
+        db.payment_sessions.find({"status": "open", "expires_at": {"$lte": now}}, {"_id": 1})
+        .sort("expires_at", 1)
+        .limit(limit)
+    )
     return [doc["_id"] async for doc in cursor]
 
 
-async def list_account_sessions(db, account_id, query: dict, limit: int,
-                                after: dict | None) -> list[dict]:
+async def list_account_sessions(
+    db, account_id, query: dict, limit: int, after: dict | None
+) -> list[dict]:
     """Newest first; after is the last session of the previous page."""
     query = {"account_id": account_id, **query}
     if after is not None:
-        query = {"$and": [query, {"$or": [
-            {"created_at": {"$lt": after["created_at"]}},
-            {"created_at": after["created_at"], "_id": {"$lt": after["_id"]}},
-        ]}]}
+        query = {
+            "$and": [
+                query,
+                {
+                    "$or": [
+                        {"created_at": {"$lt": after["created_at"]}},
+                        {"created_at": after["created_at"], "_id": {"$lt": after["_id"]}},
+                    ]
+                },
+            ]
+        }
     cursor = db.payment_sessions.find(query).sort([("created_at", -1), ("_id", -1)]).limit(limit)
     return await cursor.to_list(length=limit)

@@ -5,8 +5,9 @@ async def insert_transactions(db, records: list[dict], session=None) -> None:
     await db.transactions.insert_many(records, session=session)
 
 
-async def list_transactions(db, account_id, limit: int,
-                            starting_after: ObjectId | None) -> list[dict]:
+async def list_transactions(
+    db, account_id, limit: int, starting_after: ObjectId | None
+) -> list[dict]:
     query = {"account_id": account_id}
     if starting_after is not None:
         query["_id"] = {"$lt": starting_after}

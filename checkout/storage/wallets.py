@@ -82,9 +82,9 @@ async def _debit(db, code: str, amount: int, session) -> dict | None:
 
 
 async def find_wallets(db, codes: list[str], session) -> list[dict]:
-    return await db.wallets.find({"code": {"$in": codes}},
-                                 {"code": 1, "balance": 1, "locked_credit": 1},
-                                 session=session).to_list(length=None)
+    return await db.wallets.find(
+        {"code": {"$in": codes}}, {"code": 1, "balance": 1, "locked_credit": 1}, session=session
+    ).to_list(length=None)
 
 
 async def debit_wallets(db, debits: dict[str, tuple[int, int]], session) -> bool:
@@ -93,11 +93,17 @@ async def debit_wallets(db, debits: dict[str, tuple[int, int]], session) -> bool
     covers it. False when any did not match: the caller's transaction must run again."""
     if not debits:
         return True
-    result = await db.wallets.bulk_write([
-        UpdateOne({"code": code, "balance": {"$gte": amount}},
-                  {"$inc": {"balance": -amount, **({"locked_credit": -locked} if locked else {})}})
-        for code, (amount, locked) in sorted(debits.items())
-    ], ordered=True, session=session)
+    result = await db.wallets.bulk_write(
+        [
+            UpdateOne(
+                {"code": code, "balance": {"$gte": amount}},
+                {"$inc": {"balance": -amount, **({"locked_credit": -locked} if locked else {})}},
+            )
+            for code, (amount, locked) in sorted(debits.items())
+        ],
+        ordered=True,
+        session=session,
+    )
     return result.matched_count == len(debits)
 
 

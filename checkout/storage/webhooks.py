@@ -4,6 +4,7 @@ A delivery is sent by whichever worker claims it: the claim is a lease (lease_un
 by a conditional update, so two workers never send the same delivery at the same time,
 and a dead worker's lease simply runs out.
 """
+
 import contextlib
 
 from pymongo import ReturnDocument
@@ -29,25 +30,29 @@ async def find_endpoint(db, endpoint_id) -> dict | None:
     return await db.webhook_endpoints.find_one({"_id": endpoint_id})
 
 
-async def update_endpoint(db, endpoint_id: str, changes: dict,
-                          expected_secret: str | None = None) -> dict | None:
+async def update_endpoint(
+    db, endpoint_id: str, changes: dict, expected_secret: str | None = None
+) -> dict | None:
     """The endpoint after changes; None if it is gone (or, with expected_secret, its
     secret changed meanwhile: a concurrent rotation)."""
     query = {"_id": endpoint_id}
     if expected_secret is not None:
         query["secret"] = expected_secret
     return await db.webhook_endpoints.find_one_and_update(
-        query, {"$set": changes}, return_document=ReturnDocument.AFTER)
+        query, {"$set": changes}, return_document=ReturnDocument.AFTER
+    )
 
 
 async def pause_deliveries(db, endpoint_id: str, now) -> None:
     """A disabled endpoint's pending deliveries wait (state "paused"). One a worker is
     sending right now is left to finish; the worker pauses it at its next turn."""
     await db.webhook_deliveries.update_many(
-        {"endpoint_id": endpoint_id, "state": "pending",
-         "$or": [{"lease_until": None}, {"lease_until": {"$lte": now}}]},
-        {"$set": {"state": "paused", "paused_at": now, "lease_until": None,
-                  "lease_token": None}},
+        {
+            "endpoint_id": endpoint_id,
+            "state": "pending",
+            "$or": [{"lease_until": None}, {"lease_until": {"$lte": now}}],
+        },
+        {"$set": {"state": "paused", "paused_at": now, "lease_until": None, "lease_token": None}},
     )
 
 
@@ -66,12 +71,14 @@ async def delete_endpoint(db, endpoint_id: str) -> bool:
 
 async def endpoints_for_event(db, account_id, event_type: str, created_before) -> list[dict]:
     """Enabled endpoints subscribed to this type that existed when the event happened."""
-    cursor = db.webhook_endpoints.find({
-        "account_id": account_id,
-        "enabled": {"$ne": False},
-        "events": {"$in": [event_type, "*"]},
-        "created_at": {"$lte": created_before},
-    })
+    cursor = db.webhook_endpoints.find(
+        {
+            "account_id": account_id,
+            "enabled": {"$ne": False},
+            "events": {"$in": [event_type, "*"]},
+            "created_at": {"$lte": created_before},
+        }
+    )
     return await cursor.to_list(length=None)
 
 
@@ -82,14 +89,17 @@ async def endpoints_for_events(db, keys: set[tuple], created_before) -> dict[tup
     found: dict[tuple, list[dict]] = {key: [] for key in keys}
     if not keys:
         return found
-    cursor = db.webhook_endpoints.find({
-        "account_id": {"$in": list({account for account, _ in keys})},
-        "created_at": {"$lte": created_before},
-    })
+    cursor = db.webhook_endpoints.find(
+        {
+            "account_id": {"$in": list({account for account, _ in keys})},
+            "created_at": {"$lte": created_before},
+        }
+    )
     async for endpoint in cursor:
         for (account, event_type), matched in found.items():
             if endpoint["account_id"] == account and (
-                    event_type in endpoint["events"] or "*" in endpoint["events"]):
+                event_type in endpoint["events"] or "*" in endpoint["events"]
+            ):
                 matched.append(endpoint)
     return found
 
@@ -129,15 +139,17 @@ async def claim_delivery(db, now, lease_until, token: str, delivery_id: str | No
     )
 
 
-async def finish_attempt(db, delivery_id: str, token: str, changes: dict,
-                         attempted: bool = True) -> bool:
+async def finish_attempt(
+    db, delivery_id: str, token: str, changes: dict, attempted: bool = True
+) -> bool:
     """Record an attempt's outcome, unless the lease was taken away meanwhile (redeliver).
     attempted=False: released without sending (a paused delivery)."""
     update = {"$set": {**changes, "lease_until": None, "lease_token": None}}
     if attempted:
         update["$inc"] = {"attempt_count": 1}
     result = await db.webhook_deliveries.update_one(
-        {"_id": delivery_id, "lease_token": token}, update)
+        {"_id": delivery_id, "lease_token": token}, update
+    )
     return result.modified_count == 1
 
 
@@ -152,14 +164,18 @@ async def find_delivery(db, delivery_id) -> dict | None:
 
 
 async def list_deliveries(db, endpoint_id: str, limit: int) -> list[dict]:
-    cursor = db.webhook_deliveries.find({"endpoint_id": endpoint_id}).sort(
-        [("created_at", -1), ("_id", -1)]).limit(limit)
+    cursor = (
+        db.webhook_deliveries.find({"endpoint_id": endpoint_id})
+        .sort([("created_at", -1), ("_id", -1)])
+        .limit(limit)
+    )
     return await cursor.to_list(length=limit)
 
 
 async def list_attempts(db, delivery_ids: list[str]) -> list[dict]:
     cursor = db.webhook_attempts.find({"delivery_id": {"$in": delivery_ids}}).sort(
-        [("delivery_id", 1), ("started_at", 1)])
+        [("delivery_id", 1), ("started_at", 1)]
+    )
     return await cursor.to_list(length=None)
 
 
@@ -168,7 +184,15 @@ async def reschedule_now(db, delivery_id: str, now) -> dict | None:
     lease makes an attempt still in flight unable to overwrite this."""
     return await db.webhook_deliveries.find_one_and_update(
         {"_id": delivery_id},
-        {"$set": {"state": "pending", "next_attempt_at": now, "failures": 0,
-                  "lease_until": None, "lease_token": None, "failed_at": None}},
+        {
+            "$set": {
+                "state": "pending",
+                "next_attempt_at": now,
+                "failures": 0,
+                "lease_until": None,
+                "lease_token": None,
+                "failed_at": None,
+            }
+        },
         return_document=ReturnDocument.AFTER,
     )

@@ -1,4 +1,5 @@
 """Withdrawals: pending until an operator marks them paid or failed."""
+
 from pymongo.errors import DuplicateKeyError
 
 from ..errors import DuplicateIdempotencyKey

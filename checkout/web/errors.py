@@ -1,4 +1,5 @@
 """The one place where errors become HTTP answers: JSON under /api, pages elsewhere."""
+
 import logging
 
 from pydantic import ValidationError
@@ -12,8 +13,12 @@ from ..stores import STORE_ERRORS
 log = logging.getLogger(__name__)
 
 HTTP_CODES = {
-    400: "bad_request", 404: "not_found", 405: "method_not_allowed",
-    413: "payload_too_large", 415: "unsupported_media_type", 429: "rate_limited",
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
 }
 
 
@@ -26,20 +31,29 @@ async def error_response(status: int, code: str, message: str, details: dict | N
     request_id = g.get("request_id")
     response: Response | str  # JSON, or the rendered error page
     if wants_json():
-        response = jsonify({"error": {"code": code, "message": message, **(details or {}),
-                                      "requestId": request_id}})
+        response = jsonify(
+            {
+                "error": {
+                    "code": code,
+                    "message": message,
+                    **(details or {}),
+                    "requestId": request_id,
+                }
+            }
+        )
     else:
         response = await render_template(
-            "errors/error.html", status=status, code=code, message=message,
+            "errors/error.html",
+            status=status,
+            code=code,
+            message=message,
             request_id=request_id,
         )
     return response, status
 
 
 async def checkout_error_response(error: CheckoutError):
-    response, status = await error_response(
-        error.status, error.code, error.message, error.details
-    )
+    response, status = await error_response(error.status, error.code, error.message, error.details)
     headers = {}
     if "retry_after" in error.details:
         headers["Retry-After"] = str(error.details["retry_after"])
@@ -76,6 +90,8 @@ def register_error_handlers(app) -> None:
             return await error_response(503, failure.code, failure.message)
         log.exception("unhandled error on %s %s", request.method, request.path)
         return await error_response(
-            500, "internal_error", "Something went wrong on our side. Nothing was charged twice;"
-            " try again, and contact support if it persists."
+            500,
+            "internal_error",
+            "Something went wrong on our side. Nothing was charged twice;"
+            " try again, and contact support if it persists.",
         )

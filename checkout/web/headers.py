@@ -5,6 +5,7 @@ origin) and no framing, so the PIN form cannot be clickjacked. Referrer-Policy k
 session id in checkout URLs from leaking to other sites; no-store keeps session pages out of
 shared and back-button caches. HSTS is sent only when the public URL is https.
 """
+
 from quart import g, request
 
 

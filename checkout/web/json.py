@@ -1,5 +1,6 @@
 """Quart's JSON goes through the app's one encoding (checkout/jsonenc.py): numbers parse to
 Decimal, Decimal prints as a number."""
+
 from quart.json.provider import DefaultJSONProvider
 
 from ..jsonenc import dumps, loads

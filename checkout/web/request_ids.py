@@ -1,5 +1,6 @@
 """X-Request-Id: taken from the caller (or a proxy) when it is sane, made up otherwise, and
 sent back on every response, errors included. Log lines carry it (checkout/logs.py)."""
+
 import re
 import secrets
 

@@ -4,6 +4,7 @@ Fixtures: browser, page (1280x800), new_context (any viewport, locale, JavaScrip
 merchant_site, session_records (change a session's durable record as the sweeper or a
 cancel would). Helpers: screenshot(), axe_violations(), layout_problems().
 """
+
 import os
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -28,8 +29,13 @@ CHROMIUM = next(
 )
 # Without these Chromium keeps trying to reach the internet, which this network refuses.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -107,7 +113,9 @@ def session_records(store_env):
     cache = redis.Redis.from_url(store_env["REDIS_URL"])
 
     def update(session_id: str, **fields):
-        mongo[store_env["MONGO_DB"]].payment_sessions.update_one({"_id": session_id}, {"$set": fields})
+        mongo[store_env["MONGO_DB"]].payment_sessions.update_one(
+            {"_id": session_id}, {"$set": fields}
+        )
         cache.delete(session_store.KEY.format(session_id))
 
     yield update

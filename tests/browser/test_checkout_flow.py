@@ -1,5 +1,6 @@
 """A shopper opens a checkout URL in Chromium, pays with wallet code and PIN, and lands on
 the merchant's success URL."""
+
 from decimal import Decimal
 
 import pytest
@@ -15,7 +16,10 @@ def test_shopper_pays_and_returns_to_merchant(page, live_server, merchant_site):
     merchant = live.register(live_server, organization="Acme Coffee")
     shopper = live.register(live_server, organization="Shopper", pin="424242")
     session = live.create_session(
-        live_server, merchant, Decimal("12.50"), description="2 flat whites",
+        live_server,
+        merchant,
+        Decimal("12.50"),
+        description="2 flat whites",
         successUrl=merchant_site + "/thanks?session={CHECKOUT_SESSION_ID}",
     )
 
@@ -30,9 +34,12 @@ def test_shopper_pays_and_returns_to_merchant(page, live_server, merchant_site):
     page.wait_for_url(merchant_site + "/thanks**")
 
     assert page.url == f"{merchant_site}/thanks?session={session['transactionTraceId']}"
-    paid = live.api(live_server, "GET",
-                    f"/api/v1/txn/payment-session/{session['transactionTraceId']}",
-                    headers=merchant["headers"]).json()
+    paid = live.api(
+        live_server,
+        "GET",
+        f"/api/v1/txn/payment-session/{session['transactionTraceId']}",
+        headers=merchant["headers"],
+    ).json()
     assert paid["status"] == "complete"
 
     page.goto(session["checkoutUrl"])

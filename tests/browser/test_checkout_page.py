@@ -2,6 +2,7 @@
 French and Arabic (RTL) with zero axe-core violations, no horizontal scroll and 44px
 targets; keyboard-only payment; payment, errors and expiry with JavaScript off; the
 countdown's polite announcements; one payment for a double click."""
+
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -14,11 +15,26 @@ from .conftest import DESKTOP, PHONE, axe_violations, layout_problems, screensho
 pytestmark = pytest.mark.browser
 
 PIN = "424242"
-STATES = ("open", "wrong_pin", "insufficient_funds", "wallet_locked", "complete", "expired",
-          "canceled", "unknown")
-EXPECTED_STATUS = {"open": 200, "wrong_pin": 401, "insufficient_funds": 402,
-                   "wallet_locked": 423, "complete": 200, "expired": 410, "canceled": 410,
-                   "unknown": 404}
+STATES = (
+    "open",
+    "wrong_pin",
+    "insufficient_funds",
+    "wallet_locked",
+    "complete",
+    "expired",
+    "canceled",
+    "unknown",
+)
+EXPECTED_STATUS = {
+    "open": 200,
+    "wrong_pin": 401,
+    "insufficient_funds": 402,
+    "wallet_locked": 423,
+    "complete": 200,
+    "expired": 410,
+    "canceled": 410,
+    "unknown": 404,
+}
 
 
 def past() -> datetime:
@@ -26,8 +42,12 @@ def past() -> datetime:
 
 
 def accept_payment(base_url, session, wallet_code, pin):
-    return live.api(base_url, "POST", f"/api/v1/txn/accept-payment/{session['transactionTraceId']}",
-                    {"fromWalletCode": wallet_code, "totalAmount": session["totalAmount"], "pin": pin})
+    return live.api(
+        base_url,
+        "POST",
+        f"/api/v1/txn/accept-payment/{session['transactionTraceId']}",
+        {"fromWalletCode": wallet_code, "totalAmount": session["totalAmount"], "pin": pin},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -38,17 +58,33 @@ def shop(live_server, session_records):
     shopper = live.register(live_server, organization="Shopper", pin=PIN)
     locked = live.register(live_server, organization="Locked", pin=PIN)
     for _ in range(5):
-        assert accept_payment(live_server, live.create_session(live_server, merchant, Decimal("1.00")),
-                              locked["walletCode"], "000000").status_code in (401, 423)
+        assert accept_payment(
+            live_server,
+            live.create_session(live_server, merchant, Decimal("1.00")),
+            locked["walletCode"],
+            "000000",
+        ).status_code in (401, 423)
     extra = {"description": "2 flat whites and a croissant", "cancelUrl": "http://127.0.0.1:9/cart"}
-    sessions = {name: live.create_session(live_server, merchant, Decimal("12.50"), **extra)
-                for name in ("open", "complete", "expired", "canceled")}
+    sessions = {
+        name: live.create_session(live_server, merchant, Decimal("12.50"), **extra)
+        for name in ("open", "complete", "expired", "canceled")
+    }
     sessions["big"] = live.create_session(live_server, merchant, Decimal("999.00"), **extra)
-    assert accept_payment(live_server, sessions["complete"], shopper["walletCode"], PIN).status_code == 200
+    assert (
+        accept_payment(live_server, sessions["complete"], shopper["walletCode"], PIN).status_code
+        == 200
+    )
     session_records(sessions["expired"]["transactionTraceId"], expires_at=past())
-    session_records(sessions["canceled"]["transactionTraceId"], status="canceled", canceled_at=past())
-    return {"merchant": merchant, "shopper": shopper, "locked": locked, "sessions": sessions,
-            "base": live_server}
+    session_records(
+        sessions["canceled"]["transactionTraceId"], status="canceled", canceled_at=past()
+    )
+    return {
+        "merchant": merchant,
+        "shopper": shopper,
+        "locked": locked,
+        "sessions": sessions,
+        "base": live_server,
+    }
 
 
 def pay_through_form(page, wallet_code, pin):
@@ -111,8 +147,12 @@ def test_error_states_say_what_happened(page, shop):
 def test_keyboard_only_payment(page, live_server, merchant_site):
     merchant = live.register(live_server, organization="Keyboard Café")
     shopper = live.register(live_server, organization="Shopper", pin=PIN)
-    session = live.create_session(live_server, merchant, Decimal("4.20"),
-                                  successUrl=merchant_site + "/thanks?s={CHECKOUT_SESSION_ID}")
+    session = live.create_session(
+        live_server,
+        merchant,
+        Decimal("4.20"),
+        successUrl=merchant_site + "/thanks?s={CHECKOUT_SESSION_ID}",
+    )
     page.goto(session["checkoutUrl"])
 
     page.keyboard.press("Tab")
@@ -131,18 +171,26 @@ def test_focus_is_visible_on_every_control(page, shop):
     outlines = []
     for _ in range(6):  # wallet code, PIN, Pay, cancel, language links
         page.keyboard.press("Tab")
-        outlines.append(page.evaluate(
-            "getComputedStyle(document.activeElement).outlineStyle + ' ' + document.activeElement.tagName"))
+        outlines.append(
+            page.evaluate(
+                "getComputedStyle(document.activeElement).outlineStyle + ' ' + document.activeElement.tagName"
+            )
+        )
     assert all(o.startswith("solid") for o in outlines), outlines
 
 
-def test_without_javascript_pay_errors_and_expiry_work(new_context, live_server, merchant_site,
-                                                       shop):
+def test_without_javascript_pay_errors_and_expiry_work(
+    new_context, live_server, merchant_site, shop
+):
     page = new_context(java_script_enabled=False)
     merchant = live.register(live_server, organization="No-JS Books")
     shopper = live.register(live_server, organization="Shopper", pin=PIN)
-    session = live.create_session(live_server, merchant, Decimal("7.00"),
-                                  successUrl=merchant_site + "/thanks?s={CHECKOUT_SESSION_ID}")
+    session = live.create_session(
+        live_server,
+        merchant,
+        Decimal("7.00"),
+        successUrl=merchant_site + "/thanks?s={CHECKOUT_SESSION_ID}",
+    )
     page.goto(session["checkoutUrl"])
     assert page.evaluate("1 + 1") == 2  # evaluate is DevTools, not the page's JavaScript
     assert page.locator("#countdown time").inner_text().startswith(("9:", "10:"))

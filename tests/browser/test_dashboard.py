@@ -1,6 +1,7 @@
 """A merchant signs in to the dashboard in Chromium, creates a payment link, a shopper pays
 it in a second browser context, and the merchant sees it complete in the list and detail.
 Every dashboard page is screenshotted to tests/browser/screenshots/dashboard_*.png."""
+
 import re
 from pathlib import Path
 

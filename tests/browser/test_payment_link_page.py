@@ -2,6 +2,7 @@
 paid and how much, presses Continue and lands on the checkout page; zero axe-core
 violations, no horizontal scroll and 44px targets at phone and desktop size in every
 language."""
+
 from decimal import Decimal
 
 import pytest
@@ -16,16 +17,28 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def link(live_server):
     merchant = live.register(live_server, organization="Harbour Books & Café")
-    created = live.api(live_server, "POST", "/api/v1/payment-links",
-                       {"walletCode": merchant["walletCode"], "amount": Decimal("18.40"),
-                        "description": "Gift card for a friend"}, merchant["headers"])
+    created = live.api(
+        live_server,
+        "POST",
+        "/api/v1/payment-links",
+        {
+            "walletCode": merchant["walletCode"],
+            "amount": Decimal("18.40"),
+            "description": "Gift card for a friend",
+        },
+        merchant["headers"],
+    )
     assert created.status_code == 201, created.text
     return {"url": created.json()["url"], "merchant": merchant, "base": live_server}
 
 
 def session_count(link) -> int:
-    listed = live.api(link["base"], "GET", "/api/v1/txn/payment-sessions?limit=100",
-                      headers=link["merchant"]["headers"])
+    listed = live.api(
+        link["base"],
+        "GET",
+        "/api/v1/txn/payment-sessions?limit=100",
+        headers=link["merchant"]["headers"],
+    )
     return len(listed.json()["data"])
 
 

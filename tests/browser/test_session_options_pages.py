@@ -2,6 +2,7 @@
 without JavaScript, a refused amount re-rendered with its message), and a checkout page
 listing line items. axe-core clean (JavaScript on: axe waits on timers), no horizontal
 scroll and 44px targets at phone and desktop size; screenshots in tests/browser/screenshots."""
+
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -21,11 +22,21 @@ def size(viewport) -> str:
 @pytest.fixture(scope="module")
 def tip_link(live_server):
     merchant = live.register(live_server, organization="Harbour Books & Café")
-    created = live.api(live_server, "POST", "/api/v1/payment-links", {
-        "walletCode": merchant["walletCode"], "description": "Tip for the band",
-        "customAmount": {"minimum": Decimal("1.00"), "maximum": Decimal("200.00"),
-                         "preset": Decimal("5.00")},
-    }, merchant["headers"])
+    created = live.api(
+        live_server,
+        "POST",
+        "/api/v1/payment-links",
+        {
+            "walletCode": merchant["walletCode"],
+            "description": "Tip for the band",
+            "customAmount": {
+                "minimum": Decimal("1.00"),
+                "maximum": Decimal("200.00"),
+                "preset": Decimal("5.00"),
+            },
+        },
+        merchant["headers"],
+    )
     assert created.status_code == 201, created.text
     return {"url": created.json()["url"], "merchant": merchant, "base": live_server}
 
@@ -34,15 +45,22 @@ def tip_link(live_server):
 def itemised(live_server):
     merchant = live.register(live_server, organization="Harbour Books & Café")
     session = live.create_session(
-        live_server, merchant, None, description="Order 1042",
+        live_server,
+        merchant,
+        None,
+        description="Order 1042",
         customerEmail="ada.lovelace@example.com",
         expiresAt=(datetime.now(UTC) + timedelta(hours=3)).isoformat(),
         lineItems=[
-            {"description": "The Annotated Alice (hardback, illustrated edition)", "quantity": 1,
-             "unitAmount": Decimal("34.99")},
+            {
+                "description": "The Annotated Alice (hardback, illustrated edition)",
+                "quantity": 1,
+                "unitAmount": Decimal("34.99"),
+            },
             {"description": "Flat white <oat>", "quantity": 2, "unitAmount": Decimal("3.40")},
             {"description": "Gift wrap", "quantity": 12, "unitAmount": Decimal("0.50")},
-        ])
+        ],
+    )
     return {"url": session["checkoutUrl"], "base": live_server}
 
 

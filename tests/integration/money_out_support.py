@@ -1,5 +1,6 @@
 """Helpers for the refund, withdrawal and payment-link tests: act as API users and the
 operator would, through HTTP and the `python -m checkout` command."""
+
 import asyncio
 import os
 import sys
@@ -12,9 +13,12 @@ PIN = "135790"
 
 
 async def pay(client, session: dict, payer: dict, pin: str = PIN):
-    return await call(client, "POST", f"/api/v1/txn/accept-payment/{session['transactionTraceId']}",
-                      {"fromWalletCode": payer["walletCode"], "totalAmount": session["totalAmount"],
-                       "pin": pin})
+    return await call(
+        client,
+        "POST",
+        f"/api/v1/txn/accept-payment/{session['transactionTraceId']}",
+        {"fromWalletCode": payer["walletCode"], "totalAmount": session["totalAmount"], "pin": pin},
+    )
 
 
 async def paid_session(client, merchant, shopper, amount=Decimal("10.00")) -> dict:
@@ -31,14 +35,20 @@ async def balance(client, account: dict, wallet_code: str | None = None) -> Deci
 
 
 async def transactions(client, account: dict) -> list[dict]:
-    response = await call(client, "GET", "/api/v1/txn/transaction?limit=100",
-                          headers=account["headers"])
+    response = await call(
+        client, "GET", "/api/v1/txn/transaction?limit=100", headers=account["headers"]
+    )
     return (await body(response))["data"]
 
 
 async def refund(client, merchant, session, payload=None, headers=None):
-    return await call(client, "POST", f"/api/v1/txn/refund/{session['transactionTraceId']}",
-                      payload, {**merchant["headers"], **(headers or {})})
+    return await call(
+        client,
+        "POST",
+        f"/api/v1/txn/refund/{session['transactionTraceId']}",
+        payload,
+        {**merchant["headers"], **(headers or {})},
+    )
 
 
 async def withdraw(client, account, amount, **extra):
@@ -51,9 +61,14 @@ async def withdraw(client, account, amount, **extra):
 async def checkout_command(store_env: dict, *args: str) -> tuple[int, str, str]:
     """Run `python -m checkout ...` as the operator would, against the test stores."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "checkout", *args, cwd=ROOT,
+        sys.executable,
+        "-m",
+        "checkout",
+        *args,
+        cwd=ROOT,
         env={**os.environ, **store_env},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await process.communicate()
     return process.returncode, out.decode(), err.decode()

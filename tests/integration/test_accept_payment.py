@@ -1,13 +1,14 @@
 """Paying a session by API: money moves exactly once, or not at all."""
+
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from checkout.services.reconcile import reconcile
+from checkout.services.settlement import settle_all
 from checkout.storage import pin_attempts
 from checkout.storage import sessions as session_store
-from checkout.services.settlement import settle_all
 from checkout.storage.pending_credits import pending_totals
 from tests.integration.money_out_support import balance as wallet_balance
 from tests.support import body, call, create_session, platform_fee_total, register
@@ -18,11 +19,16 @@ def pay_url(session_id):
 
 
 async def pay(client, session, payer, pin=None, total=None):
-    return await call(client, "POST", pay_url(session["transactionTraceId"]), {
-        "fromWalletCode": payer["walletCode"],
-        "totalAmount": session["totalAmount"] if total is None else total,
-        "pin": pin or payer["pin"],
-    })
+    return await call(
+        client,
+        "POST",
+        pay_url(session["transactionTraceId"]),
+        {
+            "fromWalletCode": payer["walletCode"],
+            "totalAmount": session["totalAmount"] if total is None else total,
+            "pin": pin or payer["pin"],
+        },
+    )
 
 
 async def balances(ctx, *codes):
@@ -36,8 +42,12 @@ def ctx(app):
 
 async def test_payment_moves_amount_fee_and_total(client, ctx, settings):
     merchant, shopper = await register(client), await register(client, organization="Shopper")
-    session = await create_session(client, merchant, Decimal("12.50"),
-                                   successUrl="https://acme.test/ok?s={CHECKOUT_SESSION_ID}")
+    session = await create_session(
+        client,
+        merchant,
+        Decimal("12.50"),
+        successUrl="https://acme.test/ok?s={CHECKOUT_SESSION_ID}",
+    )
     fees_before = await platform_fee_total(ctx.db, settings)
 
     response = await pay(client, session, shopper)
@@ -49,7 +59,9 @@ async def test_payment_moves_amount_fee_and_total(client, ctx, settings):
     assert result["balance"] == Decimal("987.47")
     assert result["redirectUrl"] == f"https://acme.test/ok?s={session['transactionTraceId']}"
 
-    payer_balance, payee_balance = await balances(ctx, shopper["walletCode"], merchant["walletCode"])
+    payer_balance, payee_balance = await balances(
+        ctx, shopper["walletCode"], merchant["walletCode"]
+    )
     assert payer_balance == 100000 - 1253
     # The payee's credit is pending until the settler adds it (docs/pay-path.md); the
     # balance the API shows counts it already.
@@ -64,13 +76,24 @@ async def test_payment_moves_amount_fee_and_total(client, ctx, settings):
     entries = await ctx.db.journal.find({"session_id": session["transactionTraceId"]}).to_list()
     assert len(entries) == 1
     assert sum(p["amount"] for p in entries[0]["postings"]) == 0
-    records = await ctx.db.transactions.find({"session_id": session["transactionTraceId"]}).to_list()
-    assert sorted((r["direction"], r["amount"]) for r in records) == [("credit", 1250), ("debit", 1253)]
+    records = await ctx.db.transactions.find(
+        {"session_id": session["transactionTraceId"]}
+    ).to_list()
+    assert sorted((r["direction"], r["amount"]) for r in records) == [
+        ("credit", 1250),
+        ("debit", 1253),
+    ]
 
     stored = await ctx.db.payment_sessions.find_one({"_id": session["transactionTraceId"]})
     assert stored["status"] == "complete" and stored["payer_wallet"] == shopper["walletCode"]
-    read = await body(await call(client, "GET", f"/api/v1/txn/payment-session/{session['transactionTraceId']}",
-                                 headers=merchant["headers"]))
+    read = await body(
+        await call(
+            client,
+            "GET",
+            f"/api/v1/txn/payment-session/{session['transactionTraceId']}",
+            headers=merchant["headers"],
+        )
+    )
     assert read["status"] == "complete" and read["session-time"] == 0
     assert read["payerWallet"].endswith(shopper["walletCode"][-4:])
     assert shopper["walletCode"] not in str(read)
@@ -111,7 +134,9 @@ async def test_right_pin_resets_the_failure_count(client):
     for _ in range(4):
         await pay(client, first, shopper, pin="000000" if shopper["pin"] != "000000" else "000001")
     assert (await pay(client, first, shopper)).status_code == 200
-    wrong = await pay(client, second, shopper, pin="000000" if shopper["pin"] != "000000" else "000001")
+    wrong = await pay(
+        client, second, shopper, pin="000000" if shopper["pin"] != "000000" else "000001"
+    )
     assert (await body(wrong))["error"]["attempts_left"] == 4
 
 
@@ -173,8 +198,11 @@ async def test_expired_session_is_410_even_if_redis_still_has_it(client, ctx):
     await session_store.forget_cached_session(ctx.redis, trace)
     response = await pay(client, session, shopper)
     assert response.status_code == 410
-    read = await body(await call(client, "GET", f"/api/v1/txn/payment-session/{trace}",
-                                 headers=merchant["headers"]))
+    read = await body(
+        await call(
+            client, "GET", f"/api/v1/txn/payment-session/{trace}", headers=merchant["headers"]
+        )
+    )
     assert read["status"] == "expired"
     assert await balances(ctx, shopper["walletCode"]) == [100000]
 
@@ -185,15 +213,18 @@ async def test_unknown_session_is_404(client):
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("payload, status", [
-    ({}, 400),
-    ({"fromWalletCode": "wllt-x", "totalAmount": 1}, 400),
-    ({"fromWalletCode": {"$ne": None}, "totalAmount": 1, "pin": "123456"}, 400),
-    ({"fromWalletCode": "wllt-x", "totalAmount": 1, "pin": {"$ne": None}}, 400),
-    ({"fromWalletCode": "wllt-x", "totalAmount": 1, "pin": 123456}, 400),
-    ({"fromWalletCode": "wllt-x", "totalAmount": "1", "pin": "123456"}, 400),
-    ({"fromWalletCode": "wllt-x", "totalAmount": Decimal("1.001"), "pin": "123456"}, 400),
-])
+@pytest.mark.parametrize(
+    "payload, status",
+    [
+        ({}, 400),
+        ({"fromWalletCode": "wllt-x", "totalAmount": 1}, 400),
+        ({"fromWalletCode": {"$ne": None}, "totalAmount": 1, "pin": "123456"}, 400),
+        ({"fromWalletCode": "wllt-x", "totalAmount": 1, "pin": {"$ne": None}}, 400),
+        ({"fromWalletCode": "wllt-x", "totalAmount": 1, "pin": 123456}, 400),
+        ({"fromWalletCode": "wllt-x", "totalAmount": "1", "pin": "123456"}, 400),
+        ({"fromWalletCode": "wllt-x", "totalAmount": Decimal("1.001"), "pin": "123456"}, 400),
+    ],
+)
 async def test_bad_input_is_400(client, payload, status):
     merchant = await register(client)
     session = await create_session(client, merchant)
@@ -210,11 +241,17 @@ async def test_missing_fields_are_named(client):
 async def test_a_forced_transient_error_is_retried_once_and_pays_once(client, ctx):
     merchant, shopper = await register(client), await register(client)
     session = await create_session(client, merchant)
-    await ctx.stores.mongo.admin.command({
-        "configureFailPoint": "failCommand", "mode": {"times": 1},
-        "data": {"failCommands": ["insert"], "errorCode": 112,
-                 "errorLabels": ["TransientTransactionError"]},
-    })
+    await ctx.stores.mongo.admin.command(
+        {
+            "configureFailPoint": "failCommand",
+            "mode": {"times": 1},
+            "data": {
+                "failCommands": ["insert"],
+                "errorCode": 112,
+                "errorLabels": ["TransientTransactionError"],
+            },
+        }
+    )
     try:
         response = await pay(client, session, shopper)
     finally:
@@ -228,10 +265,13 @@ async def test_a_failure_mid_transaction_rolls_everything_back(client, ctx):
     merchant, shopper = await register(client), await register(client)
     session = await create_session(client, merchant)
     # The journal insert fails after the session was flipped in the same transaction.
-    await ctx.stores.mongo.admin.command({
-        "configureFailPoint": "failCommand", "mode": {"times": 1},
-        "data": {"failCommands": ["insert"], "errorCode": 2},
-    })
+    await ctx.stores.mongo.admin.command(
+        {
+            "configureFailPoint": "failCommand",
+            "mode": {"times": 1},
+            "data": {"failCommands": ["insert"], "errorCode": 2},
+        }
+    )
     try:
         response = await pay(client, session, shopper)
     finally:

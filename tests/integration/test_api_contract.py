@@ -1,5 +1,6 @@
 """The API as a contract: /openapi.json describes every /api/v1 route, unknown parameters
 are refused, and amounts stay exact."""
+
 from decimal import Decimal
 
 import httpx
@@ -10,8 +11,11 @@ from ..live import api
 from ..live import register as live_register
 from ..support import body, call, create_session, register
 
-OPEN_ROUTES = {("POST", "/api/v1/org/register"), ("POST", "/api/v1/org/login"),
-               ("POST", "/api/v1/txn/accept-payment/{session_id}")}
+OPEN_ROUTES = {
+    ("POST", "/api/v1/org/register"),
+    ("POST", "/api/v1/org/login"),
+    ("POST", "/api/v1/txn/accept-payment/{session_id}"),
+}
 
 
 def documented_path(rule) -> str:
@@ -39,7 +43,10 @@ async def test_openapi_document_is_valid_openapi_3_1(client):
     assert document["openapi"].startswith("3.1")
     validate(document)  # raises on any violation of the OpenAPI 3.1 schema
     assert document["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http", "scheme": "bearer", "bearerFormat": "JWT or sk_... API key"}
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT or sk_... API key",
+    }
 
 
 async def test_openapi_covers_every_api_route_of_the_url_map(app, client):
@@ -52,11 +59,13 @@ async def test_openapi_covers_every_api_route_of_the_url_map(app, client):
         seen.add((method, path))
         responses = operation["responses"]
         answers = [code for code in responses if code.startswith("2")]
-        assert len(answers) == 1 and "schema" in responses[answers[0]]["content"][
-            "application/json"], (method, path)
+        assert (
+            len(answers) == 1 and "schema" in responses[answers[0]]["content"]["application/json"]
+        ), (method, path)
         for code in ("400", "503"):
             assert responses[code]["content"]["application/json"]["schema"] == {
-                "$ref": "#/components/schemas/Error"}, (method, path, code)
+                "$ref": "#/components/schemas/Error"
+            }, (method, path, code)
         if rule.arguments:
             assert "404" in responses, (method, path)
         if method in ("POST", "PUT"):
@@ -74,8 +83,9 @@ async def test_routes_documented_as_authenticated_refuse_a_missing_token(app, cl
     for rule, method in api_operations(app):
         path = documented_path(rule)
         concrete = path.replace("{", "x").replace("}", "")
-        response = await client.open(concrete, method=method, data=b"{}",
-                                     headers={"Content-Type": "application/json"})
+        response = await client.open(
+            concrete, method=method, data=b"{}", headers={"Content-Type": "application/json"}
+        )
         secured = "security" in document["paths"][path][method.lower()]
         assert (response.status_code == 401) == secured, (method, path, response.status_code)
 
@@ -101,63 +111,100 @@ async def test_no_docs_ui_that_would_load_scripts_from_a_cdn(client, path):
 
 # --- unknown parameters (over real HTTP) ---
 
-@pytest.mark.parametrize("extra, named", [
-    ({"currency": "EUR"}, "currency"),
-    ({"expiresAfter": "2030-01-01T00:00:00Z"}, "expiresAfter"),
-    ({"items": [{"name": "Tea", "amount": 5}]}, "items"),
-])
+
+@pytest.mark.parametrize(
+    "extra, named",
+    [
+        ({"currency": "EUR"}, "currency"),
+        ({"expiresAfter": "2030-01-01T00:00:00Z"}, "expiresAfter"),
+        ({"items": [{"name": "Tea", "amount": 5}]}, "items"),
+    ],
+)
 def test_unknown_body_parameters_are_refused(live_server, extra, named):
     merchant = live_register(live_server)
-    response = api(live_server, "POST", f"/api/v1/txn/payment-session/{merchant['walletCode']}",
-                   {"amount": Decimal("10.00"), **extra}, merchant["headers"])
+    response = api(
+        live_server,
+        "POST",
+        f"/api/v1/txn/payment-session/{merchant['walletCode']}",
+        {"amount": Decimal("10.00"), **extra},
+        merchant["headers"],
+    )
     assert response.status_code == 400, response.text
     error = response.json()["error"]
-    assert error == {"code": "invalid_request", "message": f"unknown parameter: {named}",
-                     "fields": [named], "requestId": error["requestId"]}
+    assert error == {
+        "code": "invalid_request",
+        "message": f"unknown parameter: {named}",
+        "fields": [named],
+        "requestId": error["requestId"],
+    }
     listed = api(live_server, "GET", "/api/v1/txn/payment-sessions", None, merchant["headers"])
     assert listed.json()["data"] == []  # nothing was created
 
 
 def test_several_unknown_parameters_are_all_named(live_server):
     merchant = live_register(live_server)
-    response = api(live_server, "POST", f"/api/v1/txn/payment-session/{merchant['walletCode']}",
-                   {"amount": 10, "currency": "EUR", "items": []}, merchant["headers"])
+    response = api(
+        live_server,
+        "POST",
+        f"/api/v1/txn/payment-session/{merchant['walletCode']}",
+        {"amount": 10, "currency": "EUR", "items": []},
+        merchant["headers"],
+    )
     error = response.json()["error"]
     assert response.status_code == 400
     assert error["message"] == "unknown parameters: currency, items"
     assert error["fields"] == ["currency", "items"]
 
 
-@pytest.mark.parametrize("path, parameter", [
-    ("/api/v1/txn/payment-sessions?limit=5&offset=10", "offset"),
-    ("/api/v1/txn/transaction?page=2", "page"),
-    ("/api/v1/payment-links?expand=payments", "expand"),
-    ("/api/v1/wallets?currency=EUR", "currency"),
-    ("/api/v1/keys?all=1", "all"),
-    ("/api/v1/webhooks?x=", "x"),
-])
+@pytest.mark.parametrize(
+    "path, parameter",
+    [
+        ("/api/v1/txn/payment-sessions?limit=5&offset=10", "offset"),
+        ("/api/v1/txn/transaction?page=2", "page"),
+        ("/api/v1/payment-links?expand=payments", "expand"),
+        ("/api/v1/wallets?currency=EUR", "currency"),
+        ("/api/v1/keys?all=1", "all"),
+        ("/api/v1/webhooks?x=", "x"),
+    ],
+)
 def test_unknown_query_parameters_of_list_endpoints_are_refused(live_server, path, parameter):
     merchant = live_register(live_server)
     response = httpx.get(live_server + path, headers=merchant["headers"], timeout=30)
     assert response.status_code == 400, response.text
     error = response.json()["error"]
-    assert error == {"code": "invalid_request", "message": f"unknown parameter: {parameter}",
-                     "fields": [parameter], "requestId": error["requestId"]}
+    assert error == {
+        "code": "invalid_request",
+        "message": f"unknown parameter: {parameter}",
+        "fields": [parameter],
+        "requestId": error["requestId"],
+    }
 
 
 def test_known_query_parameters_still_work(live_server):
     merchant = live_register(live_server)
-    response = httpx.get(f"{live_server}/api/v1/txn/payment-sessions?limit=5&status=open",
-                         headers=merchant["headers"], timeout=30)
+    response = httpx.get(
+        f"{live_server}/api/v1/txn/payment-sessions?limit=5&status=open",
+        headers=merchant["headers"],
+        timeout=30,
+    )
     assert response.status_code == 200, response.text
     assert response.json() == {"data": [], "hasMore": False, "nextCursor": None}
 
 
 async def test_a_type_error_names_the_field_in_the_error_shape(client):
     merchant = await register(client)
-    response = await call(client, "POST", "/api/v1/payment-links",
-                          {"walletCode": merchant["walletCode"], "amount": 5,
-                           "description": "Tea", "maxPayments": "3"}, merchant["headers"])
+    response = await call(
+        client,
+        "POST",
+        "/api/v1/payment-links",
+        {
+            "walletCode": merchant["walletCode"],
+            "amount": 5,
+            "description": "Tea",
+            "maxPayments": "3",
+        },
+        merchant["headers"],
+    )
     assert response.status_code == 400
     error = (await body(response))["error"]
     assert error["code"] == "invalid_request" and error["field"] == "maxPayments"
@@ -166,13 +213,18 @@ async def test_a_type_error_names_the_field_in_the_error_shape(client):
 
 # --- amounts are never floats ---
 
+
 @pytest.mark.parametrize("amount", ["10.100000000000000000001", "0.30000000000000000001"])
 async def test_an_amount_a_float_would_round_is_refused(client, amount):
     # float("10.100000000000000000001") == 10.1: any float on the way would accept it.
     merchant = await register(client)
-    response = await call(client, "POST",
-                          f"/api/v1/txn/payment-session/{merchant['walletCode']}",
-                          raw=f'{{"amount": {amount}}}'.encode(), headers=merchant["headers"])
+    response = await call(
+        client,
+        "POST",
+        f"/api/v1/txn/payment-session/{merchant['walletCode']}",
+        raw=f'{{"amount": {amount}}}'.encode(),
+        headers=merchant["headers"],
+    )
     assert response.status_code == 400
     error = (await body(response))["error"]
     assert error["code"] == "invalid_amount" and "decimal places" in error["message"]
@@ -182,8 +234,9 @@ async def test_amounts_come_back_exact(client):
     merchant = await register(client)
     session = await create_session(client, merchant, Decimal("1234567890.10"))
     assert session["amount"] == Decimal("1234567890.10")
-    response = await client.get(f"/api/v1/txn/payment-session/{session['transactionTraceId']}",
-                                headers=merchant["headers"])
+    response = await client.get(
+        f"/api/v1/txn/payment-session/{session['transactionTraceId']}", headers=merchant["headers"]
+    )
     assert b'"amount":1234567890.10,' in await response.get_data()
 
 

@@ -1,6 +1,7 @@
 """Secret API keys: created with a login JWT (or in the dashboard, never with another key),
 shown once, stored only as a hash, accepted wherever a JWT is, and refused (401) the moment
 they are revoked."""
+
 import hashlib
 import re
 from decimal import Decimal
@@ -22,8 +23,9 @@ async def test_create_use_list_and_revoke_a_key(app, client):
     assert key["lastUsedAt"] is None and key["revokedAt"] is None
 
     # Only the SHA-256 is stored; the secret itself appears nowhere in the database.
-    stored = await app.app.extensions["checkout"].db.api_keys.find_one({"label": "Shop server",
-                                                                          "prefix": key["prefix"]})
+    stored = await app.app.extensions["checkout"].db.api_keys.find_one(
+        {"label": "Shop server", "prefix": key["prefix"]}
+    )
     assert stored["hash"] == hashlib.sha256(secret.encode()).hexdigest()
     assert secret not in str(stored)
 
@@ -31,8 +33,13 @@ async def test_create_use_list_and_revoke_a_key(app, client):
     wallets = await call(client, "GET", "/api/v1/wallets", headers=with_key)
     assert wallets.status_code == 200
     assert (await body(wallets))["data"][0]["walletCode"] == merchant["walletCode"]
-    session = await call(client, "POST", f"/api/v1/txn/payment-session/{merchant['walletCode']}",
-                         {"amount": Decimal("3.00")}, with_key)
+    session = await call(
+        client,
+        "POST",
+        f"/api/v1/txn/payment-session/{merchant['walletCode']}",
+        {"amount": Decimal("3.00")},
+        with_key,
+    )
     assert session.status_code == 201
 
     listed = (await body(await call(client, "GET", KEYS, headers=merchant["headers"])))["data"]
@@ -75,16 +82,18 @@ async def test_only_a_login_token_creates_keys_and_keys_are_private(client):
 
 async def test_unknown_and_malformed_keys_get_401(client):
     merchant = await register(client)
-    for token in ("sk_" + "A" * 43, "sk_", "sk_" + "x" * 500, "sk_{\"$ne\": null}"):
-        response = await call(client, "GET", "/api/v1/wallets",
-                              headers={"Authorization": f"Bearer {token}"})
+    for token in ("sk_" + "A" * 43, "sk_", "sk_" + "x" * 500, 'sk_{"$ne": null}'):
+        response = await call(
+            client, "GET", "/api/v1/wallets", headers={"Authorization": f"Bearer {token}"}
+        )
         assert response.status_code == 401, token
     for bad in ("not-an-id", "0" * 24):
         response = await call(client, "DELETE", f"{KEYS}/{bad}", headers=merchant["headers"])
         assert response.status_code == 404
     assert (await call(client, "POST", KEYS, {"label": 5}, merchant["headers"])).status_code == 400
-    assert (await call(client, "POST", KEYS, {"label": "x" * 61},
-                       merchant["headers"])).status_code == 400
+    assert (
+        await call(client, "POST", KEYS, {"label": "x" * 61}, merchant["headers"])
+    ).status_code == 400
     assert (await call(client, "POST", KEYS)).status_code == 401
 
 
@@ -109,8 +118,12 @@ def test_key_lifecycle_over_real_http(live_server):
     with_key = {"Authorization": f"Bearer {key['secret']}"}
     for _ in range(4):
         assert live.api(live_server, "GET", "/api/v1/wallets", headers=with_key).status_code == 200
-    assert live.api(live_server, "DELETE", f"{KEYS}/{key['id']}",
-                    headers=merchant["headers"]).status_code == 200
+    assert (
+        live.api(
+            live_server, "DELETE", f"{KEYS}/{key['id']}", headers=merchant["headers"]
+        ).status_code
+        == 200
+    )
     for _ in range(4):
         refused = live.api(live_server, "GET", "/api/v1/wallets", headers=with_key)
         assert refused.status_code == 401

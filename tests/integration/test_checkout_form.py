@@ -1,4 +1,5 @@
 """The hosted page's form posts through the same payment service as the API."""
+
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -15,8 +16,10 @@ async def open_page(client, session):
 
 
 async def submit(client, session, token, wallet_code, pin):
-    return await client.post(f"/checkout/{session['transactionTraceId']}",
-                             form={"csrf_token": token, "wallet_code": wallet_code, "pin": pin})
+    return await client.post(
+        f"/checkout/{session['transactionTraceId']}",
+        form={"csrf_token": token, "wallet_code": wallet_code, "pin": pin},
+    )
 
 
 async def wallet_balance(app, code):
@@ -25,8 +28,9 @@ async def wallet_balance(app, code):
 
 async def test_pay_redirects_to_success_url_with_the_session_id(client, app):
     merchant, shopper = await register(client), await register(client)
-    session = await create_session(client, merchant, Decimal("5.00"),
-                                   successUrl="https://acme.test/ok?s={CHECKOUT_SESSION_ID}")
+    session = await create_session(
+        client, merchant, Decimal("5.00"), successUrl="https://acme.test/ok?s={CHECKOUT_SESSION_ID}"
+    )
     response, _html, token = await open_page(client, session)
     assert response.status_code == 200 and token
     paid = await submit(client, session, token, shopper["walletCode"], shopper["pin"])
@@ -96,7 +100,8 @@ async def test_unknown_expired_and_paid_pages(client, app):
     trace = expired["transactionTraceId"]
     stored = await ctx.db.payment_sessions.find_one({"_id": trace})
     await ctx.db.payment_sessions.update_one(
-        {"_id": trace}, {"$set": {"expires_at": stored["created_at"] - timedelta(seconds=1)}})
+        {"_id": trace}, {"$set": {"expires_at": stored["created_at"] - timedelta(seconds=1)}}
+    )
     await session_store.forget_cached_session(ctx.redis, trace)
     page = await client.get(f"/checkout/{trace}")
     assert page.status_code == 410

@@ -1,5 +1,6 @@
 """The hosted checkout page through the app: every state with its status, JS-free payment
 with CSRF, errors a shopper can act on, escaping and languages."""
+
 import html
 import re
 from datetime import timedelta
@@ -34,15 +35,17 @@ async def submit(client, url, wallet_code, pin, token=None):
     if token is None:
         _, page = await open_page(client, url)
         token = CSRF.search(page).group(1)
-    response = await client.post(url, form={"csrf_token": token, "wallet_code": wallet_code,
-                                            "pin": pin})
+    response = await client.post(
+        url, form={"csrf_token": token, "wallet_code": wallet_code, "pin": pin}
+    )
     return response, await response.get_data(as_text=True)
 
 
 async def set_session_fields(ctx, session, **fields):
     """Stand-in for the sweeper or a cancel call: change the durable record, drop the cache."""
-    await ctx.db.payment_sessions.update_one({"_id": session["transactionTraceId"]},
-                                             {"$set": fields})
+    await ctx.db.payment_sessions.update_one(
+        {"_id": session["transactionTraceId"]}, {"$set": fields}
+    )
     await forget_cached_session(ctx.redis, session["transactionTraceId"])
 
 
@@ -52,16 +55,27 @@ def text_of(page: str) -> str:
 
 async def test_open_page_shows_everything_a_shopper_checks(client):
     merchant = await register(client, organization="Acme Coffee")
-    session = await create_session(client, merchant, Decimal("12.50"),
-                                   description="2 flat whites",
-                                   cancelUrl="https://acme.test/cart")
+    session = await create_session(
+        client,
+        merchant,
+        Decimal("12.50"),
+        description="2 flat whites",
+        cancelUrl="https://acme.test/cart",
+    )
     response, page = await open_page(client, page_url(session))
 
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     text = text_of(page)
-    for expected in ("Acme Coffee", "2 flat whites", "Amount $12.50", "Service fee $0.03",
-                     "Total $12.53", "Currency USD", "Pay $12.53"):
+    for expected in (
+        "Acme Coffee",
+        "2 flat whites",
+        "Amount $12.50",
+        "Service fee $0.03",
+        "Total $12.53",
+        "Currency USD",
+        "Pay $12.53",
+    ):
         assert expected in text
     assert re.search(r"Time left to pay: (9:[0-5][0-9]|10:00)", text)
     pin = re.search(r"<input[^>]*id=\"pin\"[^>]*>", page).group(0)
@@ -74,8 +88,9 @@ async def test_open_page_shows_everything_a_shopper_checks(client):
 
 async def test_merchant_name_and_description_render_as_text(client):
     merchant = await register(client, organization="<script>alert(1)</script>")
-    session = await create_session(client, merchant, Decimal("1.00"),
-                                   description='<img src=x onerror="alert(2)">')
+    session = await create_session(
+        client, merchant, Decimal("1.00"), description='<img src=x onerror="alert(2)">'
+    )
     _, page = await open_page(client, page_url(session))
     assert "<script>alert(1)" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -85,8 +100,12 @@ async def test_merchant_name_and_description_render_as_text(client):
 async def test_paying_without_javascript_redirects_to_the_merchant(client):
     merchant = await register(client)
     shopper = await register(client, organization="Shopper", pin="424242")
-    session = await create_session(client, merchant, Decimal("12.50"),
-                                   successUrl="https://acme.test/ok?s={CHECKOUT_SESSION_ID}")
+    session = await create_session(
+        client,
+        merchant,
+        Decimal("12.50"),
+        successUrl="https://acme.test/ok?s={CHECKOUT_SESSION_ID}",
+    )
     response, _ = await submit(client, page_url(session), shopper["walletCode"].upper(), "424242")
 
     assert response.status_code == 303
@@ -109,9 +128,16 @@ async def test_receipt_after_payment_and_a_second_payment_is_refused(client, ctx
     assert receipt.status_code == 200
     text = text_of(page)
     code = shopper["walletCode"]
-    for expected in ("Payment complete", "Acme Coffee", "Amount $12.50", "Service fee $0.03",
-                     "Total $12.53", f"Paid from {code[:5]}••••{code[-4:]}",
-                     f"Reference {session['transactionTraceId']}", "UTC"):
+    for expected in (
+        "Payment complete",
+        "Acme Coffee",
+        "Amount $12.50",
+        "Service fee $0.03",
+        "Total $12.53",
+        f"Paid from {code[:5]}••••{code[-4:]}",
+        f"Reference {session['transactionTraceId']}",
+        "UTC",
+    ):
         assert expected in text
     assert code not in page
     assert 'name="pin"' not in page
@@ -131,7 +157,9 @@ async def test_wrong_pin_says_how_many_attempts_are_left_then_locks(client, ctx)
 
     response, page = await submit(client, url, shopper["walletCode"], "000000")
     assert response.status_code == 401
-    assert "The wallet code or PIN is incorrect. 4 attempts left. Nothing was charged." in text_of(page)
+    assert "The wallet code or PIN is incorrect. 4 attempts left. Nothing was charged." in text_of(
+        page
+    )
     assert "<title>Error: Pay" in page
     assert f'value="{shopper["walletCode"]}"' in page  # kept, so only the PIN is retyped
     assert "000000" not in page  # the PIN is never echoed back
@@ -143,9 +171,12 @@ async def test_wrong_pin_says_how_many_attempts_are_left_then_locks(client, ctx)
 
     response, page = await submit(client, url, shopper["walletCode"], "424242")
     assert response.status_code == 423
-    assert "This wallet is locked after too many wrong PINs. Try again in 15 minutes." in text_of(page)
+    assert "This wallet is locked after too many wrong PINs. Try again in 15 minutes." in text_of(
+        page
+    )
     assert (await ctx.db.payment_sessions.find_one({"_id": session["transactionTraceId"]}))[
-        "status"] == "open"
+        "status"
+    ] == "open"
 
 
 async def test_insufficient_funds_is_its_own_error(client):
@@ -163,20 +194,25 @@ async def test_invalid_fields_are_marked_and_explained(client):
     response, page = await submit(client, page_url(session), "", "12")
     assert response.status_code == 400
     assert "Enter your wallet code." in page and "Your PIN is 6 digits." in page
-    assert re.search(r'<input[^>]*aria-describedby="pin-error pin-hint"[^>]*aria-invalid="true"'
-                     r'|<input[^>]*aria-invalid="true"[^>]*id="pin"', page)
+    assert re.search(
+        r'<input[^>]*aria-describedby="pin-error pin-hint"[^>]*aria-invalid="true"'
+        r'|<input[^>]*aria-invalid="true"[^>]*id="pin"',
+        page,
+    )
 
 
 async def test_a_post_without_the_csrf_token_is_refused(client, ctx):
     merchant = await register(client)
     shopper = await register(client, organization="Shopper", pin="424242")
     session = await create_session(client, merchant)
-    response = await client.post(page_url(session),
-                                 form={"wallet_code": shopper["walletCode"], "pin": "424242"})
+    response = await client.post(
+        page_url(session), form={"wallet_code": shopper["walletCode"], "pin": "424242"}
+    )
     assert response.status_code == 400
     assert "Nothing was charged" in await response.get_data(as_text=True)
     assert (await ctx.db.payment_sessions.find_one({"_id": session["transactionTraceId"]}))[
-        "status"] == "open"
+        "status"
+    ] == "open"
 
 
 async def test_expired_session_is_gone(client, ctx):
@@ -214,7 +250,9 @@ async def test_language_from_query_then_accept_language(client):
     assert '<html lang="fr" dir="ltr">' in page
     assert "Payer 1\u202f236,97\xa0$US" in html.unescape(page)  # Babel's French format
 
-    response, page = await open_page(client, page_url(session), **{"Accept-Language": "ar-EG,ar;q=0.9"})
+    response, page = await open_page(
+        client, page_url(session), **{"Accept-Language": "ar-EG,ar;q=0.9"}
+    )
     assert '<html lang="ar" dir="rtl">' in page
     assert "ادفع" in page and "رمز المحفظة" in page
     assert response.headers["Content-Language"] == "ar"

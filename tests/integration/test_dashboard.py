@@ -1,5 +1,6 @@
 """The merchant dashboard through the Quart test client on a started app: sign-in and its
 limits, pages, forms with CSRF, CSV export, wallets and PIN reset, profile."""
+
 import csv
 import html
 import io
@@ -30,13 +31,18 @@ async def csrf_token(client, url, ip=None) -> str:
 async def submit(client, url, form: dict, ip=None, token_from=None):
     """Post a dashboard form the way a browser does: with the CSRF token of its page."""
     token = await csrf_token(client, token_from or url, ip)
-    return await client.post(url, form={"csrf_token": token, **form},
-                             scope_base={"client": ip or new_ip()})
+    return await client.post(
+        url, form={"csrf_token": token, **form}, scope_base={"client": ip or new_ip()}
+    )
 
 
 async def sign_in(client, merchant, ip=None):
-    response = await submit(client, "/dashboard/login",
-                            {"email": merchant["email"], "password": merchant["password"]}, ip)
+    response = await submit(
+        client,
+        "/dashboard/login",
+        {"email": merchant["email"], "password": merchant["password"]},
+        ip,
+    )
     assert response.status_code == 303, await text(response)
     return response
 
@@ -79,8 +85,9 @@ async def test_each_sign_in_gets_a_new_server_session(app, client):
 
     async def live_sessions():
         ids = await dashboard_sessions.account_session_ids(ctx.redis, str(account["_id"]))
-        return {sid for sid in ids
-                if await dashboard_sessions.find_session(ctx.redis, sid) is not None}
+        return {
+            sid for sid in ids if await dashboard_sessions.find_session(ctx.redis, sid) is not None
+        }
 
     await sign_in(client, merchant)
     assert (await client.get("/dashboard/login")).status_code == 303  # already signed in
@@ -94,8 +101,9 @@ async def test_each_sign_in_gets_a_new_server_session(app, client):
 
 async def test_wrong_password_and_next_redirect(client):
     merchant = await register(client)
-    wrong = await submit(client, "/dashboard/login",
-                         {"email": merchant["email"], "password": "not the password"})
+    wrong = await submit(
+        client, "/dashboard/login", {"email": merchant["email"], "password": "not the password"}
+    )
     assert wrong.status_code == 401
     assert "Email or password is incorrect." in await text(wrong)
     assert "not the password" not in await text(wrong)
@@ -103,13 +111,19 @@ async def test_wrong_password_and_next_redirect(client):
     bounce = await client.get("/dashboard/wallets?x=1")
     assert bounce.headers["Location"] == "/dashboard/login?next=/dashboard/wallets?x%3D1"
     token = await csrf_token(client, "/dashboard/login")
-    for target, expected in (("/dashboard/wallets", "/dashboard/wallets"),
-                             ("https://evil.example/", "/dashboard/"),
-                             ("//evil.example/dashboard", "/dashboard/")):
+    for target, expected in (
+        ("/dashboard/wallets", "/dashboard/wallets"),
+        ("https://evil.example/", "/dashboard/"),
+        ("//evil.example/dashboard", "/dashboard/"),
+    ):
         response = await client.post(
-            "/dashboard/login", query_string={"next": target},
-            form={"csrf_token": token, "email": merchant["email"],
-                  "password": merchant["password"]},
+            "/dashboard/login",
+            query_string={"next": target},
+            form={
+                "csrf_token": token,
+                "email": merchant["email"],
+                "password": merchant["password"],
+            },
             scope_base={"client": new_ip()},
         )
         assert response.headers["Location"] == expected
@@ -120,12 +134,14 @@ async def test_wrong_password_and_next_redirect(client):
 async def test_sign_in_is_rate_limited_per_email(client):
     merchant = await register(client)
     for _ in range(10):
-        response = await submit(client, "/dashboard/login",
-                                {"email": merchant["email"], "password": "wrong password"})
+        response = await submit(
+            client, "/dashboard/login", {"email": merchant["email"], "password": "wrong password"}
+        )
         assert response.status_code == 401
     # The right password from yet another address is refused too: the email is limited.
-    blocked = await submit(client, "/dashboard/login",
-                           {"email": merchant["email"], "password": merchant["password"]})
+    blocked = await submit(
+        client, "/dashboard/login", {"email": merchant["email"], "password": merchant["password"]}
+    )
     assert blocked.status_code == 429
     assert "Too many sign-in attempts. Try again in 15 minutes." in await text(blocked)
     assert 0 < int(blocked.headers["Retry-After"]) <= 900
@@ -135,12 +151,19 @@ async def test_sign_in_is_rate_limited_per_client_address(app, client):
     ip = new_ip()
     merchant = await register(client)
     for _ in range(10):
-        response = await submit(client, "/dashboard/login",
-                                {"email": f"nobody-{secrets.token_hex(4)}@example.com",
-                                 "password": "wrong password"}, ip)
+        response = await submit(
+            client,
+            "/dashboard/login",
+            {"email": f"nobody-{secrets.token_hex(4)}@example.com", "password": "wrong password"},
+            ip,
+        )
         assert response.status_code == 401
-    blocked = await submit(client, "/dashboard/login",
-                           {"email": merchant["email"], "password": merchant["password"]}, ip)
+    blocked = await submit(
+        client,
+        "/dashboard/login",
+        {"email": merchant["email"], "password": merchant["password"]},
+        ip,
+    )
     assert blocked.status_code == 429
     assert (await sign_in(client, merchant)).status_code == 303  # other addresses still work
     await rate_limits.clear_attempts(app.app.extensions["checkout"].redis, "login-ip", ip[0])
@@ -148,8 +171,9 @@ async def test_sign_in_is_rate_limited_per_client_address(app, client):
 
 async def test_forms_refuse_a_missing_csrf_token(client):
     merchant = await register(client)
-    no_token = await client.post("/dashboard/login",
-                                 form={"email": merchant["email"], "password": merchant["password"]})
+    no_token = await client.post(
+        "/dashboard/login", form={"email": merchant["email"], "password": merchant["password"]}
+    )
     assert no_token.status_code == 400
     assert "expired" in await text(no_token)
     await sign_in(client, merchant)
@@ -163,9 +187,15 @@ async def test_create_session_from_dashboard_then_see_it_paid(client):
     merchant = await register(client, organization="Corner Shop")
     shopper = await register(client, organization="Shopper", pin="135790")
     await sign_in(client, merchant)
-    response = await submit(client, "/dashboard/sessions/new",
-                            {"amount": "12.50", "description": "Two <b>flat</b> whites",
-                             "wallet": merchant["walletCode"]})
+    response = await submit(
+        client,
+        "/dashboard/sessions/new",
+        {
+            "amount": "12.50",
+            "description": "Two <b>flat</b> whites",
+            "wallet": merchant["walletCode"],
+        },
+    )
     assert response.status_code == 303
     detail_url = response.headers["Location"]
     session_id = re.search(r"/dashboard/sessions/(cs_[0-9a-f]+)", detail_url).group(1)
@@ -174,9 +204,12 @@ async def test_create_session_from_dashboard_then_see_it_paid(client):
     assert "Two &lt;b&gt;flat&lt;/b&gt; whites" in detail and "<b>flat" not in detail
     assert "12.50 USD" in detail and "12.53 USD" in detail
 
-    paid = await call(client, "POST", f"/api/v1/txn/accept-payment/{session_id}",
-                      {"fromWalletCode": shopper["walletCode"], "totalAmount": Decimal("12.53"),
-                       "pin": "135790"})
+    paid = await call(
+        client,
+        "POST",
+        f"/api/v1/txn/accept-payment/{session_id}",
+        {"fromWalletCode": shopper["walletCode"], "totalAmount": Decimal("12.53"), "pin": "135790"},
+    )
     assert paid.status_code == 200, await paid.get_data()
 
     detail = await text(await client.get(detail_url))
@@ -198,16 +231,22 @@ async def test_create_session_from_dashboard_then_see_it_paid(client):
 async def test_bad_amounts_are_form_errors_not_500s(client):
     merchant = await register(client)
     await sign_in(client, merchant)
-    for amount, message in (("abc", "Enter an amount like 12.50."), ("0", "greater than zero"),
-                            ("1.234", "decimal places"), ("NaN", "finite"),
-                            ("1e30", "too large")):
-        response = await submit(client, "/dashboard/sessions/new",
-                                {"amount": amount, "wallet": merchant["walletCode"]})
+    for amount, message in (
+        ("abc", "Enter an amount like 12.50."),
+        ("0", "greater than zero"),
+        ("1.234", "decimal places"),
+        ("NaN", "finite"),
+        ("1e30", "too large"),
+    ):
+        response = await submit(
+            client, "/dashboard/sessions/new", {"amount": amount, "wallet": merchant["walletCode"]}
+        )
         assert response.status_code == 400, amount
         assert message in await text(response), amount
     other = await register(client)
-    response = await submit(client, "/dashboard/sessions/new",
-                            {"amount": "1.00", "wallet": other["walletCode"]})
+    response = await submit(
+        client, "/dashboard/sessions/new", {"amount": "1.00", "wallet": other["walletCode"]}
+    )
     assert response.status_code == 400  # not one of the choices offered
     assert (await client.get("/dashboard/sessions/cs_nope")).status_code == 404
     foreign = await create_session(client, other)
@@ -216,10 +255,16 @@ async def test_bad_amounts_are_form_errors_not_500s(client):
 
 
 async def pay(client, session, shopper, pin):
-    response = await call(client, "POST",
-                          f"/api/v1/txn/accept-payment/{session['transactionTraceId']}",
-                          {"fromWalletCode": shopper["walletCode"],
-                           "totalAmount": session["totalAmount"], "pin": pin})
+    response = await call(
+        client,
+        "POST",
+        f"/api/v1/txn/accept-payment/{session['transactionTraceId']}",
+        {
+            "fromWalletCode": shopper["walletCode"],
+            "totalAmount": session["totalAmount"],
+            "pin": pin,
+        },
+    )
     assert response.status_code == 200, await response.get_data()
 
 
@@ -227,9 +272,14 @@ async def test_transactions_page_and_csv_export(client):
     merchant = await register(client, organization="Export Co")
     shopper = await register(client, pin="112233")
     for amount in ("1.00", "2.00", "3.00"):
-        await pay(client, await create_session(
-            client, merchant, Decimal(amount), description=f"=HYPERLINK(\"x\") order {amount}"),
-            shopper, "112233")
+        await pay(
+            client,
+            await create_session(
+                client, merchant, Decimal(amount), description=f'=HYPERLINK("x") order {amount}'
+            ),
+            shopper,
+            "112233",
+        )
     await sign_in(client, merchant)
 
     page = await text(await client.get("/dashboard/transactions"))
@@ -242,20 +292,41 @@ async def test_transactions_page_and_csv_export(client):
     assert "attachment" in export.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(await text(export))))
     assert [(r["type"], r["direction"], r["amount"]) for r in rows] == [
-        ("payment", "credit", "3.00"), ("payment", "credit", "2.00"),
-        ("payment", "credit", "1.00"), ("welcome_credit", "credit", "1000.00"),
+        ("payment", "credit", "3.00"),
+        ("payment", "credit", "2.00"),
+        ("payment", "credit", "1.00"),
+        ("welcome_credit", "credit", "1000.00"),
     ]
     assert rows[0]["description"].startswith("'=HYPERLINK")  # no formula injection
-    assert rows[0]["counterparty"] == shopper["walletCode"][:5] + "••••" + shopper["walletCode"][-4:]
+    assert (
+        rows[0]["counterparty"] == shopper["walletCode"][:5] + "••••" + shopper["walletCode"][-4:]
+    )
     assert rows[0]["currency"] == "USD" and rows[0]["fee"] == "0.01"
 
-    only_payments = list(csv.DictReader(io.StringIO(await text(
-        await client.get("/dashboard/transactions.csv?type=payment")))))
+    only_payments = list(
+        csv.DictReader(
+            io.StringIO(await text(await client.get("/dashboard/transactions.csv?type=payment")))
+        )
+    )
     assert {r["type"] for r in only_payments} == {"payment"} and len(only_payments) == 3
     future = await text(await client.get("/dashboard/transactions.csv?start=2999-01-01"))
-    assert future.strip().splitlines() == [",".join((
-        "id", "created_at", "type", "direction", "amount", "fee", "currency", "wallet",
-        "counterparty", "transaction_trace_id", "description"))]
+    assert future.strip().splitlines() == [
+        ",".join(
+            (
+                "id",
+                "created_at",
+                "type",
+                "direction",
+                "amount",
+                "fee",
+                "currency",
+                "wallet",
+                "counterparty",
+                "transaction_trace_id",
+                "description",
+            )
+        )
+    ]
     bad = await client.get("/dashboard/transactions.csv?start=2026-02-10&end=2026-02-01")
     assert bad.status_code == 400
     assert (await client.get("/dashboard/transactions?start=not-a-date")).status_code == 400
@@ -266,8 +337,12 @@ async def test_transactions_paginate_newest_first(app, client):
     merchant = await register(client)
     shopper = await register(client, pin="445566")
     for i in range(26):  # 26 payments + the welcome credit = 27 rows: two pages
-        await pay(client, await create_session(client, merchant, Decimal("1.00"),
-                                               description=f"item-{i:02d}-"), shopper, "445566")
+        await pay(
+            client,
+            await create_session(client, merchant, Decimal("1.00"), description=f"item-{i:02d}-"),
+            shopper,
+            "445566",
+        )
     await sign_in(client, merchant)
     first = await text(await client.get("/dashboard/transactions"))
     assert "item-25-" in first and "item-01-" in first and "item-00-" not in first
@@ -294,60 +369,93 @@ async def test_create_wallet_reset_pin_and_statement(client):
     session = await create_session(client, {**merchant, "walletCode": code}, Decimal("4.00"))
     await pay(client, session, shopper, "778899")
     # The wallet's own PIN (as a payer) works, then a reset replaces it.
-    wrong = await submit(client, f"/dashboard/wallets/{code}/reset-pin",
-                         {"password": "not my password"})
+    wrong = await submit(
+        client, f"/dashboard/wallets/{code}/reset-pin", {"password": "not my password"}
+    )
     assert wrong.status_code == 401 and "The password is incorrect." in await text(wrong)
-    reset = await text(await submit(client, f"/dashboard/wallets/{code}/reset-pin",
-                                    {"password": merchant["password"]}))
+    reset = await text(
+        await submit(
+            client, f"/dashboard/wallets/{code}/reset-pin", {"password": merchant["password"]}
+        )
+    )
     new_pin = re.search(r'id="new-pin">([0-9]{6})<', reset).group(1)
     other = await register(client)
     for tried, expected in ((pin, 401), (new_pin, 200)):
         if tried == new_pin == pin:
             continue
-        attempt = await call(client, "POST", "/api/v1/txn/accept-payment/" +
-                             (await create_session(client, other, Decimal("1.00")))["transactionTraceId"],
-                             {"fromWalletCode": code, "totalAmount": Decimal("1.00"), "pin": tried})
+        attempt = await call(
+            client,
+            "POST",
+            "/api/v1/txn/accept-payment/"
+            + (await create_session(client, other, Decimal("1.00")))["transactionTraceId"],
+            {"fromWalletCode": code, "totalAmount": Decimal("1.00"), "pin": tried},
+        )
         assert attempt.status_code == expected, (tried, await attempt.get_data())
 
     statement = await text(await client.get(f"/dashboard/wallets/{code}"))
     balances = re.findall(r'<td class="num">([0-9.,]+ USD)</td>\s*</tr>', statement)
     assert balances == ["3.00 USD", "4.00 USD"]  # newest first: after paying 1.00, after +4.00
     assert (await client.get(f"/dashboard/wallets/{other['walletCode']}")).status_code == 404
-    assert (await client.get(f"/dashboard/wallets/{other['walletCode']}/reset-pin")).status_code == 404
+    assert (
+        await client.get(f"/dashboard/wallets/{other['walletCode']}/reset-pin")
+    ).status_code == 404
 
 
 async def test_profile_update_and_password_change(app, client):
     merchant = await register(client, organization="Old Name")
     await sign_in(client, merchant)
-    saved = await submit(client, "/dashboard/profile",
-                         {"organization": "New & Improved", "email": merchant["email"],
-                          "category": "retail"})
+    saved = await submit(
+        client,
+        "/dashboard/profile",
+        {"organization": "New & Improved", "email": merchant["email"], "category": "retail"},
+    )
     assert saved.status_code == 303
     page = await text(await client.get("/dashboard/profile"))
     assert "New &amp; Improved" in page
-    profile = await body(await call(client, "GET", "/api/v1/org/profile",
-                                    headers=merchant["headers"]))
+    profile = await body(
+        await call(client, "GET", "/api/v1/org/profile", headers=merchant["headers"])
+    )
     assert profile["organization"] == "New & Improved" and profile["category"] == "retail"
 
-    email_change = await submit(client, "/dashboard/profile",
-                                {"organization": "New & Improved", "email": "x" + merchant["email"],
-                                 "category": "retail"})
+    email_change = await submit(
+        client,
+        "/dashboard/profile",
+        {"organization": "New & Improved", "email": "x" + merchant["email"], "category": "retail"},
+    )
     assert email_change.status_code == 401  # needs the current password
 
-    mismatch = await submit(client, "/dashboard/profile/password",
-                            {"current_password": merchant["password"], "new_password": "a new secret 1",
-                             "confirm": "something else"}, token_from="/dashboard/profile")
+    mismatch = await submit(
+        client,
+        "/dashboard/profile/password",
+        {
+            "current_password": merchant["password"],
+            "new_password": "a new secret 1",
+            "confirm": "something else",
+        },
+        token_from="/dashboard/profile",
+    )
     assert mismatch.status_code == 400 and "The two new passwords differ." in await text(mismatch)
     other_browser = auth_cookie(await sign_in(app.test_client(), merchant))
     assert (await get_with_cookie(app, "/dashboard/", other_browser)).status_code == 200
-    changed = await submit(client, "/dashboard/profile/password",
-                           {"current_password": merchant["password"], "new_password": "a new secret 1",
-                            "confirm": "a new secret 1"}, token_from="/dashboard/profile")
+    changed = await submit(
+        client,
+        "/dashboard/profile/password",
+        {
+            "current_password": merchant["password"],
+            "new_password": "a new secret 1",
+            "confirm": "a new secret 1",
+        },
+        token_from="/dashboard/profile",
+    )
     assert changed.status_code == 303
     assert "Password changed." in await text(await client.get("/dashboard/profile"))
     assert (await get_with_cookie(app, "/dashboard/", other_browser)).status_code == 303
-    login = await call(client, "POST", "/api/v1/org/login",
-                       {"email": merchant["email"], "password": "a new secret 1"})
+    login = await call(
+        client,
+        "POST",
+        "/api/v1/org/login",
+        {"email": merchant["email"], "password": "a new secret 1"},
+    )
     assert login.status_code == 200
 
 
@@ -382,24 +490,44 @@ async def test_behind_a_trusted_proxy_the_limit_keys_on_the_forwarded_address(se
         for i in range(11):
             token = await csrf_token(client, "/dashboard/login", proxy["client"])
             response = await client.post(
-                "/dashboard/login", scope_base=proxy,
+                "/dashboard/login",
+                scope_base=proxy,
                 headers={"X-Forwarded-For": f"198.51.100.7, {shopper_ip}"},
-                form={"csrf_token": token, "email": f"x{i}-{secrets.token_hex(3)}@example.com",
-                      "password": "wrong password"})
+                form={
+                    "csrf_token": token,
+                    "email": f"x{i}-{secrets.token_hex(3)}@example.com",
+                    "password": "wrong password",
+                },
+            )
             assert response.status_code == (401 if i < 10 else 429)
         # Another client behind the same proxy is not locked out with them.
         token = await csrf_token(client, "/dashboard/login", proxy["client"])
         response = await client.post(
-            "/dashboard/login", scope_base=proxy, headers={"X-Forwarded-For": "198.51.100.8"},
-            form={"csrf_token": token, "email": merchant["email"],
-                  "password": merchant["password"]})
+            "/dashboard/login",
+            scope_base=proxy,
+            headers={"X-Forwarded-For": "198.51.100.8"},
+            form={
+                "csrf_token": token,
+                "email": merchant["email"],
+                "password": merchant["password"],
+            },
+        )
         assert response.status_code == 303
 
 
-UNSAFE_NEXT = ("/dashboard/wallets\r\nSet-Cookie: x=1", "/dashboard/\r\n", "/dashboard/\twallets",
-               "/dashboard\t//evil.example", "//evil.example", "https://evil.example",
-               "/\t/evil.example", "/dashboard/\x00", "/dashboard/\x7f", "/dashboard/\u2028",
-               "/dashboard/caf\u00e9")
+UNSAFE_NEXT = (
+    "/dashboard/wallets\r\nSet-Cookie: x=1",
+    "/dashboard/\r\n",
+    "/dashboard/\twallets",
+    "/dashboard\t//evil.example",
+    "//evil.example",
+    "https://evil.example",
+    "/\t/evil.example",
+    "/dashboard/\x00",
+    "/dashboard/\x7f",
+    "/dashboard/\u2028",
+    "/dashboard/caf\u00e9",
+)
 
 
 async def test_a_next_with_control_characters_or_another_site_goes_to_the_overview(client):
@@ -409,9 +537,13 @@ async def test_a_next_with_control_characters_or_another_site_goes_to_the_overvi
         assert form_page.status_code == 200, (target, form_page.status_code)
         token = CSRF.search(await text(form_page)).group(1)
         signed_in = await client.post(
-            "/dashboard/login", query_string={"next": target},
-            form={"csrf_token": token, "email": merchant["email"],
-                  "password": merchant["password"]},
+            "/dashboard/login",
+            query_string={"next": target},
+            form={
+                "csrf_token": token,
+                "email": merchant["email"],
+                "password": merchant["password"],
+            },
             scope_base={"client": new_ip()},
         )
         assert signed_in.status_code == 303, (target, signed_in.status_code)
@@ -432,12 +564,17 @@ async def test_transaction_rows_link_only_to_sessions_the_viewer_owns(app):
     merchant_client, shopper_client = app.test_client(), app.test_client()
     merchant = await register(merchant_client, organization="Linked Shop")
     shopper = await register(shopper_client, organization="Shopper Ltd", pin="112233")
-    session = await create_session(merchant_client, merchant, Decimal("4.00"),
-                                   description="Linked order")
+    session = await create_session(
+        merchant_client, merchant, Decimal("4.00"), description="Linked order"
+    )
     await pay(merchant_client, session, shopper, "112233")
-    refunded = await call(merchant_client, "POST",
-                          f"/api/v1/txn/refund/{session['transactionTraceId']}",
-                          {"amount": Decimal("1.00")}, merchant["headers"])
+    refunded = await call(
+        merchant_client,
+        "POST",
+        f"/api/v1/txn/refund/{session['transactionTraceId']}",
+        {"amount": Decimal("1.00")},
+        merchant["headers"],
+    )
     assert refunded.status_code == 201
     await sign_in(merchant_client, merchant)
     await sign_in(shopper_client, shopper)
@@ -456,13 +593,19 @@ async def test_transaction_rows_link_only_to_sessions_the_viewer_owns(app):
 
 async def test_transaction_type_filter_offers_what_is_written(app, client):
     merchant = await register(client, pin="112233")
-    withdrawal = await call(client, "POST", "/api/v1/txn/withdraw",
-                            {"walletCode": merchant["walletCode"], "amount": Decimal("10.00"),
-                             "pin": "112233"}, merchant["headers"])
+    withdrawal = await call(
+        client,
+        "POST",
+        "/api/v1/txn/withdraw",
+        {"walletCode": merchant["walletCode"], "amount": Decimal("10.00"), "pin": "112233"},
+        merchant["headers"],
+    )
     assert withdrawal.status_code == 201
     from checkout.services import withdrawals
-    await withdrawals.settle(app.app.extensions["checkout"], (await body(withdrawal))["id"],
-                             "failed", "bank rejected")
+
+    await withdrawals.settle(
+        app.app.extensions["checkout"], (await body(withdrawal))["id"], "failed", "bank rejected"
+    )
     await sign_in(client, merchant)
 
     page = await text(await client.get("/dashboard/transactions"))
@@ -475,6 +618,11 @@ async def test_transaction_type_filter_offers_what_is_written(app, client):
     assert reversals.status_code == 200
     rows = re.findall(r"<tr>\s*<td>.*?</tr>", await text(reversals), re.S)
     assert len(rows) == 1 and "Withdrawal reversal" in rows[0] and "+12.00 USD" in rows[0]
-    exported = list(csv.DictReader(io.StringIO(await text(
-        await client.get("/dashboard/transactions.csv?type=withdrawal_reversal")))))
+    exported = list(
+        csv.DictReader(
+            io.StringIO(
+                await text(await client.get("/dashboard/transactions.csv?type=withdrawal_reversal"))
+            )
+        )
+    )
     assert [(r["type"], r["amount"]) for r in exported] == [("withdrawal_reversal", "12.00")]

@@ -1,5 +1,6 @@
 """Every dashboard route except the sign-in page must be unreachable signed out:
 walk the URL map so a route added later without @signed_in fails here."""
+
 import re
 
 from tests.support import register
@@ -34,7 +35,8 @@ async def test_a_forged_or_ended_session_cookie_is_not_signed_in(app, client):
     from quart_auth import authenticated_client
 
     account = await app.app.extensions["checkout"].db.accounts.find_one(
-        {"user_code": merchant["userCode"]})
+        {"user_code": merchant["userCode"]}
+    )
     async with authenticated_client(client, str(account["_id"])):
         response = await client.get("/dashboard/")
     assert response.status_code == 303

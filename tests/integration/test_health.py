@@ -1,4 +1,3 @@
-
 from checkout import create_app
 from tests.servers import free_port
 from tests.support import body

@@ -1,4 +1,5 @@
 """Idempotency-Key on creating POSTs: replay, conflict, in flight."""
+
 import asyncio
 from decimal import Decimal
 
@@ -37,8 +38,13 @@ async def test_same_key_with_other_parameters_is_422(client):
 async def test_keys_are_scoped_to_the_account(client):
     first, second = await register(client), await register(client)
     for merchant in (first, second):
-        response = await call(client, "POST", session_url(merchant), {"amount": 5},
-                              {**merchant["headers"], "Idempotency-Key": "shared-key"})
+        response = await call(
+            client,
+            "POST",
+            session_url(merchant),
+            {"amount": 5},
+            {**merchant["headers"], "Idempotency-Key": "shared-key"},
+        )
         assert response.status_code == 201
         assert "Idempotent-Replayed" not in response.headers
 
@@ -55,9 +61,9 @@ async def test_an_error_answer_is_replayed_too(client):
 async def test_same_key_in_flight_is_409(client, app):
     merchant = await register(client)
     headers = {**merchant["headers"], "Idempotency-Key": "racing"}
-    responses = await asyncio.gather(*(
-        call(client, "POST", session_url(merchant), {"amount": 5}, headers) for _ in range(8)
-    ))
+    responses = await asyncio.gather(
+        *(call(client, "POST", session_url(merchant), {"amount": 5}, headers) for _ in range(8))
+    )
     statuses = sorted(r.status_code for r in responses)
     assert statuses.count(201) >= 1 and set(statuses) <= {201, 409}
     created = {(await body(r))["transactionTraceId"] for r in responses if r.status_code == 201}
@@ -104,8 +110,13 @@ async def test_wallet_creation_is_idempotent(client):
 
 async def test_bad_keys_are_refused(client):
     merchant = await register(client)
-    response = await call(client, "POST", session_url(merchant), {"amount": 5},
-                          {**merchant["headers"], "Idempotency-Key": "x" * 300})
+    response = await call(
+        client,
+        "POST",
+        session_url(merchant),
+        {"amount": 5},
+        {**merchant["headers"], "Idempotency-Key": "x" * 300},
+    )
     assert response.status_code == 400
 
 
@@ -124,13 +135,17 @@ async def test_a_failure_while_writing_the_answer_frees_the_key(settings):
         client = test_app.test_client()
         merchant = await register(client)
         headers = {**merchant["headers"], "Idempotency-Key": "unwritable-1"}
-        statuses = [(await call(client, "POST", "/api/v1/test/unwritable", {}, headers)).status_code
-                    for _ in range(2)]
+        statuses = [
+            (await call(client, "POST", "/api/v1/test/unwritable", {}, headers)).status_code
+            for _ in range(2)
+        ]
         assert statuses == [500, 500]  # the retry runs again: not 409 in flight
         db = test_app.app.extensions["checkout"].db
         account = await db.accounts.find_one({"user_code": merchant["userCode"]})
-        assert await db.idempotency_keys.count_documents(
-            {"_id": f"{account['_id']}:unwritable-1"}) == 0
+        assert (
+            await db.idempotency_keys.count_documents({"_id": f"{account['_id']}:unwritable-1"})
+            == 0
+        )
 
 
 async def test_a_wait_answer_is_not_kept_so_the_retry_runs_for_real(client, app):
@@ -141,15 +156,19 @@ async def test_a_wait_answer_is_not_kept_so_the_retry_runs_for_real(client, app)
     payload = {"walletCode": merchant["walletCode"], "amount": Decimal("10.00"), "pin": "135790"}
     headers = {**merchant["headers"], "Idempotency-Key": "payout-after-lock"}
     for _ in range(5):
-        wrong = await call(client, "POST", "/api/v1/txn/withdraw",
-                           {**payload, "pin": "000000"}, merchant["headers"])
+        wrong = await call(
+            client,
+            "POST",
+            "/api/v1/txn/withdraw",
+            {**payload, "pin": "000000"},
+            merchant["headers"],
+        )
         assert wrong.status_code == 401
     locked = await call(client, "POST", "/api/v1/txn/withdraw", payload, headers)
     assert locked.status_code == 423
 
     db = app.app.extensions["checkout"].db
-    assert await db.idempotency_keys.count_documents(
-        {"_id": {"$regex": "payout-after-lock$"}}) == 0
+    assert await db.idempotency_keys.count_documents({"_id": {"$regex": "payout-after-lock$"}}) == 0
     # The lock runs out (here: the operator clears it) and the retry pays out.
     await wallets.delete(*await wallets.keys(f"*{merchant['walletCode']}*"))
     retried = await call(client, "POST", "/api/v1/txn/withdraw", payload, headers)
@@ -165,8 +184,11 @@ async def test_a_replay_never_keeps_or_repeats_a_one_time_secret(client, app):
     creations = [
         ("/api/v1/wallets", {"name": "Till", "pin": "246810"}, "pin"),
         ("/api/v1/keys", {"label": "shop"}, "secret"),
-        ("/api/v1/webhooks", {"url": "https://93.184.215.14/hooks",
-                              "events": ["payment_session.canceled"]}, "secret"),
+        (
+            "/api/v1/webhooks",
+            {"url": "https://93.184.215.14/hooks", "events": ["payment_session.canceled"]},
+            "secret",
+        ),
     ]
     for path, payload, secret_field in creations:
         headers = {**merchant["headers"], "Idempotency-Key": f"once-{path}"}
@@ -181,4 +203,5 @@ async def test_a_replay_never_keeps_or_repeats_a_one_time_secret(client, app):
         replayed = await body(replay)
         assert replayed[secret_field] is None, path
         assert {k: v for k, v in replayed.items() if k != secret_field} == {
-            k: v for k, v in (await body(first)).items() if k != secret_field}
+            k: v for k, v in (await body(first)).items() if k != secret_field
+        }

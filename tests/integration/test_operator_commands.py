@@ -1,5 +1,6 @@
 """Operator commands (`python -m checkout ...`) run from a project folder after scripts/run
 find the local settings it generated in ./var; production still insists on real secrets."""
+
 import os
 import subprocess
 import sys
@@ -8,20 +9,31 @@ import pytest
 
 from tests.servers import ROOT
 
-GENERATED = "".join(f"{name}={name.lower()}-generated-by-scripts-run-{'x' * 40}\n"
-                    for name in ("JWT_SECRET", "SECRET_KEY", "PIN_PEPPER"))
+GENERATED = "".join(
+    f"{name}={name.lower()}-generated-by-scripts-run-{'x' * 40}\n"
+    for name in ("JWT_SECRET", "SECRET_KEY", "PIN_PEPPER")
+)
 
 
 def run_in(folder, store_env, **extra) -> subprocess.CompletedProcess:
     """`python -m checkout reconcile` as an operator types it in that folder: the store
     addresses in the environment, no secrets and no CHECKOUT_ENV unless given."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("JWT_SECRET", "SECRET_KEY", "PIN_PEPPER", "CHECKOUT_ENV")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("JWT_SECRET", "SECRET_KEY", "PIN_PEPPER", "CHECKOUT_ENV")
+    }
     env.update({k: store_env[k] for k in ("MONGO_URI", "MONGO_DB", "REDIS_URL")})
     env["PYTHONPATH"] = str(ROOT)  # the package, as the project folder's venv would have it
     env.update(extra)
-    return subprocess.run([sys.executable, "-m", "checkout", "reconcile"], cwd=folder, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "checkout", "reconcile"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -51,6 +63,8 @@ def test_production_never_reads_the_local_settings(project, store_env):
 
 
 def test_the_environment_wins_over_the_file(project, store_env):
-    (project / "var" / "local-secrets.env").write_text(GENERATED + "MONGO_URI=mongodb://127.0.0.1:1/\n")
+    (project / "var" / "local-secrets.env").write_text(
+        GENERATED + "MONGO_URI=mongodb://127.0.0.1:1/\n"
+    )
     result = run_in(project, store_env)  # the test store's MONGO_URI is in the environment
     assert result.returncode == 0, result.stderr

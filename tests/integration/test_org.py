@@ -1,4 +1,5 @@
 """Accounts: register, login, profile — the original API's paths and names."""
+
 import json
 from decimal import Decimal
 
@@ -12,8 +13,13 @@ PROFILE = "/api/v1/org/profile"
 
 
 def registration(**overrides):
-    return {"organization": "Acme Coffee", "email": unique_email(), "password": "correct horse 1",
-            "category": "food", **overrides}
+    return {
+        "organization": "Acme Coffee",
+        "email": unique_email(),
+        "password": "correct horse 1",
+        "category": "food",
+        **overrides,
+    }
 
 
 async def test_register_creates_account_wallet_and_welcome_credit(client, app):
@@ -53,16 +59,19 @@ async def test_email_is_unique_case_insensitively(client):
     assert (await body(again))["error"]["code"] == "email_taken"
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"organization": None}, "organization"),
-    ({"email": "not-an-email"}, "email"),
-    ({"password": "short"}, "password"),
-    ({"password": {"$ne": None}}, "password"),
-    ({"organization": {"$gt": ""}}, "organization"),
-    ({"category": ""}, "category"),
-    ({"pin": "12ab56"}, "pin"),
-    ({"pin": 123456}, "pin"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"organization": None}, "organization"),
+        ({"email": "not-an-email"}, "email"),
+        ({"password": "short"}, "password"),
+        ({"password": {"$ne": None}}, "password"),
+        ({"organization": {"$gt": ""}}, "organization"),
+        ({"category": ""}, "category"),
+        ({"pin": "12ab56"}, "pin"),
+        ({"pin": 123456}, "pin"),
+    ],
+)
 async def test_register_rejects_bad_input(client, change, field):
     payload = {k: v for k, v in {**registration(), **change}.items() if v is not None}
     response = await call(client, "POST", REGISTER, payload)
@@ -88,8 +97,12 @@ async def test_malformed_json_is_a_400(client, raw):
 
 async def test_login_answers_the_original_fields_and_a_jwt(client):
     merchant = await register(client)
-    response = await call(client, "POST", LOGIN, {"email": merchant["email"].upper(),
-                                                  "password": merchant["password"]})
+    response = await call(
+        client,
+        "POST",
+        LOGIN,
+        {"email": merchant["email"].upper(), "password": merchant["password"]},
+    )
     data = await body(response)
     assert response.status_code == 200
     assert set(data) >= {"userCode", "merchant", "email", "balance", "walletCode", "token"}
@@ -97,10 +110,13 @@ async def test_login_answers_the_original_fields_and_a_jwt(client):
     assert data["token"].count(".") == 2
 
 
-@pytest.mark.parametrize("credentials", [
-    {"password": "wrong password"},
-    {"email": "nobody@example.com"},
-])
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {"password": "wrong password"},
+        {"email": "nobody@example.com"},
+    ],
+)
 async def test_login_refuses_wrong_credentials_alike(client, credentials):
     merchant = await register(client)
     payload = {"email": merchant["email"], "password": merchant["password"], **credentials}
@@ -109,11 +125,14 @@ async def test_login_refuses_wrong_credentials_alike(client, credentials):
     assert (await body(response))["error"]["code"] == "invalid_credentials"
 
 
-@pytest.mark.parametrize("payload", [
-    {"email": {"$ne": None}, "password": {"$ne": None}},
-    {"email": {"$gt": ""}, "password": "x"},
-    {"email": "a@b.co", "password": {"$ne": None}},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"email": {"$ne": None}, "password": {"$ne": None}},
+        {"email": {"$gt": ""}, "password": "x"},
+        {"email": "a@b.co", "password": {"$ne": None}},
+    ],
+)
 async def test_nosql_operators_never_log_anyone_in(client, payload):
     await register(client)
     response = await call(client, "POST", LOGIN, payload)
@@ -135,34 +154,57 @@ async def test_read_and_update_profile(client):
     assert profile["organization"] == "Acme Coffee" and profile["category"] == "food"
     assert "password" not in str(profile) and "pin" not in profile
 
-    response = await call(client, "PUT", PROFILE, {"organization": "Acme Tea", "category": "drinks"},
-                          merchant["headers"])
+    response = await call(
+        client,
+        "PUT",
+        PROFILE,
+        {"organization": "Acme Tea", "category": "drinks"},
+        merchant["headers"],
+    )
     assert response.status_code == 200
     assert (await body(response))["organization"] == "Acme Tea"
 
 
 async def test_changing_password_needs_the_current_one_and_rehashes(client):
     merchant = await register(client)
-    no_current = await call(client, "PUT", PROFILE, {"password": "a new long password"},
-                            merchant["headers"])
+    no_current = await call(
+        client, "PUT", PROFILE, {"password": "a new long password"}, merchant["headers"]
+    )
     assert no_current.status_code == 400
-    wrong = await call(client, "PUT", PROFILE, {"password": "a new long password",
-                                                "currentPassword": "wrong"}, merchant["headers"])
+    wrong = await call(
+        client,
+        "PUT",
+        PROFILE,
+        {"password": "a new long password", "currentPassword": "wrong"},
+        merchant["headers"],
+    )
     assert wrong.status_code == 401
-    ok = await call(client, "PUT", PROFILE, {"password": "a new long password",
-                                             "currentPassword": merchant["password"]},
-                    merchant["headers"])
+    ok = await call(
+        client,
+        "PUT",
+        PROFILE,
+        {"password": "a new long password", "currentPassword": merchant["password"]},
+        merchant["headers"],
+    )
     assert ok.status_code == 200
-    old = await call(client, "POST", LOGIN, {"email": merchant["email"], "password": merchant["password"]})
-    new = await call(client, "POST", LOGIN, {"email": merchant["email"], "password": "a new long password"})
+    old = await call(
+        client, "POST", LOGIN, {"email": merchant["email"], "password": merchant["password"]}
+    )
+    new = await call(
+        client, "POST", LOGIN, {"email": merchant["email"], "password": "a new long password"}
+    )
     assert old.status_code == 401 and new.status_code == 200
 
 
 async def test_email_change_to_a_taken_email_is_a_409(client):
     first, second = await register(client), await register(client)
-    response = await call(client, "PUT", PROFILE, {"email": first["email"],
-                                                   "currentPassword": second["password"]},
-                          second["headers"])
+    response = await call(
+        client,
+        "PUT",
+        PROFILE,
+        {"email": first["email"], "currentPassword": second["password"]},
+        second["headers"],
+    )
     assert response.status_code == 409
 
 
@@ -190,15 +232,23 @@ async def test_oversized_body_is_a_413(client):
 LONE_SURROGATE = "correct horse \ud800"  # sent as the JSON escape \ud800: not encodable text
 
 
-@pytest.mark.parametrize("path, method, payload, field", [
-    (REGISTER, "POST", {"password": LONE_SURROGATE}, "password"),
-    (LOGIN, "POST", {"password": LONE_SURROGATE}, "password"),
-    (PROFILE, "PUT", {"password": LONE_SURROGATE}, "password"),
-    (PROFILE, "PUT", {"password": "a new long password", "currentPassword": LONE_SURROGATE},
-     "currentPassword"),
-])
-async def test_lone_surrogate_in_a_password_is_a_400_naming_the_field(client, path, method,
-                                                                      payload, field):
+@pytest.mark.parametrize(
+    "path, method, payload, field",
+    [
+        (REGISTER, "POST", {"password": LONE_SURROGATE}, "password"),
+        (LOGIN, "POST", {"password": LONE_SURROGATE}, "password"),
+        (PROFILE, "PUT", {"password": LONE_SURROGATE}, "password"),
+        (
+            PROFILE,
+            "PUT",
+            {"password": "a new long password", "currentPassword": LONE_SURROGATE},
+            "currentPassword",
+        ),
+    ],
+)
+async def test_lone_surrogate_in_a_password_is_a_400_naming_the_field(
+    client, path, method, payload, field
+):
     merchant = await register(client)
     if path == LOGIN:
         base = {"email": merchant["email"]}

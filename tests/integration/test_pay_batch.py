@@ -1,5 +1,6 @@
 """Group commit (services/pay_batch.py): payments that arrive together share one
 transaction, and each is still decided on its own."""
+
 import asyncio
 from decimal import Decimal
 
@@ -39,7 +40,7 @@ async def test_refusals_in_a_batch_never_fail_the_other_payments(client, ctx, ba
     twice = sessions[0]
 
     # 8 good payments, 3 the broke shopper cannot cover, and the first session paid again.
-    attempts = [pay(client, s, p) for s, p in zip(sessions[:8], payers)]
+    attempts = [pay(client, s, p) for s, p in zip(sessions[:8], payers, strict=True)]
     attempts += [pay(client, s, broke) for s in sessions[8:11]]
     attempts += [pay(client, twice, payers[0])]
     responses = await asyncio.gather(*attempts)
@@ -58,8 +59,9 @@ async def test_refusals_in_a_batch_never_fail_the_other_payments(client, ctx, ba
     assert report.ok, report.problems
 
 
-async def test_one_payer_paying_many_sessions_in_one_batch_is_debited_for_each(client, ctx,
-                                                                              batch_sizes):
+async def test_one_payer_paying_many_sessions_in_one_batch_is_debited_for_each(
+    client, ctx, batch_sizes
+):
     merchant = await register(client, "Batch Merchant 2")
     shopper = await register(client, "Batch Spender", pin=PIN)
     sessions = [await create_session(client, merchant, Decimal("300.00")) for _ in range(5)]
@@ -77,8 +79,9 @@ async def test_one_payer_paying_many_sessions_in_one_batch_is_debited_for_each(c
 
 
 async def fail_once(ctx, data: dict):
-    await ctx.stores.mongo.admin.command({"configureFailPoint": "failCommand",
-                                          "mode": {"times": 1}, "data": data})
+    await ctx.stores.mongo.admin.command(
+        {"configureFailPoint": "failCommand", "mode": {"times": 1}, "data": data}
+    )
 
 
 async def fail_off(ctx):
@@ -87,8 +90,9 @@ async def fail_off(ctx):
 
 async def paid_once(ctx, client, sessions, payers):
     for session in sessions:
-        assert await ctx.db.journal.count_documents(
-            {"session_id": session["transactionTraceId"]}) == 1
+        assert (
+            await ctx.db.journal.count_documents({"session_id": session["transactionTraceId"]}) == 1
+        )
     for payer in payers:
         assert await balance(client, payer) == Decimal("1000.00") - Decimal("5.01")
     report = await reconcile(ctx.stores)
@@ -100,10 +104,18 @@ async def test_a_transient_error_in_a_batch_runs_the_whole_batch_again_once(clie
     payers = [await register(client, f"Transient Shopper {n}", pin=PIN) for n in range(6)]
     sessions = [await create_session(client, merchant, Decimal("5.00")) for _ in range(6)]
     # The batch's first insert (its journal entries) fails as a write conflict would.
-    await fail_once(ctx, {"failCommands": ["insert"], "errorCode": 112,
-                          "errorLabels": ["TransientTransactionError"]})
+    await fail_once(
+        ctx,
+        {
+            "failCommands": ["insert"],
+            "errorCode": 112,
+            "errorLabels": ["TransientTransactionError"],
+        },
+    )
     try:
-        responses = await asyncio.gather(*(pay(client, s, p) for s, p in zip(sessions, payers)))
+        responses = await asyncio.gather(
+            *(pay(client, s, p) for s, p in zip(sessions, payers, strict=True))
+        )
     finally:
         await fail_off(ctx)
     assert [r.status_code for r in responses] == [200] * 6
@@ -116,11 +128,21 @@ async def test_a_batch_commit_with_an_unknown_result_pays_once(client, ctx):
     sessions = [await create_session(client, merchant, Decimal("5.00")) for _ in range(6)]
     # The commit goes through but its answer carries a write-concern timeout: the driver
     # cannot know it committed (UnknownTransactionCommitResult) and commits again.
-    await fail_once(ctx, {"failCommands": ["commitTransaction"],
-                          "writeConcernError": {"code": 64, "errmsg": "waiting for replication timed out",
-                                                "errInfo": {"wtimeout": True}}})
+    await fail_once(
+        ctx,
+        {
+            "failCommands": ["commitTransaction"],
+            "writeConcernError": {
+                "code": 64,
+                "errmsg": "waiting for replication timed out",
+                "errInfo": {"wtimeout": True},
+            },
+        },
+    )
     try:
-        responses = await asyncio.gather(*(pay(client, s, p) for s, p in zip(sessions, payers)))
+        responses = await asyncio.gather(
+            *(pay(client, s, p) for s, p in zip(sessions, payers, strict=True))
+        )
     finally:
         await fail_off(ctx)
     assert [r.status_code for r in responses] == [200] * 6

@@ -1,6 +1,7 @@
 """Payment links (issue 13): read one, change it, page the list, cancelUrl and metadata passed
 on to sessions, customer-chosen amounts, and "Start again" on an expired link session.
 Over HTTP on the real stores."""
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,8 +18,7 @@ async def test_read_one_link_and_another_accounts_is_a_404(client):
     read = await call(client, "GET", f"{LINKS}/{link['code']}", headers=merchant["headers"])
     assert read.status_code == 200
     assert await body(read) == link
-    for headers, code in ((other["headers"], link["code"]),
-                          (merchant["headers"], "plink_nope")):
+    for headers, code in ((other["headers"], link["code"]), (merchant["headers"], "plink_nope")):
         missing = await call(client, "GET", f"{LINKS}/{code}", headers=headers)
         assert missing.status_code == 404
         assert (await body(missing))["error"]["code"] == "payment_link_not_found"
@@ -29,8 +29,13 @@ async def test_patch_changes_description_active_and_max_payments(client):
     merchant, shopper = await register(client), await register(client, "Shopper", pin=PIN)
     link = await create_link(client, merchant, maxPayments=5)
     url = f"{LINKS}/{link['code']}"
-    changed = await call(client, "PATCH", url, {"description": "Concert ticket (row B)",
-                                                "maxPayments": 3}, merchant["headers"])
+    changed = await call(
+        client,
+        "PATCH",
+        url,
+        {"description": "Concert ticket (row B)", "maxPayments": 3},
+        merchant["headers"],
+    )
     assert changed.status_code == 200, await changed.get_data()
     data = await body(changed)
     assert data["description"] == "Concert ticket (row B)" and data["maxPayments"] == 3
@@ -44,7 +49,9 @@ async def test_patch_changes_description_active_and_max_payments(client):
 
     # maxPayments may not go below the payments already completed.
     for _ in range(2):
-        session = await session_for(client, merchant, (await visit(client, link))["transactionTraceId"])
+        session = await session_for(
+            client, merchant, (await visit(client, link))["transactionTraceId"]
+        )
         assert (await pay(client, session, shopper)).status_code == 200
     below = await call(client, "PATCH", url, {"maxPayments": 1}, merchant["headers"])
     assert below.status_code == 409
@@ -59,9 +66,15 @@ async def test_patch_refuses_bad_input_and_other_accounts(client):
     merchant, other = await register(client), await register(client, "Other")
     link = await create_link(client, merchant)
     url = f"{LINKS}/{link['code']}"
-    for payload, field in (({}, None), ({"active": "no"}, "active"), ({"active": 0}, "active"),
-                           ({"description": ""}, "description"), ({"maxPayments": 0}, "maxPayments"),
-                           ({"amount": 3}, "amount"), ({"description": 7}, "description")):
+    for payload, field in (
+        ({}, None),
+        ({"active": "no"}, "active"),
+        ({"active": 0}, "active"),
+        ({"description": ""}, "description"),
+        ({"maxPayments": 0}, "maxPayments"),
+        ({"amount": 3}, "amount"),
+        ({"description": 7}, "description"),
+    ):
         response = await call(client, "PATCH", url, payload, merchant["headers"])
         assert response.status_code == 400, (payload, await response.get_data())
         if field:
@@ -74,14 +87,16 @@ async def test_patch_refuses_bad_input_and_other_accounts(client):
 
 async def test_the_list_is_paginated(client):
     merchant = await register(client)
-    codes = [(await create_link(client, merchant, description=f"Item {n}"))["code"]
-             for n in range(5)]
+    codes = [
+        (await create_link(client, merchant, description=f"Item {n}"))["code"] for n in range(5)
+    ]
     newest_first = codes[::-1]
     seen, cursor = [], None
     while True:
         query = "limit=2" + (f"&startingAfter={cursor}" if cursor else "")
-        page = await body(await call(client, "GET", f"{LINKS}?{query}",
-                                     headers=merchant["headers"]))
+        page = await body(
+            await call(client, "GET", f"{LINKS}?{query}", headers=merchant["headers"])
+        )
         seen += [link["code"] for link in page["data"]]
         if not page["hasMore"]:
             assert page["nextCursor"] is None
@@ -90,16 +105,18 @@ async def test_the_list_is_paginated(client):
         assert cursor == seen[-1]
     assert seen == newest_first
     other = await register(client, "Other")
-    foreign = await call(client, "GET", f"{LINKS}?startingAfter={codes[0]}",
-                         headers=other["headers"])
+    foreign = await call(
+        client, "GET", f"{LINKS}?startingAfter={codes[0]}", headers=other["headers"]
+    )
     assert foreign.status_code == 400
     assert (await body(foreign))["error"]["field"] == "startingAfter"
 
 
 async def test_cancel_url_and_metadata_are_kept_and_passed_on(client):
     merchant = await register(client)
-    link = await create_link(client, merchant, cancelUrl="https://acme.test/shop",
-                             metadata={"campaign": "spring"})
+    link = await create_link(
+        client, merchant, cancelUrl="https://acme.test/shop", metadata={"campaign": "spring"}
+    )
     assert link["cancelUrl"] == "https://acme.test/shop"
     assert link["metadata"] == {"campaign": "spring"}
     opened = await visit(client, link)
@@ -108,20 +125,41 @@ async def test_cancel_url_and_metadata_are_kept_and_passed_on(client):
     assert session["metadata"] == {"campaign": "spring"}
     page = await client.get(opened["location"])
     assert 'href="https://acme.test/shop"' in await page.get_data(as_text=True)
-    bad = await call(client, "POST", LINKS, {"walletCode": merchant["walletCode"], "amount": 1,
-                                             "description": "x", "metadata": {"$x": "y"}},
-                     merchant["headers"])
+    bad = await call(
+        client,
+        "POST",
+        LINKS,
+        {
+            "walletCode": merchant["walletCode"],
+            "amount": 1,
+            "description": "x",
+            "metadata": {"$x": "y"},
+        },
+        merchant["headers"],
+    )
     assert bad.status_code == 400 and (await body(bad))["error"]["field"] == "metadata"
 
 
 # --- customer-chosen amounts -------------------------------------------------------------
 
+
 async def custom_link(client, merchant, **custom):
-    custom = custom or {"minimum": Decimal("2.00"), "maximum": Decimal("500.00"),
-                        "preset": Decimal("10.00")}
-    response = await call(client, "POST", LINKS, {
-        "walletCode": merchant["walletCode"], "description": "Tip jar", "customAmount": custom,
-    }, merchant["headers"])
+    custom = custom or {
+        "minimum": Decimal("2.00"),
+        "maximum": Decimal("500.00"),
+        "preset": Decimal("10.00"),
+    }
+    response = await call(
+        client,
+        "POST",
+        LINKS,
+        {
+            "walletCode": merchant["walletCode"],
+            "description": "Tip jar",
+            "customAmount": custom,
+        },
+        merchant["headers"],
+    )
     assert response.status_code == 201, await response.get_data()
     return await body(response)
 
@@ -138,8 +176,11 @@ async def test_custom_amount_link_takes_the_typed_amount(client):
     merchant = await register(client)
     link = await custom_link(client, merchant)
     assert link["amount"] is None
-    assert link["customAmount"] == {"minimum": Decimal("2.00"), "maximum": Decimal("500.00"),
-                                    "preset": Decimal("10.00")}
+    assert link["customAmount"] == {
+        "minimum": Decimal("2.00"),
+        "maximum": Decimal("500.00"),
+        "preset": Decimal("10.00"),
+    }
     landing = await (await client.get(f"/pay/{link['code']}")).get_data(as_text=True)
     assert 'name="amount"' in landing and 'value="10.00"' in landing
     assert "$2.00" in landing and "$500.00" in landing
@@ -151,17 +192,26 @@ async def test_custom_amount_link_takes_the_typed_amount(client):
     # A French shopper writes a decimal comma.
     french = await continue_with(client, link, "7,25", lang="fr")
     assert french.status_code == 303
-    session = await session_for(client, merchant,
-                                french.headers["Location"].split("?")[0].rsplit("/", 1)[1])
+    session = await session_for(
+        client, merchant, french.headers["Location"].split("?")[0].rsplit("/", 1)[1]
+    )
     assert session["amount"] == Decimal("7.25")
 
 
 async def test_a_bad_custom_amount_re_renders_the_form_with_a_message(client):
     merchant = await register(client)
     link = await custom_link(client, merchant)
-    cases = {"": "Enter an amount", "abc": "Enter an amount", "1.99": "from $2.00 to $500.00",
-             "500.01": "from $2.00 to $500.00", "-5": "Enter an amount", "3.333": "decimal",
-             "1e3": "Enter an amount", "NaN": "Enter an amount", "9" * 40: "from $2.00"}
+    cases = {
+        "": "Enter an amount",
+        "abc": "Enter an amount",
+        "1.99": "from $2.00 to $500.00",
+        "500.01": "from $2.00 to $500.00",
+        "-5": "Enter an amount",
+        "3.333": "decimal",
+        "1e3": "Enter an amount",
+        "NaN": "Enter an amount",
+        "9" * 40: "from $2.00",
+    }
     for typed, message in cases.items():
         response = await continue_with(client, link, typed)
         assert response.status_code == 400, typed
@@ -171,8 +221,9 @@ async def test_a_bad_custom_amount_re_renders_the_form_with_a_message(client):
     french = await continue_with(client, link, "1", lang="fr")
     assert french.status_code == 400
     assert "Saisissez un montant entre" in await french.get_data(as_text=True)
-    sessions = await body(await call(client, "GET", "/api/v1/txn/payment-sessions",
-                                     headers=merchant["headers"]))
+    sessions = await body(
+        await call(client, "GET", "/api/v1/txn/payment-sessions", headers=merchant["headers"])
+    )
     assert sessions["data"] == []
 
 
@@ -199,6 +250,7 @@ async def test_custom_amount_bounds_are_checked_when_the_link_is_made(client):
 
 # --- expired link sessions ---------------------------------------------------------------
 
+
 async def test_an_expired_link_session_offers_to_start_again(client, app):
     merchant = await register(client)
     link = await create_link(client, merchant)
@@ -206,18 +258,25 @@ async def test_an_expired_link_session_offers_to_start_again(client, app):
     session_id = opened["transactionTraceId"]
     stores = app.app.extensions["checkout"]
     await stores.db.payment_sessions.update_one(
-        {"_id": session_id}, {"$set": {"expires_at": utcnow() - timedelta(seconds=1)}})
+        {"_id": session_id}, {"$set": {"expires_at": utcnow() - timedelta(seconds=1)}}
+    )
     await session_store.forget_cached_session(stores.redis, session_id)
     page = await client.get(f"/checkout/{session_id}?lang=fr")
     assert page.status_code == 410
     text = await page.get_data(as_text=True)
     assert f'href="/pay/{link["code"]}?lang=fr"' in text and "Recommencer" in text
     # A session not made from a link keeps the plain message.
-    plain = await call(client, "POST", f"/api/v1/txn/payment-session/{merchant['walletCode']}",
-                       {"amount": 1}, merchant["headers"])
+    plain = await call(
+        client,
+        "POST",
+        f"/api/v1/txn/payment-session/{merchant['walletCode']}",
+        {"amount": 1},
+        merchant["headers"],
+    )
     plain_id = (await body(plain))["transactionTraceId"]
     await stores.db.payment_sessions.update_one(
-        {"_id": plain_id}, {"$set": {"expires_at": utcnow() - timedelta(seconds=1)}})
+        {"_id": plain_id}, {"$set": {"expires_at": utcnow() - timedelta(seconds=1)}}
+    )
     await session_store.forget_cached_session(stores.redis, plain_id)
     other = await (await client.get(f"/checkout/{plain_id}")).get_data(as_text=True)
     assert "/pay/" not in other and "Start again" not in other

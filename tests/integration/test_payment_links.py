@@ -14,8 +14,12 @@ LINKS = "/api/v1/payment-links"
 
 
 async def create_link(client, merchant, **extra):
-    payload = {"walletCode": merchant["walletCode"], "amount": Decimal("25.00"),
-               "description": "Concert ticket", **extra}
+    payload = {
+        "walletCode": merchant["walletCode"],
+        "amount": Decimal("25.00"),
+        "description": "Concert ticket",
+        **extra,
+    }
     response = await call(client, "POST", LINKS, payload, merchant["headers"])
     assert response.status_code == 201, await response.get_data()
     return await body(response)
@@ -40,8 +44,9 @@ async def visit(client, link) -> dict:
 
 
 async def session_for(client, merchant, session_id) -> dict:
-    response = await call(client, "GET", f"/api/v1/txn/payment-session/{session_id}",
-                          headers=merchant["headers"])
+    response = await call(
+        client, "GET", f"/api/v1/txn/payment-session/{session_id}", headers=merchant["headers"]
+    )
     return await body(response)
 
 
@@ -67,7 +72,8 @@ async def test_create_list_and_pay_through_a_link(client, app):
     listed = await body(await call(client, "GET", LINKS, headers=merchant["headers"]))
     assert [(li["code"], li["completedPayments"]) for li in listed["data"]] == [(link["code"], 1)]
     stored = await app.app.extensions["checkout"].db.payment_sessions.find_one(
-        {"_id": second["transactionTraceId"]})
+        {"_id": second["transactionTraceId"]}
+    )
     assert stored["link_code"] == link["code"] and stored["status"] == "open"
 
 
@@ -80,8 +86,9 @@ async def test_max_payments_is_never_exceeded(client):
     session = await session_for(client, merchant, early["transactionTraceId"])
     assert (await pay(client, session, first_shopper)).status_code == 200
 
-    refused = await pay(client, await session_for(client, merchant, late["transactionTraceId"]),
-                        late_shopper)
+    refused = await pay(
+        client, await session_for(client, merchant, late["transactionTraceId"]), late_shopper
+    )
     assert refused.status_code == 422
     assert (await body(refused))["error"]["code"] == "payment_link_limit_reached"
     assert await balance(client, late_shopper) == Decimal("1000.00")
@@ -101,8 +108,9 @@ async def test_deactivated_link_shows_a_friendly_410(client):
     foreign = await call(client, "POST", f"{LINKS}/{link['code']}/deactivate", {}, other["headers"])
     assert foreign.status_code == 404  # as an unknown link: codes cannot be probed
     assert (await body(foreign))["error"]["code"] == "payment_link_not_found"
-    response = await call(client, "POST", f"{LINKS}/{link['code']}/deactivate",
-                          headers=merchant["headers"])
+    response = await call(
+        client, "POST", f"{LINKS}/{link['code']}/deactivate", headers=merchant["headers"]
+    )
     assert response.status_code == 200
     data = await body(response)
     assert data["active"] is False and data["deactivatedAt"]
@@ -119,22 +127,36 @@ async def test_payment_link_bad_input_and_permissions(client):
     merchant, other = await register(client), await register(client, "Other")
     base = {"walletCode": merchant["walletCode"], "amount": Decimal("5.00"), "description": "Tea"}
     cases = [
-        ({"amount": "5"}, 400), ({"amount": Decimal("0")}, 400), ({"amount": Decimal("1.234")}, 400),
-        ({"description": None}, 400), ({"description": ""}, 400), ({"description": 7}, 400),
-        ({"successUrl": "javascript:alert(1)"}, 400), ({"maxPayments": 0}, 400),
-        ({"maxPayments": True}, 400), ({"maxPayments": "3"}, 400), ({"maxPayments": 2.5}, 400),
-        ({"walletCode": other["walletCode"]}, 404), ({"walletCode": "wllt-nope"}, 404),
+        ({"amount": "5"}, 400),
+        ({"amount": Decimal("0")}, 400),
+        ({"amount": Decimal("1.234")}, 400),
+        ({"description": None}, 400),
+        ({"description": ""}, 400),
+        ({"description": 7}, 400),
+        ({"successUrl": "javascript:alert(1)"}, 400),
+        ({"maxPayments": 0}, 400),
+        ({"maxPayments": True}, 400),
+        ({"maxPayments": "3"}, 400),
+        ({"maxPayments": 2.5}, 400),
+        ({"walletCode": other["walletCode"]}, 404),
+        ({"walletCode": "wllt-nope"}, 404),
         ({"walletCode": ["x"]}, 400),
     ]
     for extra, status in cases:
         response = await call(client, "POST", LINKS, {**base, **extra}, merchant["headers"])
         assert response.status_code == status, (extra, await response.get_data())
         assert "error" in await body(response)
-    assert (await call(client, "POST", LINKS, raw=b"{", headers=merchant["headers"])).status_code == 400
+    assert (
+        await call(client, "POST", LINKS, raw=b"{", headers=merchant["headers"])
+    ).status_code == 400
     assert (await call(client, "POST", LINKS, base)).status_code == 401
     assert (await call(client, "GET", LINKS)).status_code == 401
-    assert (await call(client, "GET", f"{LINKS}?limit=abc", headers=merchant["headers"])).status_code == 400
-    assert (await call(client, "GET", f"{LINKS}?limit=0", headers=merchant["headers"])).status_code == 400
+    assert (
+        await call(client, "GET", f"{LINKS}?limit=abc", headers=merchant["headers"])
+    ).status_code == 400
+    assert (
+        await call(client, "GET", f"{LINKS}?limit=0", headers=merchant["headers"])
+    ).status_code == 400
     missing = await call(client, "POST", f"{LINKS}/plink_nope/deactivate", {}, merchant["headers"])
     assert missing.status_code == 404
     assert (await body(missing))["error"]["code"] == "payment_link_not_found"
@@ -158,17 +180,28 @@ async def test_links_are_listed_only_to_their_owner(client):
 
 # --- the landing page: visits create nothing; only Continue (POST with CSRF) does -----------
 
+
 def live_link(base_url, merchant, **extra) -> dict:
-    response = live.api(base_url, "POST", LINKS, {"walletCode": merchant["walletCode"],
-                        "amount": Decimal("25.00"), "description": "Concert ticket", **extra},
-                        merchant["headers"])
+    response = live.api(
+        base_url,
+        "POST",
+        LINKS,
+        {
+            "walletCode": merchant["walletCode"],
+            "amount": Decimal("25.00"),
+            "description": "Concert ticket",
+            **extra,
+        },
+        merchant["headers"],
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
 
 def live_session_count(base_url, merchant) -> int:
-    response = live.api(base_url, "GET", "/api/v1/txn/payment-sessions?limit=100",
-                        headers=merchant["headers"])
+    response = live.api(
+        base_url, "GET", "/api/v1/txn/payment-sessions?limit=100", headers=merchant["headers"]
+    )
     assert response.status_code == 200, response.text
     return len(response.json()["data"])
 
@@ -181,8 +214,14 @@ def test_visits_and_previews_create_no_session(live_server):
         page = httpx.get(url, timeout=30)
         assert page.status_code == 200
         assert page.headers["Cache-Control"] == "no-store"
-        for shown in ("Harbour Books", "Concert ticket", "$25.00", "$0.05", "$25.05",
-                      "Continue to payment"):
+        for shown in (
+            "Harbour Books",
+            "Concert ticket",
+            "$25.00",
+            "$0.05",
+            "$25.05",
+            "Continue to payment",
+        ):
             assert shown in page.text, shown
         head = httpx.head(url, timeout=30)
         assert head.status_code == 200 and head.content == b""
@@ -241,11 +280,15 @@ def test_unusable_links_still_show_their_page_on_post(live_server):
     url = f"{live_server}/pay/{link['code']}"
     with httpx.Client(timeout=30) as browser:
         token = csrf_token(browser.get(url).text)
-        off = live.api(live_server, "POST", f"{LINKS}/{link['code']}/deactivate",
-                       headers=merchant["headers"])
+        off = live.api(
+            live_server, "POST", f"{LINKS}/{link['code']}/deactivate", headers=merchant["headers"]
+        )
         assert off.status_code == 200
-        for response in (browser.get(url), browser.head(url),
-                         browser.post(url, data={"csrf_token": token})):
+        for response in (
+            browser.get(url),
+            browser.head(url),
+            browser.post(url, data={"csrf_token": token}),
+        ):
             assert response.status_code == 410
         assert "no longer active" in browser.post(url, data={"csrf_token": token}).text
         missing = browser.post(f"{live_server}/pay/plink_nope", data={"csrf_token": token})
@@ -269,8 +312,10 @@ async def test_continue_is_rate_limited_per_address(limited_client):
     url = f"/pay/{link['code']}"
     address = {"X-Forwarded-For": f"203.0.113.{secrets.randbelow(250) + 1}"}
     token = csrf_token(await (await client.get(url, headers=address)).get_data(as_text=True))
-    statuses = [(await client.post(url, form={"csrf_token": token}, headers=address)).status_code
-                for _ in range(3)]
+    statuses = [
+        (await client.post(url, form={"csrf_token": token}, headers=address)).status_code
+        for _ in range(3)
+    ]
     assert statuses == [303, 303, 303]
     over = await client.post(url, form={"csrf_token": token}, headers=address)
     assert over.status_code == 429
@@ -282,8 +327,9 @@ async def test_continue_is_rate_limited_per_address(limited_client):
     assert (await client.get(url, headers=address)).status_code == 200
     other = {"X-Forwarded-For": "198.51.100.7"}
     assert (await client.post(url, form={"csrf_token": token}, headers=other)).status_code == 303
-    sessions = await body(await call(client, "GET", "/api/v1/txn/payment-sessions",
-                                     headers=merchant["headers"]))
+    sessions = await body(
+        await call(client, "GET", "/api/v1/txn/payment-sessions", headers=merchant["headers"])
+    )
     assert len(sessions["data"]) == 4
 
 

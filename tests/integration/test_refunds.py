@@ -35,26 +35,39 @@ async def test_full_refund_by_default_returns_the_amount_not_the_fee(client, set
     assert await balance(client, shopper) == Decimal("999.98")  # paid 10.02, got 10.00 back
     assert await platform_fees(client, settings) == fees_before  # the fee stays earned
 
-    read = await body(await call(client, "GET",
-                                 f"/api/v1/txn/payment-session/{session['transactionTraceId']}",
-                                 headers=merchant["headers"]))
+    read = await body(
+        await call(
+            client,
+            "GET",
+            f"/api/v1/txn/payment-session/{session['transactionTraceId']}",
+            headers=merchant["headers"],
+        )
+    )
     assert read["status"] == "complete" and read["refundedAmount"] == Decimal("10.00")
 
     merchant_rows = [t for t in await transactions(client, merchant) if t["type"] == "refund"]
     shopper_rows = [t for t in await transactions(client, shopper) if t["type"] == "refund"]
     assert [(t["direction"], t["amount"], t["refundId"]) for t in merchant_rows] == [
-        ("debit", Decimal("10.00"), data["id"])]
+        ("debit", Decimal("10.00"), data["id"])
+    ]
     assert [(t["direction"], t["amount"], t["refundId"]) for t in shopper_rows] == [
-        ("credit", Decimal("10.00"), data["id"])]
+        ("credit", Decimal("10.00"), data["id"])
+    ]
     assert shopper_rows[0]["transactionTraceId"] == session["transactionTraceId"]
 
-    listed = await body(await call(client, "GET",
-                                   f"/api/v1/txn/refund/{session['transactionTraceId']}",
-                                   headers=merchant["headers"]))
+    listed = await body(
+        await call(
+            client,
+            "GET",
+            f"/api/v1/txn/refund/{session['transactionTraceId']}",
+            headers=merchant["headers"],
+        )
+    )
     assert [r["id"] for r in listed["data"]] == [data["id"]]
 
     event = await client.app.extensions["checkout"].db.events.find_one(
-        {"type": "refund.succeeded", "subject": session["transactionTraceId"]})
+        {"type": "refund.succeeded", "subject": session["transactionTraceId"]}
+    )
     payload = body_of(event)
     assert payload["data"]["id"] == data["id"] and payload["data"]["amount"] == Decimal("10.00")
 
@@ -104,20 +117,31 @@ async def test_merchant_without_balance_gets_402_and_nothing_moves(client, app):
     merchant, shopper = await register(client), await register(client, "Shopper", pin=PIN)
     session = await paid_session(client, merchant, shopper, Decimal("10.00"))
     # Merchant holds 1010.00; withdrawing 1005.00 (+ 2.00 fee) leaves 3.00.
-    assert (await withdraw(client, merchant, Decimal("1005.00"), pin=merchant["pin"])).status_code == 201
+    assert (
+        await withdraw(client, merchant, Decimal("1005.00"), pin=merchant["pin"])
+    ).status_code == 201
     response = await refund(client, merchant, session)
     assert response.status_code == 402
     assert (await body(response))["error"]["code"] == "insufficient_funds"
     assert await balance(client, merchant) == Decimal("3.00")
     assert await balance(client, shopper) == Decimal("989.98")
-    read = await body(await call(client, "GET",
-                                 f"/api/v1/txn/payment-session/{session['transactionTraceId']}",
-                                 headers=merchant["headers"]))
+    read = await body(
+        await call(
+            client,
+            "GET",
+            f"/api/v1/txn/payment-session/{session['transactionTraceId']}",
+            headers=merchant["headers"],
+        )
+    )
     assert read["refundedAmount"] == Decimal("0.00")
     db = app.app.extensions["checkout"].db
     assert await db.refunds.count_documents({"session_id": session["transactionTraceId"]}) == 0
-    assert await db.events.count_documents({"type": "refund.succeeded",
-                                            "subject": session["transactionTraceId"]}) == 0
+    assert (
+        await db.events.count_documents(
+            {"type": "refund.succeeded", "subject": session["transactionTraceId"]}
+        )
+        == 0
+    )
 
 
 async def test_idempotency_key_replays_the_refund(client, app):
@@ -141,9 +165,16 @@ async def test_refund_bad_input_and_permissions(client):
     other = await register(client, "Other")
     session = await paid_session(client, merchant, shopper)
     url = f"/api/v1/txn/refund/{session['transactionTraceId']}"
-    for payload in ({"amount": "5"}, {"amount": Decimal("-1")}, {"amount": 0},
-                    {"amount": Decimal("1.001")}, {"amount": True}, {"amount": 10**20},
-                    {"reason": {"$ne": 1}}, {"reason": "x" * 501}):
+    for payload in (
+        {"amount": "5"},
+        {"amount": Decimal("-1")},
+        {"amount": 0},
+        {"amount": Decimal("1.001")},
+        {"amount": True},
+        {"amount": 10**20},
+        {"reason": {"$ne": 1}},
+        {"reason": "x" * 501},
+    ):
         response = await call(client, "POST", url, payload, merchant["headers"])
         assert response.status_code == 400, payload
         assert "error" in await body(response)
@@ -168,9 +199,9 @@ async def test_refund_bad_input_and_permissions(client):
 async def test_concurrent_refunds_never_exceed_the_amount_paid(client, app):
     merchant, shopper = await register(client), await register(client, "Shopper", pin=PIN)
     session = await paid_session(client, merchant, shopper, Decimal("10.00"))
-    responses = await asyncio.gather(*[
-        refund(client, merchant, session, {"amount": Decimal("3.00")}) for _ in range(8)
-    ])
+    responses = await asyncio.gather(
+        *[refund(client, merchant, session, {"amount": Decimal("3.00")}) for _ in range(8)]
+    )
     statuses = sorted(r.status_code for r in responses)
     assert statuses.count(201) == 3 and all(s in (201, 422) for s in statuses), statuses
     full = await asyncio.gather(*[refund(client, merchant, session) for _ in range(5)])
@@ -182,7 +213,8 @@ async def test_concurrent_refunds_never_exceed_the_amount_paid(client, app):
     assert sum(r["amount"] for r in refunded) == 1000
     # One refund.succeeded event per refund that moved money, none for the refused ones.
     events = await db.events.count_documents(
-        {"type": "refund.succeeded", "subject": session["transactionTraceId"]})
+        {"type": "refund.succeeded", "subject": session["transactionTraceId"]}
+    )
     assert events == len(refunded) == 4
     assert await balance(client, shopper) == Decimal("999.98")
     assert await balance(client, merchant) == Decimal("1000.00")
@@ -202,9 +234,12 @@ async def test_an_idempotency_key_reaches_into_the_refund_transaction(client, ap
     ctx = app.app.extensions["checkout"]
     account = await ctx.db.accounts.find_one({"user_code": merchant["userCode"]})
     trace = session["transactionTraceId"]
-    results = await asyncio.gather(*(refunds.refund(ctx, account, trace, 300, None,
-                                                    idempotency_key="acct:refund-1")
-                                     for _ in range(4)))
+    results = await asyncio.gather(
+        *(
+            refunds.refund(ctx, account, trace, 300, None, idempotency_key="acct:refund-1")
+            for _ in range(4)
+        )
+    )
     again = await refunds.refund(ctx, account, trace, 300, None, idempotency_key="acct:refund-1")
     assert len({r["_id"] for r in results} | {again["_id"]}) == 1
     assert await balance(client, shopper) == Decimal("1000.00") - Decimal("10.02") + Decimal("3.00")
@@ -219,18 +254,24 @@ async def test_too_large_refunds_with_idempotency_keys_answer_422_and_free_no_ke
     db = app.app.extensions["checkout"].db
 
     # Different keys, concurrently: each runs the handler and gets its own 422.
-    different = await asyncio.gather(*(
-        refund(client, merchant, session, too_much, {"Idempotency-Key": f"too-big-{n}"})
-        for n in range(10)))
+    different = await asyncio.gather(
+        *(
+            refund(client, merchant, session, too_much, {"Idempotency-Key": f"too-big-{n}"})
+            for n in range(10)
+        )
+    )
     assert [r.status_code for r in different] == [422] * 10
     for response in different:
         error = (await body(response))["error"]
         assert error["code"] == "refund_too_large" and error["refundable"] == Decimal("10.00")
 
     # The same key, concurrently: one runs, the others are replays or see it in flight.
-    same = await asyncio.gather(*(
-        refund(client, merchant, session, too_much, {"Idempotency-Key": "too-big-same"})
-        for _ in range(10)))
+    same = await asyncio.gather(
+        *(
+            refund(client, merchant, session, too_much, {"Idempotency-Key": "too-big-same"})
+            for _ in range(10)
+        )
+    )
     statuses = [r.status_code for r in same]
     assert statuses.count(422) >= 1 and set(statuses) <= {422, 409}, statuses
     answers = {await r.get_data() for r in same if r.status_code == 422}

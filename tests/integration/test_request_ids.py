@@ -1,5 +1,6 @@
 """X-Request-Id: accepted or made up, echoed on every response, errors included, and in
 the log lines of the request."""
+
 import io
 import json
 import logging
@@ -16,8 +17,9 @@ async def test_a_request_id_is_made_up_and_echoed(client):
 
 
 async def test_the_callers_request_id_comes_back_on_errors_too(client):
-    response = await call(client, "POST", "/api/v1/org/login", {"email": "x"},
-                          {"X-Request-Id": "trace-42.a:b"})
+    response = await call(
+        client, "POST", "/api/v1/org/login", {"email": "x"}, {"X-Request-Id": "trace-42.a:b"}
+    )
     assert response.status_code == 400
     assert response.headers["X-Request-Id"] == "trace-42.a:b"
     assert (await body(response))["error"]["requestId"] == "trace-42.a:b"
@@ -52,11 +54,15 @@ async def test_log_lines_are_json_with_the_request_id(settings):
     try:
         async with app.test_app() as test_app:
             response = await test_app.test_client().get(
-                "/log-probe", headers={"X-Request-Id": "trace-44"})
+                "/log-probe", headers={"X-Request-Id": "trace-44"}
+            )
     finally:
         logging.getLogger("checkout").removeHandler(capture)
     assert response.status_code == 200
-    [line] = [json.loads(text) for text in out.getvalue().splitlines()
-              if json.loads(text)["message"] == "probe"]
+    [line] = [
+        json.loads(text)
+        for text in out.getvalue().splitlines()
+        if json.loads(text)["message"] == "probe"
+    ]
     assert line["requestId"] == "trace-44" and line["attempt"] == 1
     assert line["level"] == "warning" and line["logger"] == "checkout.probe" and "time" in line

@@ -1,5 +1,6 @@
 """A password or email change ends every login token and dashboard session issued before it,
 so a stolen token or cookie dies with the old credentials."""
+
 import pytest
 
 from tests.integration.test_dashboard import auth_cookie, get_with_cookie, sign_in, submit, text
@@ -9,7 +10,9 @@ PROFILE = "/api/v1/org/profile"
 
 
 async def login_token(client, email, password) -> str:
-    response = await call(client, "POST", "/api/v1/org/login", {"email": email, "password": password})
+    response = await call(
+        client, "POST", "/api/v1/org/login", {"email": email, "password": password}
+    )
     assert response.status_code == 200
     return (await body(response))["token"]
 
@@ -26,9 +29,13 @@ async def test_an_api_credential_change_ends_old_tokens_and_dashboard_sessions(a
     assert (await get_with_cookie(app, "/dashboard/", stolen_cookie)).status_code == 200
 
     new_value = "a new password 2" if change == "password" else "new-" + merchant["email"]
-    changed = await call(client, "PUT", PROFILE,
-                         {change: new_value, "currentPassword": merchant["password"]},
-                         merchant["headers"])
+    changed = await call(
+        client,
+        "PUT",
+        PROFILE,
+        {change: new_value, "currentPassword": merchant["password"]},
+        merchant["headers"],
+    )
     assert changed.status_code == 200, await changed.get_data()
     fresh = (await body(changed))["token"]  # the caller carries on with a new token
 
@@ -52,20 +59,34 @@ async def test_a_change_that_touches_no_credential_keeps_tokens(client):
 
 
 @pytest.mark.parametrize("change", ["password", "email"])
-async def test_a_dashboard_credential_change_rotates_this_session_and_ends_the_rest(app, client,
-                                                                                    change):
+async def test_a_dashboard_credential_change_rotates_this_session_and_ends_the_rest(
+    app, client, change
+):
     merchant = await register(client)
     mine = auth_cookie(await sign_in(client, merchant))
     other_browser = auth_cookie(await sign_in(app.test_client(), merchant))
     if change == "password":
-        response = await submit(client, "/dashboard/profile/password",
-                                {"current_password": merchant["password"],
-                                 "new_password": "a new secret 1", "confirm": "a new secret 1"},
-                                token_from="/dashboard/profile")
+        response = await submit(
+            client,
+            "/dashboard/profile/password",
+            {
+                "current_password": merchant["password"],
+                "new_password": "a new secret 1",
+                "confirm": "a new secret 1",
+            },
+            token_from="/dashboard/profile",
+        )
     else:
-        response = await submit(client, "/dashboard/profile",
-                                {"organization": "Acme", "email": "new-" + merchant["email"],
-                                 "category": "food", "current_password": merchant["password"]})
+        response = await submit(
+            client,
+            "/dashboard/profile",
+            {
+                "organization": "Acme",
+                "email": "new-" + merchant["email"],
+                "category": "food",
+                "current_password": merchant["password"],
+            },
+        )
     assert response.status_code == 303, await text(response)
 
     still_in = await client.get("/dashboard/profile")

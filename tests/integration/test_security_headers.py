@@ -1,5 +1,6 @@
 """Security headers on every page and answer: strict CSP, no framing, no sniffing, no
 referrer, no caching of session pages, and HSTS when served over https."""
+
 import re
 from decimal import Decimal
 
@@ -38,15 +39,24 @@ async def test_every_checkout_state_sends_the_headers_and_no_store(client, app):
     url = f"/checkout/{session['transactionTraceId']}"
 
     opened = await client.get(url)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
-                      await opened.get_data(as_text=True)).group(1)
-    wrong = await client.post(url, form={"csrf_token": token, "wallet_code": shopper["walletCode"],
-                                         "pin": "000000"})
-    paid = await client.post(url, form={"csrf_token": token, "wallet_code": shopper["walletCode"],
-                                        "pin": "424242"})
+    token = re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"', await opened.get_data(as_text=True)
+    ).group(1)
+    wrong = await client.post(
+        url, form={"csrf_token": token, "wallet_code": shopper["walletCode"], "pin": "000000"}
+    )
+    paid = await client.post(
+        url, form={"csrf_token": token, "wallet_code": shopper["walletCode"], "pin": "424242"}
+    )
     receipt = await client.get(url)
     unknown = await client.get("/checkout/cs_nope")
-    assert [r.status_code for r in (opened, wrong, paid, receipt, unknown)] == [200, 401, 303, 200, 404]
+    assert [r.status_code for r in (opened, wrong, paid, receipt, unknown)] == [
+        200,
+        401,
+        303,
+        200,
+        404,
+    ]
     for response in (opened, wrong, paid, receipt, unknown):
         assert_strict_headers(response)
         assert response.headers["Cache-Control"] == "no-store"
@@ -54,8 +64,12 @@ async def test_every_checkout_state_sends_the_headers_and_no_store(client, app):
 
 
 async def test_api_static_and_error_pages_send_the_headers(client):
-    for path, status in (("/healthz", 200), ("/static/css/checkout.css", 200),
-                         ("/static/js/checkout.js", 200), ("/no/such/page", 404)):
+    for path, status in (
+        ("/healthz", 200),
+        ("/static/css/checkout.css", 200),
+        ("/static/js/checkout.js", 200),
+        ("/no/such/page", 404),
+    ):
         response = await client.get(path)
         assert response.status_code == status, path
         assert_strict_headers(response)
@@ -67,8 +81,12 @@ async def test_api_static_and_error_pages_send_the_headers(client):
 
 async def test_form_action_allows_only_the_merchants_success_origin(client):
     merchant = await register(client)
-    session = await create_session(client, merchant, Decimal("3.00"),
-                                   successUrl="https://shop.example/ok/{CHECKOUT_SESSION_ID}")
+    session = await create_session(
+        client,
+        merchant,
+        Decimal("3.00"),
+        successUrl="https://shop.example/ok/{CHECKOUT_SESSION_ID}",
+    )
     response = await client.get(f"/checkout/{session['transactionTraceId']}")
     assert csp_directives(response)["form-action"] == ["'self'", "https://shop.example"]
 

@@ -2,6 +2,7 @@
 
 The app gets its own redis-server, which the test stops and starts again; MongoDB stays up.
 """
+
 from decimal import Decimal
 
 from checkout import create_app
@@ -34,8 +35,20 @@ async def test_a_session_made_while_redis_is_down_is_made_once(settings):
 
             # When Redis is back the page finds the session in MongoDB.
             restarted = ServerProcess(
-                ["redis-server", "--port", str(redis.port), "--bind", "127.0.0.1", "--save", "",
-                 "--appendonly", "no"], redis.port, log_name="redis-again")
+                [
+                    "redis-server",
+                    "--port",
+                    str(redis.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ],
+                redis.port,
+                log_name="redis-again",
+            )
             wait_for_port(redis.port, restarted.process)
             page = await client.get(f"/checkout/{made}")
             assert page.status_code == 200

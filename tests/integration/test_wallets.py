@@ -7,8 +7,9 @@ WALLETS = "/api/v1/wallets"
 
 async def test_create_wallet_shows_its_pin_once_and_lists_balances(client, app):
     merchant = await register(client)
-    created = await call(client, "POST", WALLETS, {"name": "Events", "pin": "246810"},
-                         merchant["headers"])
+    created = await call(
+        client, "POST", WALLETS, {"name": "Events", "pin": "246810"}, merchant["headers"]
+    )
     assert created.status_code == 201
     wallet = await body(created)
     assert wallet["pin"] == "246810" and wallet["balance"] == Decimal("0.00")
@@ -19,7 +20,9 @@ async def test_create_wallet_shows_its_pin_once_and_lists_balances(client, app):
     assert codes == [merchant["walletCode"], wallet["walletCode"]]
     assert listed["data"][0]["balance"] == Decimal("1000.00")
     assert all("pin" not in w for w in listed["data"])
-    stored = await app.app.extensions["checkout"].db.wallets.find_one({"code": wallet["walletCode"]})
+    stored = await app.app.extensions["checkout"].db.wallets.find_one(
+        {"code": wallet["walletCode"]}
+    )
     assert "246810" not in str(stored)
 
 

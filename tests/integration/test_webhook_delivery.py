@@ -1,5 +1,6 @@
 """Webhooks end to end: the app records events, real `python -m checkout worker` processes
 deliver them to a real local HTTP receiver."""
+
 import asyncio
 import dataclasses
 import signal
@@ -49,23 +50,35 @@ def workers(store_env):
 
 
 async def subscribe(client, merchant, receiver, events):
-    response = await call(client, "POST", "/api/v1/webhooks",
-                          {"url": receiver.url, "events": events}, merchant["headers"])
+    response = await call(
+        client,
+        "POST",
+        "/api/v1/webhooks",
+        {"url": receiver.url, "events": events},
+        merchant["headers"],
+    )
     assert response.status_code == 201, await response.get_data()
     return await body(response)
 
 
 async def pay(client, session, shopper):
-    response = await call(client, "POST",
-                          f"/api/v1/txn/accept-payment/{session['transactionTraceId']}",
-                          {"fromWalletCode": shopper["walletCode"],
-                           "totalAmount": session["totalAmount"], "pin": PIN})
+    response = await call(
+        client,
+        "POST",
+        f"/api/v1/txn/accept-payment/{session['transactionTraceId']}",
+        {
+            "fromWalletCode": shopper["walletCode"],
+            "totalAmount": session["totalAmount"],
+            "pin": PIN,
+        },
+    )
     assert response.status_code == 200, await response.get_data()
 
 
 async def deliveries(client, merchant, endpoint):
-    response = await call(client, "GET", f"/api/v1/webhooks/{endpoint['id']}/deliveries",
-                          headers=merchant["headers"])
+    response = await call(
+        client, "GET", f"/api/v1/webhooks/{endpoint['id']}/deliveries", headers=merchant["headers"]
+    )
     assert response.status_code == 200
     return (await body(response))["data"]
 
@@ -75,6 +88,7 @@ async def delivered(client, merchant, endpoint, count=1):
         found = await deliveries(client, merchant, endpoint)
         done = [d for d in found if d["status"] == "succeeded"]
         return done if len(done) >= count else None
+
     return await eventually(check, what="the webhook to be delivered")
 
 
@@ -82,8 +96,9 @@ def outbox(ctx, event_type, subject):
     return ctx.db.events.count_documents({"type": event_type, "subject": subject})
 
 
-async def test_a_paid_session_is_delivered_once_and_correctly_signed(client, app, receiver,
-                                                                     workers):
+async def test_a_paid_session_is_delivered_once_and_correctly_signed(
+    client, app, receiver, workers
+):
     ctx = app.app.extensions["checkout"]
     merchant, shopper = await register(client), await register(client, pin=PIN)
     endpoint = await subscribe(client, merchant, receiver, ["payment_session.completed"])
@@ -98,8 +113,9 @@ async def test_a_paid_session_is_delivered_once_and_correctly_signed(client, app
     sid = session["transactionTraceId"]
     [request] = receiver.for_event("payment_session.completed", sid)
     assert len(receiver.requests) == 1
-    assert verify_signature(request["body"], request["headers"]["Checkout-Signature"],
-                            endpoint["secret"])
+    assert verify_signature(
+        request["body"], request["headers"]["Checkout-Signature"], endpoint["secret"]
+    )
     event = request["event"]
     assert event["id"].startswith("evt_") and event["id"] == delivery["eventId"]
     assert isinstance(event["created"], int)
@@ -129,18 +145,24 @@ async def test_a_receiver_failing_twice_gets_it_on_the_third_attempt(client, rec
     assert len(requests) == 3
     assert len({r["event"]["id"] for r in requests}) == 1  # the same event, for de-duplication
     for request in requests:
-        assert verify_signature(request["body"], request["headers"]["Checkout-Signature"],
-                                endpoint["secret"])
+        assert verify_signature(
+            request["body"], request["headers"]["Checkout-Signature"], endpoint["secret"]
+        )
 
     # Redeliver on demand: one more request with the same event.
-    response = await call(client, "POST",
-                          f"/api/v1/webhooks/deliveries/{delivery['id']}/redeliver",
-                          headers=merchant["headers"])
+    response = await call(
+        client,
+        "POST",
+        f"/api/v1/webhooks/deliveries/{delivery['id']}/redeliver",
+        headers=merchant["headers"],
+    )
     assert response.status_code == 202
     await eventually(
-        lambda: _async(len(receiver.for_event("payment_session.completed",
-                                               session["transactionTraceId"])) == 4),
-        what="the redelivery")
+        lambda: _async(
+            len(receiver.for_event("payment_session.completed", session["transactionTraceId"])) == 4
+        ),
+        what="the redelivery",
+    )
     [again] = await delivered(client, merchant, endpoint)
     assert again["attemptCount"] == 4
 
@@ -163,8 +185,9 @@ async def test_a_receiver_that_never_succeeds_ends_failed(client, receiver, work
     assert delivery["nextAttemptAt"] is None
 
 
-async def test_a_worker_killed_mid_delivery_is_replaced_by_another(client, receiver, workers,
-                                                                   store_env):
+async def test_a_worker_killed_mid_delivery_is_replaced_by_another(
+    client, receiver, workers, store_env
+):
     merchant, shopper = await register(client), await register(client, pin=PIN)
     endpoint = await subscribe(client, merchant, receiver, ["payment_session.completed"])
     receiver.script = ["hang"]
@@ -174,8 +197,10 @@ async def test_a_worker_killed_mid_delivery_is_replaced_by_another(client, recei
     await pay(client, session, shopper)
     sid = session["transactionTraceId"]
 
-    await eventually(lambda: _async(receiver.for_event("payment_session.completed", sid)),
-                     what="the first worker to start sending")
+    await eventually(
+        lambda: _async(receiver.for_event("payment_session.completed", sid)),
+        what="the first worker to start sending",
+    )
     first.process.send_signal(signal.SIGKILL)
     first.process.wait()
 
@@ -183,23 +208,27 @@ async def test_a_worker_killed_mid_delivery_is_replaced_by_another(client, recei
     [delivery] = await delivered(client, merchant, endpoint)
     requests = receiver.for_event("payment_session.completed", sid)
     assert len(requests) == 2 and requests[0]["event"]["id"] == requests[1]["event"]["id"]
-    assert verify_signature(requests[1]["body"], requests[1]["headers"]["Checkout-Signature"],
-                            endpoint["secret"])
+    assert verify_signature(
+        requests[1]["body"], requests[1]["headers"]["Checkout-Signature"], endpoint["secret"]
+    )
     # The killed worker logged nothing; the attempt that reached the receiver is the new one.
     assert [a["statusCode"] for a in delivery["attempts"]] == [200]
 
     # The dead worker's unacknowledged stream entry was reclaimed (XAUTOCLAIM) and acked.
     redis = sync_redis.Redis.from_url(store_env["REDIS_URL"], decode_responses=True)
     try:
+
         async def nothing_pending():
             return redis.xpending(STREAM, GROUP)["pending"] == 0
+
         await eventually(nothing_pending, what="the stream's pending entries to be reclaimed")
     finally:
         redis.close()
 
 
-async def test_expiry_emits_its_event_once_with_two_workers_sweeping(client, app, receiver,
-                                                                     workers):
+async def test_expiry_emits_its_event_once_with_two_workers_sweeping(
+    client, app, receiver, workers
+):
     ctx = app.app.extensions["checkout"]
     merchant = await register(client)
     endpoint = await subscribe(client, merchant, receiver, ["payment_session.expired"])
@@ -207,7 +236,8 @@ async def test_expiry_emits_its_event_once_with_two_workers_sweeping(client, app
     sid = session["transactionTraceId"]
     # Its time runs out; the Redis copy (TTL 600 s) is still there.
     await ctx.db.payment_sessions.update_one(
-        {"_id": sid}, {"$set": {"expires_at": utcnow() - timedelta(seconds=1)}})
+        {"_id": sid}, {"$set": {"expires_at": utcnow() - timedelta(seconds=1)}}
+    )
     assert await session_store.get_cached_session(ctx.redis, sid) is not None
 
     one, two = workers(), workers()
@@ -229,8 +259,9 @@ async def test_cancel_emits_its_event_once(client, app, receiver, workers):
     session = await create_session(client, merchant)
     sid = session["transactionTraceId"]
     url = f"/api/v1/txn/payment-session/{sid}/expire"
-    answers = await asyncio.gather(*(call(client, "POST", url, headers=merchant["headers"])
-                                     for _ in range(3)))
+    answers = await asyncio.gather(
+        *(call(client, "POST", url, headers=merchant["headers"]) for _ in range(3))
+    )
     assert sorted(a.status_code for a in answers) == [200, 409, 409]
 
     worker = workers()
@@ -248,12 +279,18 @@ async def test_an_event_that_missed_the_stream_is_relayed(client, app, receiver,
     ctx = app.app.extensions["checkout"]
     merchant = await register(client)
     endpoint = await subscribe(client, merchant, receiver, ["payment_session.canceled"])
-    account = await ctx.db.accounts.find_one({"email": {"$exists": True},
-                                              "default_wallet": merchant["walletCode"]})
+    account = await ctx.db.accounts.find_one(
+        {"email": {"$exists": True}, "default_wallet": merchant["walletCode"]}
+    )
 
     async def write_only(db_session):
-        return await record_event(ctx, account["_id"], "payment_session.canceled",
-                                  {"transactionTraceId": "cs_relayed"}, db_session)
+        return await record_event(
+            ctx,
+            account["_id"],
+            "payment_session.canceled",
+            {"transactionTraceId": "cs_relayed"},
+            db_session,
+        )
 
     event = await ctx.stores.in_transaction(write_only)  # and no publish: "crashed" here
     workers()
@@ -279,17 +316,27 @@ class RebindingResolver:
 async def claimed_delivery(client, ctx, url: str):
     """An endpoint at url, one event for it, and its delivery claimed as a worker would."""
     merchant = await register(client)
-    response = await call(client, "POST", "/api/v1/webhooks",
-                          {"url": url, "events": ["payment_session.canceled"]},
-                          merchant["headers"])
+    response = await call(
+        client,
+        "POST",
+        "/api/v1/webhooks",
+        {"url": url, "events": ["payment_session.canceled"]},
+        merchant["headers"],
+    )
     assert response.status_code == 201, await response.get_data()
     endpoint = await body(response)
-    account = await ctx.db.accounts.find_one({"email": {"$exists": True},
-                                              "default_wallet": merchant["walletCode"]})
+    account = await ctx.db.accounts.find_one(
+        {"email": {"$exists": True}, "default_wallet": merchant["walletCode"]}
+    )
 
     async def write(db_session):
-        return await record_event(ctx, account["_id"], "payment_session.canceled",
-                                  {"transactionTraceId": "cs_rebound"}, db_session)
+        return await record_event(
+            ctx,
+            account["_id"],
+            "payment_session.canceled",
+            {"transactionTraceId": "cs_rebound"},
+            db_session,
+        )
 
     event = await ctx.stores.in_transaction(write)
     [delivery_id] = await webhooks.fan_out(ctx, event)
@@ -299,20 +346,22 @@ async def claimed_delivery(client, ctx, url: str):
 
 
 async def send(ctx, delivery, resolve, verify=True, follow_redirects=False) -> str:
-    async with httpx.AsyncClient(follow_redirects=follow_redirects, trust_env=False,
-                                 verify=verify) as http:
+    async with httpx.AsyncClient(
+        follow_redirects=follow_redirects, trust_env=False, verify=verify
+    ) as http:
         return await webhooks.deliver(ctx, http, delivery, resolve=resolve)
 
 
-async def test_a_host_rebound_to_loopback_after_the_check_is_not_reached(client, app,
-                                                                        receiver):
+async def test_a_host_rebound_to_loopback_after_the_check_is_not_reached(client, app, receiver):
     ctx = app.app.extensions["checkout"]
     # Created while private targets are allowed (this file's settings); sent by a worker
     # that refuses them.
     _merchant, _endpoint, delivery = await claimed_delivery(
-        client, ctx, f"http://localhost:{receiver.port}/hooks")
+        client, ctx, f"http://localhost:{receiver.port}/hooks"
+    )
     strict = dataclasses.replace(
-        ctx, settings=ctx.settings.replace(webhook_allow_private_targets=False))
+        ctx, settings=ctx.settings.replace(webhook_allow_private_targets=False)
+    )
     resolver = RebindingResolver("93.184.215.14", "127.0.0.1")
     # This machine may send nothing to a public address: the transport stands in for the
     # network and records where the request would have gone.
@@ -352,14 +401,16 @@ async def test_private_targets_allowed_still_go_to_the_resolved_address(client, 
         other.close()
 
 
-async def test_a_redirect_is_a_failed_attempt_even_with_a_client_that_follows(client, app,
-                                                                            receiver):
+async def test_a_redirect_is_a_failed_attempt_even_with_a_client_that_follows(
+    client, app, receiver
+):
     ctx = app.app.extensions["checkout"]
     merchant, endpoint, delivery = await claimed_delivery(client, ctx, receiver.url)
     receiver.script = [302]
 
-    state = await send(ctx, delivery, RebindingResolver("127.0.0.1", "127.0.0.1"),
-                       follow_redirects=True)
+    state = await send(
+        ctx, delivery, RebindingResolver("127.0.0.1", "127.0.0.1"), follow_redirects=True
+    )
 
     assert state == "pending" and len(receiver.requests) == 1
     [found] = await deliveries(client, merchant, endpoint)
@@ -374,20 +425,24 @@ async def https_attempt(client, ctx, tmp_path, certificate_for: str):
     try:
         url = f"https://localhost:{checked.port}/hooks"
         merchant, endpoint, delivery = await claimed_delivery(client, ctx, url)
-        state = await send(ctx, delivery, RebindingResolver("127.0.0.2", "127.0.0.1"),
-                           verify=ssl.create_default_context(cafile=cert))
+        state = await send(
+            ctx,
+            delivery,
+            RebindingResolver("127.0.0.2", "127.0.0.1"),
+            verify=ssl.create_default_context(cafile=cert),
+        )
         [found] = await deliveries(client, merchant, endpoint)
         return state, found["attempts"], checked
     finally:
         checked.close()
 
 
-async def test_https_to_the_resolved_address_sends_the_host_name_for_tls(client, app,
-                                                                         tmp_path):
+async def test_https_to_the_resolved_address_sends_the_host_name_for_tls(client, app, tmp_path):
     """Connected to an address, TLS still names the host (SNI) and the certificate is
     checked against the host name, not against the address."""
     state, [attempt], checked = await https_attempt(
-        client, app.app.extensions["checkout"], tmp_path, "localhost")
+        client, app.app.extensions["checkout"], tmp_path, "localhost"
+    )
     assert state == "succeeded" and attempt["statusCode"] == 200
     assert checked.server_names == ["localhost"]
     assert checked.requests[0]["headers"]["Host"] == f"localhost:{checked.port}"
@@ -395,7 +450,8 @@ async def test_https_to_the_resolved_address_sends_the_host_name_for_tls(client,
 
 async def test_https_refuses_a_certificate_for_another_host_name(client, app, tmp_path):
     state, [attempt], checked = await https_attempt(
-        client, app.app.extensions["checkout"], tmp_path, "elsewhere.test")
+        client, app.app.extensions["checkout"], tmp_path, "elsewhere.test"
+    )
     assert state == "pending" and attempt["statusCode"] is None
     assert attempt["error"] == "connection error: ConnectError"
     assert checked.server_names == ["localhost"] and checked.requests == []

@@ -1,6 +1,7 @@
 """The welcome credit can be spent in the loop but never withdrawn by the account that
 received it, by any path (issue 10, D1 and D2). Every test runs the real app on the real
 stores with the lock on (WELCOME_CREDIT_WITHDRAWABLE=false, the default)."""
+
 from decimal import Decimal
 
 import pytest_asyncio
@@ -43,8 +44,9 @@ async def paid(client, merchant, shopper, amount):
 async def test_a_second_wallet_of_the_same_account_cannot_be_paid(client, locked_app):
     """The review's first path: pay your own second wallet, then withdraw from it."""
     owner = await register(client, pin=PIN)
-    created = await call(client, "POST", "/api/v1/wallets", {"name": "Second", "pin": "246810"},
-                         owner["headers"])
+    created = await call(
+        client, "POST", "/api/v1/wallets", {"name": "Second", "pin": "246810"}, owner["headers"]
+    )
     assert created.status_code == 201, await created.get_data()
     second = {**owner, "walletCode": (await body(created))["walletCode"]}
     session = await create_session(client, second, Decimal("990.00"))
@@ -67,8 +69,10 @@ async def test_same_account_is_refused_on_the_hosted_page_too(client, locked_app
     page = await client.get(f"/checkout/{session['transactionTraceId']}")
     html = await page.get_data(as_text=True)
     token = html.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    response = await client.post(f"/checkout/{session['transactionTraceId']}", form={
-        "csrf_token": token, "wallet_code": owner["walletCode"], "pin": PIN})
+    response = await client.post(
+        f"/checkout/{session['transactionTraceId']}",
+        form={"csrf_token": token, "wallet_code": owner["walletCode"], "pin": PIN},
+    )
     assert response.status_code == 422
     assert "goes to your own account" in await response.get_data(as_text=True)
     assert await balance(client, owner) == Decimal("1000.00")
@@ -110,10 +114,14 @@ async def test_partial_refunds_give_back_the_locked_part_first(client, locked_ap
     await paid(client, shopper, customer, Decimal("300.00"))
     session = await paid(client, merchant, shopper, Decimal("1200.00"))
 
-    assert (await refund(client, merchant, session, {"amount": Decimal("300.00")})).status_code == 201
+    assert (
+        await refund(client, merchant, session, {"amount": Decimal("300.00")})
+    ).status_code == 201
     wallet = await wallet_doc(locked_app, shopper["walletCode"])
     assert (wallet["balance"], wallet["locked_credit"]) == (39760, 30000)
-    assert (await refund(client, merchant, session, {"amount": Decimal("900.00")})).status_code == 201
+    assert (
+        await refund(client, merchant, session, {"amount": Decimal("900.00")})
+    ).status_code == 201
     wallet = await wallet_doc(locked_app, shopper["walletCode"])
     assert (wallet["balance"], wallet["locked_credit"]) == (129760, 100000)
 
@@ -125,8 +133,9 @@ async def test_the_credit_is_spent_first(settings):
     """D2: M has 1,000 of credit, earns 500, pays 600 + 1.20 fee: the 601.20 came out of
     the credit, so the 500 it earned can leave. (No withdrawal fee here, so that the
     figure is the review's: 500.00.)"""
-    app = create_app(settings.replace(welcome_credit_withdrawable=False,
-                                      withdrawal_fee=Decimal("0")))
+    app = create_app(
+        settings.replace(welcome_credit_withdrawable=False, withdrawal_fee=Decimal("0"))
+    )
     async with app.test_app() as test_app:
         client = test_app.test_client()
         merchant = await register(client, pin=PIN)
@@ -144,7 +153,9 @@ async def test_the_credit_is_spent_first(settings):
 async def test_reconcile_checks_every_lock_after_the_money_moved(client, locked_app, store_env):
     merchant, shopper = await register(client, pin=PIN), await register(client, "Shopper", pin=PIN)
     session = await paid(client, merchant, shopper, Decimal("250.00"))
-    assert (await refund(client, merchant, session, {"amount": Decimal("100.00")})).status_code == 201
+    assert (
+        await refund(client, merchant, session, {"amount": Decimal("100.00")})
+    ).status_code == 201
     code, out, err = await checkout_command(store_env, "reconcile")
     assert code == 0, out + err
     assert "reconciliation OK" in out
@@ -156,5 +167,6 @@ async def test_reconcile_checks_every_lock_after_the_money_moved(client, locked_
         assert code == 1
         assert f"wallet {shopper['walletCode']} locked credit" in out + err
     finally:
-        await db.wallets.update_one({"code": shopper["walletCode"]},
-                                    {"$inc": {"locked_credit": -10**9}})
+        await db.wallets.update_one(
+            {"code": shopper["walletCode"]}, {"$inc": {"locked_credit": -(10**9)}}
+        )

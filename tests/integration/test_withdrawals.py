@@ -28,16 +28,22 @@ async def test_withdraw_with_pin_moves_amount_and_fee_and_is_pending(client, app
 
     rows = [t for t in await transactions(client, merchant) if t["type"] == "withdrawal"]
     assert [(t["direction"], t["amount"], t["fee"], t["withdrawalId"]) for t in rows] == [
-        ("debit", Decimal("102.00"), Decimal("2.00"), data["id"])]
-    read = await call(client, "GET", f"/api/v1/txn/withdraw/{data['id']}", headers=merchant["headers"])
+        ("debit", Decimal("102.00"), Decimal("2.00"), data["id"])
+    ]
+    read = await call(
+        client, "GET", f"/api/v1/txn/withdraw/{data['id']}", headers=merchant["headers"]
+    )
     assert (await body(read))["status"] == "pending"
 
 
 async def test_withdraw_with_password_and_idempotency(client):
     merchant = await register(client)
     key = {**merchant["headers"], "Idempotency-Key": "payout-1"}
-    payload = {"walletCode": merchant["walletCode"], "amount": Decimal("10.00"),
-               "password": merchant["password"]}
+    payload = {
+        "walletCode": merchant["walletCode"],
+        "amount": Decimal("10.00"),
+        "password": merchant["password"],
+    }
     first = await call(client, "POST", "/api/v1/txn/withdraw", payload, key)
     second = await call(client, "POST", "/api/v1/txn/withdraw", payload, key)
     assert first.status_code == second.status_code == 201
@@ -68,13 +74,22 @@ async def test_withdraw_refusals_move_nothing(client):
         response = await call(client, "POST", "/api/v1/txn/withdraw", payload, merchant["headers"])
         assert response.status_code == status, (extra, await response.get_data())
         assert (await body(response))["error"]["code"] == code, extra
-    missing = await call(client, "POST", "/api/v1/txn/withdraw",
-                         {"walletCode": merchant["walletCode"], "amount": 5}, merchant["headers"])
+    missing = await call(
+        client,
+        "POST",
+        "/api/v1/txn/withdraw",
+        {"walletCode": merchant["walletCode"], "amount": 5},
+        merchant["headers"],
+    )
     assert missing.status_code == 400
     no_body = await call(client, "POST", "/api/v1/txn/withdraw", headers=merchant["headers"])
     assert no_body.status_code == 400
-    anonymous = await call(client, "POST", "/api/v1/txn/withdraw",
-                           {"walletCode": merchant["walletCode"], "amount": 5, "pin": PIN})
+    anonymous = await call(
+        client,
+        "POST",
+        "/api/v1/txn/withdraw",
+        {"walletCode": merchant["walletCode"], "amount": 5, "pin": PIN},
+    )
     assert anonymous.status_code == 401
     assert await balance(client, merchant) == Decimal("1000.00")
     assert await balance(client, other) == Decimal("1000.00")
@@ -91,8 +106,11 @@ async def test_operator_lists_and_marks_paid(client, app, store_env):
     assert code == 0 and "marked paid" in out
     code, _, err = await checkout_command(store_env, "payouts", "mark", withdrawal["id"], "failed")
     assert code == 1 and "already paid" in err
-    read = await body(await call(client, "GET", f"/api/v1/txn/withdraw/{withdrawal['id']}",
-                                 headers=merchant["headers"]))
+    read = await body(
+        await call(
+            client, "GET", f"/api/v1/txn/withdraw/{withdrawal['id']}", headers=merchant["headers"]
+        )
+    )
     assert read["status"] == "paid" and read["settledAt"]
     assert await balance(client, merchant) == Decimal("948.00")  # paid out: nothing comes back
     code, out, _ = await checkout_command(store_env, "payouts", "list")
@@ -103,7 +121,9 @@ async def test_operator_lists_and_marks_paid(client, app, store_env):
     assert code == 1 and "No withdrawal" in err
 
 
-async def test_withdrawal_marked_failed_twice_at_once_is_reversed_once(client, app, store_env, settings):
+async def test_withdrawal_marked_failed_twice_at_once_is_reversed_once(
+    client, app, store_env, settings
+):
     merchant = await register(client, pin=PIN)
     db = app.app.extensions["checkout"].db
     withdrawal = await body(await withdraw(client, merchant, Decimal("200.00")))
@@ -117,11 +137,16 @@ async def test_withdrawal_marked_failed_twice_at_once_is_reversed_once(client, a
     assert await balance(client, merchant) == Decimal("1000.00")  # amount and fee back, once
     fees_after = await platform_fee_total(db, settings)
     assert fees_before - fees_after == 200
-    reversals = [t for t in await transactions(client, merchant)
-                 if t["type"] == "withdrawal_reversal"]
+    reversals = [
+        t for t in await transactions(client, merchant) if t["type"] == "withdrawal_reversal"
+    ]
     assert [t["amount"] for t in reversals] == [Decimal("202.00")]
-    assert await db.journal.count_documents(
-        {"withdrawal_id": withdrawal["id"], "kind": "withdrawal_failed"}) == 1
+    assert (
+        await db.journal.count_documents(
+            {"withdrawal_id": withdrawal["id"], "kind": "withdrawal_failed"}
+        )
+        == 1
+    )
     assert await db.events.count_documents({"subject": withdrawal["id"]}) == 1
     assert (await db.events.find_one({"subject": withdrawal["id"]}))["type"] == "withdrawal.failed"
 
@@ -134,13 +159,20 @@ async def test_an_idempotency_key_reaches_into_the_money_transaction(client, app
     merchant = await register(client, pin=PIN)
     ctx = app.app.extensions["checkout"]
     account = await ctx.db.accounts.find_one({"user_code": merchant["userCode"]})
-    first = await withdrawals.withdraw(ctx, account, merchant["walletCode"], 10000, pin=PIN,
-                                       idempotency_key="acct:key-1")
-    again = await withdrawals.withdraw(ctx, account, merchant["walletCode"], 10000, pin=PIN,
-                                       idempotency_key="acct:key-1")
-    racing = await asyncio.gather(*(withdrawals.withdraw(
-        ctx, account, merchant["walletCode"], 10000, pin=PIN, idempotency_key="acct:key-2")
-        for _ in range(4)))
+    first = await withdrawals.withdraw(
+        ctx, account, merchant["walletCode"], 10000, pin=PIN, idempotency_key="acct:key-1"
+    )
+    again = await withdrawals.withdraw(
+        ctx, account, merchant["walletCode"], 10000, pin=PIN, idempotency_key="acct:key-1"
+    )
+    racing = await asyncio.gather(
+        *(
+            withdrawals.withdraw(
+                ctx, account, merchant["walletCode"], 10000, pin=PIN, idempotency_key="acct:key-2"
+            )
+            for _ in range(4)
+        )
+    )
     assert again["_id"] == first["_id"]
     assert len({w["_id"] for w in racing}) == 1
     assert await balance(client, merchant) == Decimal("1000.00") - 2 * Decimal("102.00")
@@ -157,9 +189,16 @@ async def test_welcome_credit_is_spendable_but_not_withdrawable(settings):
 
         # The merchant earns 100.00 on top of its own credit: that much may leave.
         session = await create_session(client, merchant, Decimal("100.00"))
-        paid = await call(client, "POST", f"/api/v1/txn/accept-payment/{session['transactionTraceId']}",
-                          {"fromWalletCode": shopper["walletCode"], "totalAmount": session["totalAmount"],
-                           "pin": PIN})
+        paid = await call(
+            client,
+            "POST",
+            f"/api/v1/txn/accept-payment/{session['transactionTraceId']}",
+            {
+                "fromWalletCode": shopper["walletCode"],
+                "totalAmount": session["totalAmount"],
+                "pin": PIN,
+            },
+        )
         assert paid.status_code == 200
         assert (await withdraw(client, merchant, Decimal("98.01"))).status_code == 402
         assert (await withdraw(client, merchant, Decimal("98.00"))).status_code == 201

@@ -1,4 +1,5 @@
 """The API models against the code they describe (pure: no app, no store)."""
+
 import ast
 from decimal import Decimal
 from pathlib import Path
@@ -14,8 +15,11 @@ PACKAGE = Path(errors.__file__).parent
 
 def error_detail_names() -> set[str]:
     """Every keyword a CheckoutError is raised with anywhere: each lands in error{}."""
-    kinds = {name for name, value in vars(errors).items()
-             if isinstance(value, type) and issubclass(value, errors.CheckoutError)}
+    kinds = {
+        name
+        for name, value in vars(errors).items()
+        if isinstance(value, type) and issubclass(value, errors.CheckoutError)
+    }
     names = set()
     for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
@@ -63,9 +67,16 @@ def test_the_validation_helpers_still_apply():
         schemas.NewSession.model_validate({"amount": 1, "successUrl": "javascript:alert(1)"})
     assert caught.value.details == {"field": "successUrl"}
     with pytest.raises(InvalidRequest) as caught:
-        schemas.Registration.model_validate({"organization": "A", "email": "a@b.co",
-                                             "password": "long enough \ud800",
-                                             "category": "food"})
+        schemas.Registration.model_validate(
+            {
+                "organization": "A",
+                "email": "a@b.co",
+                "password": "long enough \ud800",
+                "category": "food",
+            }
+        )
     assert caught.value.details == {"field": "password"}
-    assert schemas.NewSession.model_validate({"amount": 1, "description": "  Tea "}
-                                             ).description == "Tea"
+    assert (
+        schemas.NewSession.model_validate({"amount": 1, "description": "  Tea "}).description
+        == "Tea"
+    )

@@ -11,7 +11,7 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 def test_csv_cells_that_spreadsheets_would_run_are_quoted():
-    assert csv_safe("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert csv_safe('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
     for dangerous in ("+1", "-1", "@SUM(A1)", "\tx"):
         assert csv_safe(dangerous).startswith("'")
     assert csv_safe("2 flat whites") == "2 flat whites"
@@ -21,9 +21,12 @@ def test_csv_cells_that_spreadsheets_would_run_are_quoted():
 def test_date_filter_includes_both_days_in_utc():
     query = TransactionFilter(date(2026, 11, 1), date(2026, 11, 30), "payment").query("acct")
     assert query == {
-        "account_id": "acct", "type": "payment",
-        "created_at": {"$gte": datetime(2026, 11, 1, tzinfo=UTC),
-                       "$lt": datetime(2026, 12, 1, tzinfo=UTC)},
+        "account_id": "acct",
+        "type": "payment",
+        "created_at": {
+            "$gte": datetime(2026, 11, 1, tzinfo=UTC),
+            "$lt": datetime(2026, 12, 1, tzinfo=UTC),
+        },
     }
     assert TransactionFilter().query("acct") == {"account_id": "acct"}
 
@@ -37,9 +40,14 @@ def test_bad_filters_are_refused():
 
 def test_open_means_not_yet_past_expiry_and_expired_includes_unswept_ones():
     assert session_query("a", "open", None, NOW) == {
-        "account_id": "a", "status": "open", "expires_at": {"$gt": NOW}}
+        "account_id": "a",
+        "status": "open",
+        "expires_at": {"$gt": NOW},
+    }
     assert session_query("a", "expired", None, NOW)["$or"] == [
-        {"status": "expired"}, {"status": "open", "expires_at": {"$lte": NOW}}]
+        {"status": "expired"},
+        {"status": "open", "expires_at": {"$lte": NOW}},
+    ]
     searched = session_query("a", None, "order-1", NOW)
     assert searched["$and"] == [{"$or": [{"_id": "order-1"}, {"client_reference_id": "order-1"}]}]
 

@@ -1,5 +1,6 @@
 """Languages of the checkout page: catalogs complete and well-formed, locale negotiation,
 Babel formatting of amounts and times."""
+
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,8 +30,9 @@ def checkout_messages() -> set:
     for path in CHECKOUT_SOURCES:
         method = "jinja2.ext:babel_extract" if path.suffix == ".html" else "python"
         options = {"extensions": "jinja2.ext.i18n"} if path.suffix == ".html" else {}
-        for _, message, _, _ in extract_from_file(method, str(path), keywords=KEYWORDS,
-                                                  options=options):
+        for _, message, _, _ in extract_from_file(
+            method, str(path), keywords=KEYWORDS, options=options
+        ):
             found.add(message if isinstance(message, str) else tuple(message))
     return found
 
@@ -49,8 +51,11 @@ def test_every_checkout_string_is_translated(code):
     for message in messages:
         key = message if isinstance(message, str) else message[0]
         entry = translated.get(key)
-        strings = [] if entry is None else (
-            [entry.string] if isinstance(entry.string, str) else list(entry.string))
+        strings = (
+            []
+            if entry is None
+            else ([entry.string] if isinstance(entry.string, str) else list(entry.string))
+        )
         if not strings or not all(strings):
             missing.append(key)
     assert missing == []
@@ -67,42 +72,62 @@ def test_catalogs_compile_and_translate():
     assert set(catalogs) == set(i18n.SUPPORTED_LOCALES)
     assert catalogs["fr"].gettext("Amount") == "Montant"
     assert catalogs["ar"].gettext("Amount") == "المبلغ"
-    assert catalogs["ar"].ngettext("The wallet code or PIN is incorrect. %(num)d attempt left.",
-                                   "The wallet code or PIN is incorrect. %(num)d attempts left.",
-                                   2).endswith("تبقّت محاولتان.")
+    assert (
+        catalogs["ar"]
+        .ngettext(
+            "The wallet code or PIN is incorrect. %(num)d attempt left.",
+            "The wallet code or PIN is incorrect. %(num)d attempts left.",
+            2,
+        )
+        .endswith("تبقّت محاولتان.")
+    )
     assert catalogs["en"].gettext("Amount") == "Amount"
 
 
-@pytest.mark.parametrize("requested, header, expected", [
-    ("fr", "ar", "fr"),
-    ("AR", None, "ar"),
-    ("fr-CA", None, "fr"),
-    ("xx", "ar-EG,ar;q=0.9,en;q=0.5", "ar"),
-    (None, "fr-FR,fr;q=0.9", "fr"),
-    (None, "de-DE, ja;q=0.8", "en"),
-    (None, None, "en"),
-    ("", "", "en"),
-])
+@pytest.mark.parametrize(
+    "requested, header, expected",
+    [
+        ("fr", "ar", "fr"),
+        ("AR", None, "ar"),
+        ("fr-CA", None, "fr"),
+        ("xx", "ar-EG,ar;q=0.9,en;q=0.5", "ar"),
+        (None, "fr-FR,fr;q=0.9", "fr"),
+        (None, "de-DE, ja;q=0.8", "en"),
+        (None, None, "en"),
+        ("", "", "en"),
+    ],
+)
 def test_locale_from_query_then_accept_language(requested, header, expected):
     accept = LanguageAccept(
-        [(part.split(";")[0].strip(), float(part.split("q=")[1]) if "q=" in part else 1)
-         for part in header.split(",")] if header else [])
+        [
+            (part.split(";")[0].strip(), float(part.split("q=")[1]) if "q=" in part else 1)
+            for part in header.split(",")
+        ]
+        if header
+        else []
+    )
     assert i18n.negotiate_locale(requested, accept) == expected
 
 
 def test_languages_name_themselves_and_arabic_is_rtl():
     assert {c: (lang.name, lang.direction) for c, lang in i18n.LANGUAGES.items()} == {
-        "en": ("English", "ltr"), "fr": ("Français", "ltr"), "ar": ("العربية", "rtl")}
+        "en": ("English", "ltr"),
+        "fr": ("Français", "ltr"),
+        "ar": ("العربية", "rtl"),
+    }
 
 
-@pytest.mark.parametrize("minor, currency, locale, expected", [
-    (1253, "USD", "en", "$12.53"),
-    (123453, "USD", "fr", "1\u202f234,53\xa0$US"),
-    (1253, "USD", "ar", "\u200f12.53\xa0USD"),
-    (1234, "JPY", "en", "¥1,234"),
-    (1234, "KWD", "en", "KWD1.234"),  # three decimals; Babel adds no space after a code
-    (50, "EUR", "fr", "0,50\xa0€"),
-])
+@pytest.mark.parametrize(
+    "minor, currency, locale, expected",
+    [
+        (1253, "USD", "en", "$12.53"),
+        (123453, "USD", "fr", "1\u202f234,53\xa0$US"),
+        (1253, "USD", "ar", "\u200f12.53\xa0USD"),
+        (1234, "JPY", "en", "¥1,234"),
+        (1234, "KWD", "en", "KWD1.234"),  # three decimals; Babel adds no space after a code
+        (50, "EUR", "fr", "0,50\xa0€"),
+    ],
+)
 def test_amounts_are_formatted_by_babel_for_the_locale(minor, currency, locale, expected):
     assert i18n.format_money(minor, currency, locale) == expected
 

@@ -7,7 +7,9 @@ from checkout.ledger import ISSUANCE, Posting, UnbalancedEntry
 def test_payment_postings_balance_and_credit_the_fee():
     postings = ledger.payment_postings("payer", "payee", "fees", amount=1250, fee=3)
     assert {(p.account, p.amount) for p in postings} == {
-        ("payer", -1253), ("payee", 1250), ("fees", 3)
+        ("payer", -1253),
+        ("payee", 1250),
+        ("fees", 3),
     }
     assert sum(p.amount for p in postings) == 0
 
@@ -22,11 +24,14 @@ def test_entry_refuses_unbalanced_postings():
         ledger.entry("payment", [Posting("a", -100), Posting("b", 99)], "USD")
 
 
-@pytest.mark.parametrize("postings", [
-    [Posting("a", 0), Posting("b", 0)],
-    [Posting("a", -1)],
-    [Posting("a", -1.0), Posting("b", 1.0)],
-])
+@pytest.mark.parametrize(
+    "postings",
+    [
+        [Posting("a", 0), Posting("b", 0)],
+        [Posting("a", -1)],
+        [Posting("a", -1.0), Posting("b", 1.0)],
+    ],
+)
 def test_entry_refuses_degenerate_postings(postings):
     with pytest.raises(UnbalancedEntry):
         ledger.entry("payment", postings, "USD")
@@ -34,8 +39,10 @@ def test_entry_refuses_degenerate_postings(postings):
 
 def test_entry_document():
     doc = ledger.entry("welcome_credit", ledger.issuance_postings("w1", 500), "USD", ref=1)
-    assert doc["postings"] == [{"account": ISSUANCE, "amount": -500},
-                               {"account": "w1", "amount": 500}]
+    assert doc["postings"] == [
+        {"account": ISSUANCE, "amount": -500},
+        {"account": "w1", "amount": 500},
+    ]
     assert doc["kind"] == "welcome_credit" and doc["currency"] == "USD" and doc["ref"] == 1
 
 

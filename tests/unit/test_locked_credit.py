@@ -26,8 +26,13 @@ def test_the_locked_part_goes_back_first_and_never_more_than_was_taken():
 
 def test_lock_never_exceeds_balance_through_any_sequence():
     """Walk every order of a few movements and check 0 <= lock <= balance after each."""
-    moves = [("pay", 60120), ("earn", 50000), ("give_refund", 70000), ("withdraw", 10000),
-             ("get_refund", 20000)]
+    moves = [
+        ("pay", 60120),
+        ("earn", 50000),
+        ("give_refund", 70000),
+        ("withdraw", 10000),
+        ("get_refund", 20000),
+    ]
     for order in itertools.permutations(moves):
         balance, lock, paid_locked, returned = 100000, 100000, 0, 0
         for kind, amount in order:
@@ -49,10 +54,18 @@ def test_lock_never_exceeds_balance_through_any_sequence():
 
 
 def test_reconcile_reports_a_lock_above_the_balance_or_below_zero():
-    report = ledger.reconcile({"e1": 0}, {ledger.ISSUANCE: -1000, "w1": 900, "w2": 100},
-                              {"w1": 900, "w2": 100}, 1, {"w1": 901, "w2": -1})
-    assert report.problems == ["wallet w1 locked credit 901 exceeds its balance 900",
-                               "wallet w2 locked credit is negative: -1"]
-    ok = ledger.reconcile({"e1": 0}, {ledger.ISSUANCE: -1000, "w1": 1000}, {"w1": 1000}, 1,
-                          {"w1": 1000})
+    report = ledger.reconcile(
+        {"e1": 0},
+        {ledger.ISSUANCE: -1000, "w1": 900, "w2": 100},
+        {"w1": 900, "w2": 100},
+        1,
+        {"w1": 901, "w2": -1},
+    )
+    assert report.problems == [
+        "wallet w1 locked credit 901 exceeds its balance 900",
+        "wallet w2 locked credit is negative: -1",
+    ]
+    ok = ledger.reconcile(
+        {"e1": 0}, {ledger.ISSUANCE: -1000, "w1": 1000}, {"w1": 1000}, 1, {"w1": 1000}
+    )
     assert ok.ok

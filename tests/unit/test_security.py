@@ -48,8 +48,10 @@ def test_token_round_trip_and_expiry():
     unversioned = jwt.encode({"sub": "abc", "exp": 9999999999}, SECRET, algorithm="HS256")
     assert security.read_token(SECRET, unversioned) == ("abc", 0)
     with pytest.raises(Unauthenticated):
-        security.read_token(SECRET, jwt.encode({"sub": "abc", "exp": 9999999999, "ver": "3"},
-                                               SECRET, algorithm="HS256"))
+        security.read_token(
+            SECRET,
+            jwt.encode({"sub": "abc", "exp": 9999999999, "ver": "3"}, SECRET, algorithm="HS256"),
+        )
     old = security.issue_token(SECRET, "abc", 60, now=datetime.now(UTC) - timedelta(hours=2))
     with pytest.raises(Unauthenticated, match="expired"):
         security.read_token(SECRET, old)

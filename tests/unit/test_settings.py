@@ -48,24 +48,38 @@ def test_secrets_are_not_in_repr():
     assert "j" * 32 not in repr(Settings.from_env(SECRETS))
 
 
-@pytest.mark.parametrize("name, value", [
-    ("SERVICE_FEE", "abc"), ("SERVICE_FEE", "-1"), ("SERVICE_FEE", "NaN"), ("SESSION_TTL", "ten"),
-    ("SESSION_TTL", "5"), ("CURRENCY", "XYZ"), ("WELCOME_CREDIT", "-5"), ("JWT_SECRET", "short"),
-])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("SERVICE_FEE", "abc"),
+        ("SERVICE_FEE", "-1"),
+        ("SERVICE_FEE", "NaN"),
+        ("SESSION_TTL", "ten"),
+        ("SESSION_TTL", "5"),
+        ("CURRENCY", "XYZ"),
+        ("WELCOME_CREDIT", "-5"),
+        ("JWT_SECRET", "short"),
+    ],
+)
 def test_bad_values_are_named(name, value):
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({**SECRETS, name: value})
 
 
 def test_secure_cookies_follow_the_public_url():
-    assert not Settings.from_env({**SECRETS, "PUBLIC_BASE_URL": "http://127.0.0.1:8000"}).secure_cookies
+    assert not Settings.from_env(
+        {**SECRETS, "PUBLIC_BASE_URL": "http://127.0.0.1:8000"}
+    ).secure_cookies
     assert Settings.from_env({**SECRETS, "PUBLIC_BASE_URL": "https://pay.example"}).secure_cookies
 
 
 def test_fee_wallets_keep_the_plain_code_first():
     settings = Settings.from_env({**SECRETS, "FEE_WALLET_SHARDS": "3"})
     assert settings.fee_wallets == [
-        "wllt-platform-fees", "wllt-platform-fees-01", "wllt-platform-fees-02"]
+        "wllt-platform-fees",
+        "wllt-platform-fees-01",
+        "wllt-platform-fees-02",
+    ]
     one_shard = Settings.from_env({**SECRETS, "FEE_WALLET_SHARDS": "1"})
     assert one_shard.fee_wallets == ["wllt-platform-fees"]
     with pytest.raises(SettingsError, match="FEE_WALLET_SHARDS"):
@@ -108,8 +122,9 @@ def test_a_mapping_is_read_alone(process_env, tmp_path):
 
 
 def test_without_a_mapping_the_environment_wins_over_dotenv(process_env, tmp_path):
-    (tmp_path / ".env").write_text("MONGO_DB=from-dotenv\nSESSION_TTL=90\nCHECKOUT_ENV=local\n"
-                                   "SOMETHING_ELSE=ignored\n")
+    (tmp_path / ".env").write_text(
+        "MONGO_DB=from-dotenv\nSESSION_TTL=90\nCHECKOUT_ENV=local\nSOMETHING_ELSE=ignored\n"
+    )
     process_env.setenv("SESSION_TTL", "120")
     process_env.setenv("MONGO_URI", "")  # empty counts as unset
     settings = Settings.from_env()
@@ -126,8 +141,9 @@ def test_the_retry_schedule_reads_from_the_process_environment(process_env):
 
 def test_the_constructor_takes_only_its_arguments(process_env):
     process_env.setenv("SESSION_TTL", "120")
-    settings = Settings(environment="test", jwt_secret="j" * 32, secret_key="k" * 32,
-                        pin_pepper="p" * 32)
+    settings = Settings(
+        environment="test", jwt_secret="j" * 32, secret_key="k" * 32, pin_pepper="p" * 32
+    )
     assert settings.session_ttl == 600
 
 
@@ -143,14 +159,29 @@ def test_checkout_env_ignores_case():
     assert Settings.from_env({"CHECKOUT_ENV": "Local"}).environment == "local"
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("true", True), ("TRUE", True), ("1", True), ("yes", True), ("Yes", True),
-    ("false", False), ("0", False), ("no", False), ("NO", False),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("true", True),
+        ("TRUE", True),
+        ("1", True),
+        ("yes", True),
+        ("Yes", True),
+        ("false", False),
+        ("0", False),
+        ("no", False),
+        ("NO", False),
+    ],
+)
 def test_bools_take_true_false_1_0_yes_no(value, expected):
-    settings = Settings.from_env({**SECRETS, "REFUND_SERVICE_FEE": value,
-                                  "WEBHOOK_ALLOW_PRIVATE_TARGETS": value,
-                                  "WELCOME_CREDIT_WITHDRAWABLE": value})
+    settings = Settings.from_env(
+        {
+            **SECRETS,
+            "REFUND_SERVICE_FEE": value,
+            "WEBHOOK_ALLOW_PRIVATE_TARGETS": value,
+            "WELCOME_CREDIT_WITHDRAWABLE": value,
+        }
+    )
     assert settings.refund_service_fee is expected
     assert settings.webhook_allow_private_targets is expected
     assert settings.welcome_credit_withdrawable is expected

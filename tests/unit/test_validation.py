@@ -50,11 +50,18 @@ def test_metadata():
             validation.metadata({"metadata": bad})
 
 
-@pytest.mark.parametrize("bad", [
-    "https://acme.test/ok\nx", "https://acme.test/a b", "http://[abc/x",
-    "https://a.test;script-src *;x/ok",
-    "https://a.test:99999/", "https:///path", "https://acme.test/\x7f",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "https://acme.test/ok\nx",
+        "https://acme.test/a b",
+        "http://[abc/x",
+        "https://a.test;script-src *;x/ok",
+        "https://a.test:99999/",
+        "https:///path",
+        "https://acme.test/\x7f",
+    ],
+)
 def test_urls_that_would_break_a_header_are_refused(bad):
     with pytest.raises(InvalidRequest):
         validation.url({"u": bad}, "u")
@@ -65,9 +72,14 @@ def test_ipv6_and_ports_are_fine():
     assert validation.url({"u": "http://127.0.0.1:8000/thanks?x=1"}, "u")
 
 
-@pytest.mark.parametrize("data", [
-    {"metadata": {"a\x00b": "x"}}, {"metadata": {"k": "\ud800"}}, {"metadata": {"\ud800": "v"}},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"metadata": {"a\x00b": "x"}},
+        {"metadata": {"k": "\ud800"}},
+        {"metadata": {"\ud800": "v"}},
+    ],
+)
 def test_metadata_mongodb_cannot_store_is_refused(data):
     with pytest.raises(InvalidRequest):
         validation.metadata(data)

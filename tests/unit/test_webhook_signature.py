@@ -18,6 +18,7 @@ def test_the_header_is_t_and_hex_hmac_of_timestamp_dot_body():
     header = sign(BODY, SECRET, timestamp=1_700_000_000)
     import hashlib
     import hmac
+
     expected = hmac.new(SECRET.encode(), b"1700000000." + BODY, hashlib.sha256).hexdigest()
     assert header == f"t=1700000000,v1={expected}"
 
@@ -55,8 +56,9 @@ def test_another_secret_fails():
         verify_signature(BODY, sign(BODY, "whsec_other"), SECRET)
 
 
-@pytest.mark.parametrize("header", [None, "", "garbage", "t=abc,v1=00", "v1=00",
-                                    "t=1700000000", "t=1700000000,v1="])
+@pytest.mark.parametrize(
+    "header", [None, "", "garbage", "t=abc,v1=00", "v1=00", "t=1700000000", "t=1700000000,v1="]
+)
 def test_malformed_headers_fail(header):
     with pytest.raises(InvalidSignature):
         verify_signature(BODY, header, SECRET)
@@ -71,8 +73,10 @@ def test_any_of_several_v1_signatures_may_match_for_secret_rotation():
 
 def test_signing_with_several_secrets_sends_one_v1_each_newest_first():
     header = sign(BODY, [SECRET, "whsec_old"], timestamp=1_700_000_000)
-    assert header == (f"t=1700000000,v1={compute_signature(BODY, SECRET, 1_700_000_000)}"
-                      f",v1={compute_signature(BODY, 'whsec_old', 1_700_000_000)}")
+    assert header == (
+        f"t=1700000000,v1={compute_signature(BODY, SECRET, 1_700_000_000)}"
+        f",v1={compute_signature(BODY, 'whsec_old', 1_700_000_000)}"
+    )
     now = 1_700_000_000
     assert verify_signature(BODY, header, SECRET, now=now)
     assert verify_signature(BODY, header, "whsec_old", now=now)

@@ -8,6 +8,7 @@ taken the body as JSON and answered `invalid_json`. The model's findings become
 InvalidRequest, a CheckoutError like every other refusal, so an idempotent POST stores
 and replays them the same way.
 """
+
 from functools import wraps
 from typing import Any
 
@@ -49,9 +50,7 @@ def invalid_request(error: ValidationError) -> InvalidRequest:
     """pydantic's findings in the API's error shape, naming the parameter(s)."""
     problems = error.errors(include_url=False)
     fields = list(dict.fromkeys(str(p["loc"][0]) for p in problems if p["loc"]))
-    message = "; ".join(
-        f"{'.'.join(map(str, p['loc'])) or 'body'}: {p['msg']}" for p in problems
-    )
+    message = "; ".join(f"{'.'.join(map(str, p['loc'])) or 'body'}: {p['msg']}" for p in problems)
     details: dict[str, Any] = {"fields": fields}
     if len(fields) == 1:
         details["field"] = fields[0]
@@ -87,8 +86,9 @@ def query(model):
         @wraps(handler)
         async def wrapper(*args, **kwargs):
             # A repeated name arrives as a list, which no field accepts.
-            values = {name: items[0] if len(items) == 1 else items
-                      for name, items in request.args.lists()}
+            values = {
+                name: items[0] if len(items) == 1 else items for name, items in request.args.lists()
+            }
             return await handler(*args, query=load(model, values), **kwargs)
 
         return document_querystring(model)(wrapper)
@@ -130,7 +130,8 @@ class CheckoutOpenAPI(OpenAPIProvider):
     def schema(self):
         document = super().schema()
         definition = TypeAdapter(schemas.Error).json_schema(
-            ref_template=REF_TEMPLATE, mode="serialization")
+            ref_template=REF_TEMPLATE, mode="serialization"
+        )
         document["components"]["schemas"].update(definition.pop("$defs", {}))
         document["components"]["schemas"]["Error"] = definition
         return document
@@ -146,13 +147,13 @@ class CheckoutOpenAPI(OpenAPIProvider):
         for operations in paths.values():
             for operation in operations.values():
                 # str keys: quart-schema uses ints, and sorted JSON needs one key type.
-                responses = {str(code): answer
-                             for code, answer in operation["responses"].items()}
+                responses = {str(code): answer for code, answer in operation["responses"].items()}
                 for status in sorted(statuses):
                     responses[str(status)] = {
                         "description": ERROR_DESCRIPTIONS[status],
-                        "content": {"application/json": {
-                            "schema": {"$ref": "#/components/schemas/Error"}}},
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                        },
                     }
                 operation["responses"] = responses
         return paths, components
@@ -162,18 +163,28 @@ def init_openapi(app) -> None:
     """GET /openapi.json; no docs UI (they load scripts from a CDN, which the CSP forbids)."""
     QuartSchema(
         app,
-        openapi_path="/openapi.json", swagger_ui_path=None, redoc_ui_path=None,
-        scalar_ui_path=None, convert_casing=False,
+        openapi_path="/openapi.json",
+        swagger_ui_path=None,
+        redoc_ui_path=None,
+        scalar_ui_path=None,
+        convert_casing=False,
         # exclude_unset: a field the representation leaves out stays out (not null).
         pydantic_dump_options={"by_alias": True, "exclude_unset": True},
         openapi_provider_class=CheckoutOpenAPI,
-        info={"title": "Checkout API", "version": "1",
-              "description": "Payment sessions, payments, refunds, withdrawals, payment "
-                             "links, API keys and webhooks. Authenticated routes take "
-                             "Authorization: Bearer with a login token (POST "
-                             "/api/v1/org/login) or a secret API key (sk_...). Unknown "
-                             "parameters are refused."},
-        security_schemes={"bearerAuth": {
-            "type": "http", "scheme": "bearer", "bearer_format": "JWT or sk_... API key",
-        }},
+        info={
+            "title": "Checkout API",
+            "version": "1",
+            "description": "Payment sessions, payments, refunds, withdrawals, payment "
+            "links, API keys and webhooks. Authenticated routes take "
+            "Authorization: Bearer with a login token (POST "
+            "/api/v1/org/login) or a secret API key (sk_...). Unknown "
+            "parameters are refused.",
+        },
+        security_schemes={
+            "bearerAuth": {
+                "type": "http",
+                "scheme": "bearer",
+                "bearer_format": "JWT or sk_... API key",
+            }
+        },
     )

@@ -1,4 +1,5 @@
 """GET /api/v1/events: the account's events of the last 30 days, as webhooks send them."""
+
 from quart import Blueprint, g
 
 from ...jsonenc import loads
@@ -14,8 +15,13 @@ blueprint = Blueprint("events", __name__, url_prefix="/api/v1/events")
 
 def event_json(event: dict) -> dict:
     # The stored body is the exact text every delivery signs; its data is answered as is.
-    return {"object": "event", "id": event["_id"], "type": event["type"],
-            "createdAt": timestamp(event["created_at"]), "data": loads(event["payload"])["data"]}
+    return {
+        "object": "event",
+        "id": event["_id"],
+        "type": event["type"],
+        "createdAt": timestamp(event["created_at"]),
+        "data": loads(event["payload"])["data"],
+    }
 
 
 @blueprint.get("")
@@ -24,11 +30,19 @@ def event_json(event: dict) -> dict:
 @query(EventQuery)
 async def list_events(query: EventQuery):
     """Newest first, the last 30 days; page with startingAfter=nextCursor."""
-    page = await events.list_events(context(), g.account, event_type=query.type,
-                                    limit=query.limit, starting_after=query.startingAfter)
+    page = await events.list_events(
+        context(),
+        g.account,
+        event_type=query.type,
+        limit=query.limit,
+        starting_after=query.startingAfter,
+    )
     rows = [event_json(e) for e in page["data"]]
-    return {"data": rows, "hasMore": page["has_more"],
-            "nextCursor": rows[-1]["id"] if page["has_more"] else None}
+    return {
+        "data": rows,
+        "hasMore": page["has_more"],
+        "nextCursor": rows[-1]["id"] if page["has_more"] else None,
+    }
 
 
 @blueprint.get("/<event_id>")

@@ -1,5 +1,6 @@
 """Idempotency-Key support for POSTs that create things (Stripe's semantics): the first
 response is kept 24 h and replayed; the same key with other parameters is refused."""
+
 import hashlib
 import logging
 from functools import wraps
@@ -55,7 +56,9 @@ def idempotent(handler=None, *, one_time: tuple[str, ...] = ()):
             if existing["state"] != "done":
                 raise IdempotencyInFlight()
             return Response(
-                existing["body"], status=existing["status"], content_type="application/json",
+                existing["body"],
+                status=existing["status"],
+                content_type="application/json",
                 headers={"Idempotent-Replayed": "true"},
             )
         try:
@@ -73,7 +76,9 @@ def idempotent(handler=None, *, one_time: tuple[str, ...] = ()):
                 await _release(db, key_id)
                 return response
             await store.save_response(
-                db, key_id, response.status_code,
+                db,
+                key_id,
+                response.status_code,
                 _without_secrets(await response.get_data(as_text=True), one_time),
             )
         except BaseException:
@@ -99,8 +104,11 @@ async def _release(db, key_id: str) -> None:
     try:
         await store.release_key(db, key_id)
     except STORE_ERRORS as exc:  # the first failure is the one to report
-        log.warning("could not release idempotency key (%s); it frees itself after %s",
-                    type(exc).__name__, store.IN_FLIGHT_TIMEOUT)
+        log.warning(
+            "could not release idempotency key (%s); it frees itself after %s",
+            type(exc).__name__,
+            store.IN_FLIGHT_TIMEOUT,
+        )
 
 
 async def _fingerprint() -> str:

@@ -1,4 +1,5 @@
 """Secret API keys over the JSON API: create (shown once), list, revoke."""
+
 from quart import Blueprint, g
 
 from ...representations import timestamp
@@ -31,8 +32,9 @@ def key_json(doc: dict) -> dict:
 @body(NewKey, optional=True)
 async def create_key(data: NewKey):
     """A secret key (sk_...), shown this once; only with a login token, not another key."""
-    doc, secret = await api_keys.create_key(context(), g.account, data.label,
-                                            by_api_key=g.by_api_key)
+    doc, secret = await api_keys.create_key(
+        context(), g.account, data.label, by_api_key=g.by_api_key
+    )
     return {**key_json(doc), "secret": secret}, 201
 
 

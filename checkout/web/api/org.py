@@ -18,8 +18,15 @@ blueprint = Blueprint("org", __name__, url_prefix="/api/v1/org")
 @body(Registration)
 async def register(data: Registration):
     """Sign up: an account with its default wallet (and that wallet's PIN, shown once)."""
-    result = await accounts.register(context(), data.organization, data.email, data.password,
-                                     data.category, data.pin, client_ip())
+    result = await accounts.register(
+        context(),
+        data.organization,
+        data.email,
+        data.password,
+        data.category,
+        data.pin,
+        client_ip(),
+    )
     account, wallet = result["account"], result["wallet"]
     return {
         "userCode": account["user_code"],
@@ -78,11 +85,19 @@ async def update_profile(data: ProfileChange):
         )
     ctx = context()
     account = await accounts.update_profile(
-        ctx, g.account, organization=data.organization, email=data.email,
-        category=data.category, password=data.password, current_password=data.currentPassword,
+        ctx,
+        g.account,
+        organization=data.organization,
+        email=data.email,
+        category=data.category,
+        password=data.password,
+        current_password=data.currentPassword,
     )
     if data.email is None and data.password is None:
         return profile_json(account)
     # The change ended every login token, the caller's too: it carries on with this one.
-    return {**profile_json(account), "token": accounts.login_token(ctx, account),
-            "expiresIn": ctx.settings.jwt_ttl}
+    return {
+        **profile_json(account),
+        "token": accounts.login_token(ctx, account),
+        "expiresIn": ctx.settings.jwt_ttl,
+    }

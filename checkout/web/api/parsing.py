@@ -21,4 +21,3 @@ async def json_body() -> dict:
 async def optional_json_body() -> dict:
     raw = await request.get_data()
     return await json_body() if raw.strip() else {}
-

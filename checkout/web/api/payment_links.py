@@ -1,4 +1,5 @@
 """Reusable payment links: create, read, change, list (with completed payments), deactivate."""
+
 from quart import Blueprint, g
 
 from ...money import parse_amount
@@ -33,13 +34,16 @@ async def create_link(data: NewPaymentLink):
     ctx = context()
     currency = ctx.settings.currency
     link = await payment_links.create_link(
-        ctx, g.account, data.walletCode,
+        ctx,
+        g.account,
+        data.walletCode,
         None if data.amount is None else parse_amount(data.amount, currency),
         description=data.description,
         success_url=data.successUrl,
         max_payments=data.maxPayments,
-        custom_amount=(None if data.customAmount is None
-                       else custom_amount(data.customAmount, currency)),
+        custom_amount=(
+            None if data.customAmount is None else custom_amount(data.customAmount, currency)
+        ),
         cancel_url=data.cancelUrl,
         metadata=data.metadata or {},
     )
@@ -81,7 +85,11 @@ async def change_link(code, data: LinkChange):
     """Change description, active or maxPayments (409 below completedPayments)."""
     ctx = context()
     link = await payment_links.change_link(
-        ctx, g.account, code, description=data.description, active=data.active,
+        ctx,
+        g.account,
+        code,
+        description=data.description,
+        active=data.active,
         max_payments=data.maxPayments,
     )
     return payment_link_json(link, ctx.settings.public_base_url)

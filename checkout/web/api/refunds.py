@@ -1,4 +1,5 @@
 """Refunds of paid sessions: POST /api/v1/txn/refund/:transactionTraceId."""
+
 from quart import Blueprint, g
 
 from ...money import parse_amount
@@ -27,8 +28,9 @@ async def create_refund(session_id, data: NewRefund):
         # The session's own currency decides how many decimals an amount may have.
         session = await payments.session_for_owner(ctx, g.account, session_id)
         amount = parse_amount(data.amount, session["currency"])
-    refund = await refunds.refund(ctx, g.account, session_id, amount, data.reason,
-                                  idempotency_key=g.idempotency_key)
+    refund = await refunds.refund(
+        ctx, g.account, session_id, amount, data.reason, idempotency_key=g.idempotency_key
+    )
     return refund_json(refund), 201
 
 

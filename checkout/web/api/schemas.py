@@ -9,6 +9,7 @@ InvalidRequest themselves, which pydantic lets through untouched, so every messa
 number, never a string, bool or float): money.parse_amount stays the one parser, because
 only the service knows the currency.
 """
+
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -48,8 +49,13 @@ class Checked:
     (unless nullable=False: the service then refuses null itself, naming the field), so the
     annotation is the one place that says whether a field may be null."""
 
-    def __init__(self, check: Callable[[Any, str], Any], schema: dict[str, Any], *,
-                 nullable: bool | None = None) -> None:
+    def __init__(
+        self,
+        check: Callable[[Any, str], Any],
+        schema: dict[str, Any],
+        *,
+        nullable: bool | None = None,
+    ) -> None:
         self.check = check
         self.schema = schema
         self.nullable = nullable
@@ -66,11 +72,13 @@ class Checked:
             assert info.field_name is not None  # these types are only used on model fields
             return self.check(value, info.field_name)
 
-        return handler(Annotated[
-            source,
-            PlainValidator(validate),
-            WithJsonSchema(_nullable(self.schema) if nullable else self.schema),
-        ])
+        return handler(
+            Annotated[
+                source,
+                PlainValidator(validate),
+                WithJsonSchema(_nullable(self.schema) if nullable else self.schema),
+            ]
+        )
 
 
 def Text(max_length: int = 200) -> Checked:  # a capital: it reads as a type
@@ -119,8 +127,7 @@ def _whole_number(low: int, high: int, *, digits_text: bool = True):
         if digits_text and isinstance(value, str) and value.isascii() and value.isdigit():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise InvalidRequest(f"{name} must be a whole number from {low} to {high}",
-                                 field=name)
+            raise InvalidRequest(f"{name} must be a whole number from {low} to {high}", field=name)
         return value
 
     return check
@@ -132,10 +139,17 @@ def _as_given(value, name):
 
 EMAIL_SCHEMA = {"type": "string", "format": "email", "maxLength": 254}
 PIN_SCHEMA = {"type": "string", "pattern": "^[0-9]{6}$", "description": "Exactly 6 digits."}
-AMOUNT_SCHEMA = {"type": "number", "exclusiveMinimum": 0,
-                 "description": "Major units (12.50), with no more decimals than the currency has."}
-URL_SCHEMA = {"type": "string", "format": "uri", "maxLength": 2048,
-              "description": "An absolute http(s) URL."}
+AMOUNT_SCHEMA = {
+    "type": "number",
+    "exclusiveMinimum": 0,
+    "description": "Major units (12.50), with no more decimals than the currency has.",
+}
+URL_SCHEMA = {
+    "type": "string",
+    "format": "uri",
+    "maxLength": 2048,
+    "description": "An absolute http(s) URL.",
+}
 
 NEW_PASSWORD_SCHEMA = {"type": "string", "minLength": 8, "maxLength": 256}
 TYPED_PASSWORD_SCHEMA = {"type": "string", "maxLength": 256}
@@ -147,11 +161,18 @@ OptionalNewPassword = Annotated[str | None, Checked(_new_password, NEW_PASSWORD_
 TypedPassword = Annotated[str, Checked(_typed_password, TYPED_PASSWORD_SCHEMA)]
 OptionalTypedPassword = Annotated[str | None, Checked(_typed_password, TYPED_PASSWORD_SCHEMA)]
 OptionalUrl = Annotated[str | None, Checked(_url, URL_SCHEMA)]
-Metadata = Annotated[dict[str, Any] | None, Checked(_metadata, {
-    "type": "object", "maxProperties": 20,
-    "propertyNames": {"minLength": 1, "maxLength": 40, "pattern": "^[^$.][^.]*$"},
-    "additionalProperties": {"type": "string", "maxLength": 500},
-})]
+Metadata = Annotated[
+    dict[str, Any] | None,
+    Checked(
+        _metadata,
+        {
+            "type": "object",
+            "maxProperties": 20,
+            "propertyNames": {"minLength": 1, "maxLength": 40, "pattern": "^[^$.][^.]*$"},
+            "additionalProperties": {"type": "string", "maxLength": 500},
+        },
+    ),
+]
 Pin = Annotated[str, Checked(_pin, PIN_SCHEMA)]
 OptionalPin = Annotated[str | None, Checked(_pin, PIN_SCHEMA)]
 Amount = Annotated[int | Decimal, Checked(_amount, AMOUNT_SCHEMA)]
@@ -162,20 +183,32 @@ def Limit(high: int) -> Checked:  # a capital: it reads as a type
     return Checked(_whole_number(1, high), {"type": "integer", "minimum": 1, "maximum": high})
 
 
-MaxPayments = Annotated[int | None, Checked(
-    _whole_number(1, MAX_PAYMENTS_LIMIT, digits_text=False),
-    {"type": "integer", "minimum": 1, "maximum": MAX_PAYMENTS_LIMIT},
-)]
+MaxPayments = Annotated[
+    int | None,
+    Checked(
+        _whole_number(1, MAX_PAYMENTS_LIMIT, digits_text=False),
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAYMENTS_LIMIT},
+    ),
+]
 # Not nullable in the schema: the service refuses null for these (it names the field).
 WebhookUrl = Annotated[Any, Checked(_as_given, URL_SCHEMA)]
-EventTypes = Annotated[Any, Checked(_as_given, {
-    "type": "array", "minItems": 1, "uniqueItems": True,
-    "items": {"enum": [*EVENT_TYPES, "*"]},
-    "description": 'Event types to receive, or ["*"] for all.',
-})]
+EventTypes = Annotated[
+    Any,
+    Checked(
+        _as_given,
+        {
+            "type": "array",
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": {"enum": [*EVENT_TYPES, "*"]},
+            "description": 'Event types to receive, or ["*"] for all.',
+        },
+    ),
+]
 
 
 # --- session options and payment-link fields (issue 13) ---
+
 
 def _when(value, name):
     """An ISO 8601 time with a timezone, as an aware UTC datetime (milliseconds, as MongoDB
@@ -195,8 +228,9 @@ def _when(value, name):
 
 def _locale(value, name):
     if value not in session_options.LOCALES:
-        raise InvalidRequest(f"{name} must be one of {', '.join(session_options.LOCALES)}",
-                             field=name)
+        raise InvalidRequest(
+            f"{name} must be one of {', '.join(session_options.LOCALES)}", field=name
+        )
     return value
 
 
@@ -212,9 +246,11 @@ def _object(value, name, required: tuple, optional: tuple = ()) -> dict:
     unknown = [str(key) for key in value if key not in (*required, *optional)]
     missing = [key for key in required if value.get(key) is None]
     if unknown or missing:
-        raise InvalidRequest(f"{name} takes {', '.join(required)}"
-                             f"{' (and ' + ', '.join(optional) + ')' if optional else ''}",
-                             field=name)
+        raise InvalidRequest(
+            f"{name} takes {', '.join(required)}"
+            f"{' (and ' + ', '.join(optional) + ')' if optional else ''}",
+            field=name,
+        )
     return value
 
 
@@ -229,15 +265,15 @@ def _line_items(value, name):
             _object(item, where, ("description", "quantity", "unitAmount"))
             description = validation.text(item, "description", max_length=200)
             quantity = _whole_number(1, session_options.MAX_QUANTITY, digits_text=False)(
-                item["quantity"], "quantity")
+                item["quantity"], "quantity"
+            )
             unit_amount = _amount(item["unitAmount"], "unitAmount")
         except InvalidRequest as exc:  # the field is the list; the message says where
             message = exc.message if exc.message.startswith(where) else f"{where}.{exc.message}"
             raise InvalidRequest(message, field=name) from None
         except InvalidAmount as exc:
             raise InvalidAmount(f"{where}.{exc.message}", field=name) from None
-        items.append({"description": description, "quantity": quantity,
-                      "unitAmount": unit_amount})
+        items.append({"description": description, "quantity": quantity, "unitAmount": unit_amount})
     return items
 
 
@@ -252,33 +288,68 @@ def _custom_amount(value, name):
     return value
 
 
-WHEN_SCHEMA = {"type": "string", "format": "date-time",
-               "description": "ISO 8601 with a timezone, e.g. 2026-05-01T12:00:00Z."}
+WHEN_SCHEMA = {
+    "type": "string",
+    "format": "date-time",
+    "description": "ISO 8601 with a timezone, e.g. 2026-05-01T12:00:00Z.",
+}
 When = Annotated[datetime | None, Checked(_when, WHEN_SCHEMA)]
-SessionLocale = Annotated[str | None, Checked(_locale, {
-    "enum": list(session_options.LOCALES),
-    "description": "The hosted page's language; auto follows the browser. The shopper's "
-                   "own choice (?lang=) still wins.",
-})]
+SessionLocale = Annotated[
+    str | None,
+    Checked(
+        _locale,
+        {
+            "enum": list(session_options.LOCALES),
+            "description": "The hosted page's language; auto follows the browser. The shopper's "
+            "own choice (?lang=) still wins.",
+        },
+    ),
+]
 OptionalFlag = Annotated[bool | None, Checked(_flag, {"type": "boolean"})]
-LineItems = Annotated[list[dict[str, Any]] | None, Checked(_line_items, {
-    "type": "array", "minItems": 1, "maxItems": session_options.MAX_LINE_ITEMS,
-    "items": {"type": "object", "additionalProperties": False,
-              "required": ["description", "quantity", "unitAmount"],
-              "properties": {
-                  "description": {"type": "string", "minLength": 1, "maxLength": 200},
-                  "quantity": {"type": "integer", "minimum": 1,
-                               "maximum": session_options.MAX_QUANTITY},
-                  "unitAmount": AMOUNT_SCHEMA,
-              }},
-    "description": "What is bought. amount may then be left out: it is the exact sum.",
-})]
-CustomAmountRequest = Annotated[dict[str, Any] | None, Checked(_custom_amount, {
-    "type": "object", "additionalProperties": False, "required": ["minimum", "maximum"],
-    "properties": {"minimum": AMOUNT_SCHEMA, "maximum": AMOUNT_SCHEMA, "preset": AMOUNT_SCHEMA},
-    "description": "Instead of amount: the shopper types the amount, within these bounds; "
-                   "preset fills the field.",
-})]
+LineItems = Annotated[
+    list[dict[str, Any]] | None,
+    Checked(
+        _line_items,
+        {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": session_options.MAX_LINE_ITEMS,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["description", "quantity", "unitAmount"],
+                "properties": {
+                    "description": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "quantity": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": session_options.MAX_QUANTITY,
+                    },
+                    "unitAmount": AMOUNT_SCHEMA,
+                },
+            },
+            "description": "What is bought. amount may then be left out: it is the exact sum.",
+        },
+    ),
+]
+CustomAmountRequest = Annotated[
+    dict[str, Any] | None,
+    Checked(
+        _custom_amount,
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["minimum", "maximum"],
+            "properties": {
+                "minimum": AMOUNT_SCHEMA,
+                "maximum": AMOUNT_SCHEMA,
+                "preset": AMOUNT_SCHEMA,
+            },
+            "description": "Instead of amount: the shopper types the amount, within these bounds; "
+            "preset fills the field.",
+        },
+    ),
+]
 
 
 class LineItem(BaseModel):
@@ -287,7 +358,8 @@ class LineItem(BaseModel):
     quantity: int
     unitAmount: Annotated[Decimal, WithJsonSchema({"type": "number"})]
     amount: Annotated[Decimal, WithJsonSchema({"type": "number"})] = Field(
-        description="quantity × unitAmount.")
+        description="quantity × unitAmount."
+    )
 
 
 class CustomAmount(BaseModel):
@@ -298,6 +370,7 @@ class CustomAmount(BaseModel):
 
 
 # --- requests ---
+
 
 class Parameters(BaseModel):
     """A request body or query string: unknown names are refused (like Stripe), and missing
@@ -317,10 +390,14 @@ class Parameters(BaseModel):
                 f"unknown parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}",
                 fields=unknown,
             )
-        validation.require_fields(data, tuple(
-            field.alias or name for name, field in cls.model_fields.items()
-            if field.is_required()
-        ))
+        validation.require_fields(
+            data,
+            tuple(
+                field.alias or name
+                for name, field in cls.model_fields.items()
+                if field.is_required()
+            ),
+        )
         return data
 
 
@@ -366,8 +443,9 @@ class NewSession(Parameters):
     cancelUrl: OptionalUrl = None
     clientReferenceId: Annotated[str | None, Text(200)] = None
     metadata: Metadata = None
-    expiresAt: When = Field(None, description="From 1 minute to 7 days ahead; SESSION_TTL "
-                                              "from now if absent.")
+    expiresAt: When = Field(
+        None, description="From 1 minute to 7 days ahead; SESSION_TTL from now if absent."
+    )
     customerEmail: OptionalEmail = None
     lineItems: LineItems = None
     locale: SessionLocale = None
@@ -394,8 +472,9 @@ class TransactionQuery(Parameters):
 
 
 class NewRefund(Parameters):
-    amount: OptionalAmount = Field(None, description="Part of the amount; all that is left "
-                                                     "if absent.")
+    amount: OptionalAmount = Field(
+        None, description="Part of the amount; all that is left if absent."
+    )
     reason: Annotated[str | None, Text(500)] = None
 
 
@@ -504,8 +583,9 @@ class Profile(Answer):
     category: str
     walletCode: str
     createdAt: Timestamp | None
-    token: str | None = Field(None, description="A new login token, after an email or "
-                                                "password change ended the old ones.")
+    token: str | None = Field(
+        None, description="A new login token, after an email or password change ended the old ones."
+    )
     expiresIn: int | None = None
 
 
@@ -591,8 +671,9 @@ class Refund(Answer):
     walletCode: str
     payerWallet: str | None
     createdAt: Timestamp
-    refundedAmount: Money | None = Field(None, description="The session's refunded total "
-                                                           "(in the answer to a refund).")
+    refundedAmount: Money | None = Field(
+        None, description="The session's refunded total (in the answer to a refund)."
+    )
 
 
 class Refunds(Answer):
@@ -611,8 +692,9 @@ class Withdrawal(Answer):
     createdAt: Timestamp
     settledAt: Timestamp | None
     note: str | None
-    balance: Money | None = Field(None, description="The wallet's balance (in the answer "
-                                                    "to a withdrawal).")
+    balance: Money | None = Field(
+        None, description="The wallet's balance (in the answer to a withdrawal)."
+    )
 
 
 class PaymentLink(Answer):
@@ -663,7 +745,8 @@ class WebhookEndpoint(Answer):
     description: str | None
     enabled: bool
     previousSecretExpiresAt: Timestamp | None = Field(
-        description="Until then the secret replaced by the last rotation signs too.")
+        description="Until then the secret replaced by the last rotation signs too."
+    )
     createdAt: Timestamp
 
 
@@ -714,14 +797,15 @@ class ErrorDetail(Answer):
     field: str | None = Field(None, description="The parameter at fault.")
     fields: list[str] | None = Field(None, description="The parameters at fault.")
     retry_after: int | None = Field(None, description="Seconds to wait (also Retry-After).")
-    attempts_left: int | None = Field(None, description="Wrong PINs left before the wallet "
-                                                        "locks.")
+    attempts_left: int | None = Field(None, description="Wrong PINs left before the wallet locks.")
     refundable: Money | None = Field(None, description="What is left to refund.")
     status: str | None = Field(None, description="The session's status (session_not_open).")
-    withdrawal_status: str | None = Field(None, description="The withdrawal's status "
-                                                            "(withdrawal_not_pending).")
-    requestId: str | None = Field(None, description="This request's X-Request-Id: quote it "
-                                                    "to support.")
+    withdrawal_status: str | None = Field(
+        None, description="The withdrawal's status (withdrawal_not_pending)."
+    )
+    requestId: str | None = Field(
+        None, description="This request's X-Request-Id: quote it to support."
+    )
 
 
 class Error(Answer):
@@ -731,6 +815,7 @@ class Error(Answer):
 
 
 # --- webhook management and events (issue 13): kept together here ---
+
 
 def _boolean(value, name):
     if not isinstance(value, bool):
@@ -754,9 +839,7 @@ class WebhookChange(Parameters):
 
 class EventQuery(Parameters):
     limit: Annotated[int, Limit(event_rules.MAX_PAGE)] = 20
-    type: Annotated[
-        str | None, Checked(_as_given, {"enum": list(event_rules.LISTED_TYPES)})
-    ] = None
+    type: Annotated[str | None, Checked(_as_given, {"enum": list(event_rules.LISTED_TYPES)})] = None
     startingAfter: Annotated[str | None, Text(64)] = None
 
 
@@ -765,8 +848,9 @@ class Event(Answer):
     id: str
     type: str = Field(description="One of the event types, or ping (a test event).")
     createdAt: Timestamp
-    data: dict[str, Any] = Field(description="The object as it was when the event happened "
-                                              "(the webhook body's data).")
+    data: dict[str, Any] = Field(
+        description="The object as it was when the event happened (the webhook body's data)."
+    )
 
 
 class Events(Answer):

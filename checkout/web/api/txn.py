@@ -39,7 +39,10 @@ async def create_payment_session(ref, data: NewSession):
     currency = ctx.settings.currency
     amount = None if data.amount is None else parse_amount(data.amount, currency)
     session = await payments.create_session(
-        ctx, g.account, wallet_code, amount,
+        ctx,
+        g.account,
+        wallet_code,
+        amount,
         description=data.description,
         success_url=data.successUrl,
         cancel_url=data.cancelUrl,
@@ -73,9 +76,14 @@ async def list_payment_sessions(query: SessionQuery):
     status, clientReferenceId, createdAfter and createdBefore (ISO 8601, both exclusive)."""
     ctx = context()
     page = await lifecycle.list_sessions(
-        ctx, g.account, status=query.status or None, limit=query.limit,
-        starting_after=query.startingAfter, client_reference_id=query.clientReferenceId,
-        created_after=query.createdAfter, created_before=query.createdBefore,
+        ctx,
+        g.account,
+        status=query.status or None,
+        limit=query.limit,
+        starting_after=query.startingAfter,
+        client_reference_id=query.clientReferenceId,
+        created_after=query.createdAfter,
+        created_before=query.createdBefore,
     )
     now = utcnow()
     rows = [session_json(s, now, ctx.settings.public_base_url) for s in page["data"]]
@@ -104,7 +112,11 @@ async def expire_payment_session(session_id):
 async def accept_payment(session_id, data: Payment):
     """Pay a session from a wallet with its PIN (no login: the shopper's own wallet)."""
     result = await payments.pay(
-        context(), session_id, data.fromWalletCode, data.pin, expected_total=data.totalAmount,
+        context(),
+        session_id,
+        data.fromWalletCode,
+        data.pin,
+        expected_total=data.totalAmount,
         client_ip=client_ip(),
     )
     paid = result["session"]

@@ -55,8 +55,9 @@ def delivery_json(delivery: dict) -> dict:
         "endpointId": delivery["endpoint_id"],
         "status": delivery["state"],
         "attemptCount": delivery.get("attempt_count", 0),
-        "nextAttemptAt": (timestamp(delivery["next_attempt_at"])
-                          if delivery["state"] == "pending" else None),
+        "nextAttemptAt": (
+            timestamp(delivery["next_attempt_at"]) if delivery["state"] == "pending" else None
+        ),
         "deliveredAt": timestamp(delivery.get("delivered_at")),
         "failedAt": timestamp(delivery.get("failed_at")),
         "createdAt": timestamp(delivery["created_at"]),
@@ -73,7 +74,11 @@ def delivery_json(delivery: dict) -> dict:
 async def create_endpoint(data: NewWebhook):
     """A URL that receives signed events (the signing secret is shown this once)."""
     endpoint, secret = await webhooks.create_endpoint(
-        context(), g.account, data.url, data.events, description=data.description,
+        context(),
+        g.account,
+        data.url,
+        data.events,
+        description=data.description,
     )
     return {**endpoint_json(endpoint), "secret": secret}, 201
 

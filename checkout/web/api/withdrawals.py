@@ -1,4 +1,5 @@
 """Withdrawals: POST /api/v1/txn/withdraw, and reading one back."""
+
 from quart import Blueprint, g
 
 from ...errors import InvalidRequest
@@ -25,12 +26,20 @@ async def create_withdrawal(data: NewWithdrawal):
     ctx = context()
     amount = parse_amount(data.amount, ctx.settings.currency)
     if (data.pin is None) == (data.password is None):
-        raise InvalidRequest("Send the wallet's pin or the account password (one of them).",
-                             fields=["pin", "password"])
-    withdrawal = await withdrawals.withdraw(ctx, g.account, data.walletCode, amount,
-                                            pin=data.pin, password=data.password,
-                                            idempotency_key=g.idempotency_key,
-                                            client_ip=client_ip())
+        raise InvalidRequest(
+            "Send the wallet's pin or the account password (one of them).",
+            fields=["pin", "password"],
+        )
+    withdrawal = await withdrawals.withdraw(
+        ctx,
+        g.account,
+        data.walletCode,
+        amount,
+        pin=data.pin,
+        password=data.password,
+        idempotency_key=g.idempotency_key,
+        client_ip=client_ip(),
+    )
     return withdrawal_json(withdrawal), 201
 
 

@@ -6,6 +6,7 @@ many wrong PINs from the shopper's address), complete 200 (the receipt; 409 when
 is posted to it again), expired and canceled 410, unknown 404. All text goes through the
 gettext catalogs (checkout/i18n.py).
 """
+
 import math
 from typing import Any
 from urllib.parse import urlsplit
@@ -55,8 +56,9 @@ async def checkout_page(session_id):
             error, status = form_error(form), 400
         else:
             try:
-                result = await payments.pay(ctx, session_id, form.wallet_code.data, form.pin.data,
-                                            client_ip=client_ip())
+                result = await payments.pay(
+                    ctx, session_id, form.wallet_code.data, form.pin.data, client_ip=client_ip()
+                )
             except CheckoutError as exc:
                 if exc.status in (409, 410):  # paid, canceled or gone meanwhile: show that
                     # From MongoDB, the truth: a cached copy may still say "open".
@@ -72,19 +74,23 @@ async def checkout_page(session_id):
                 return redirect(target or own_url(session_id), 303)
         form.pin.data = ""
     seconds_left = session_rules.seconds_left(session, now)
-    return await render_template(
-        "checkout/pay.html",
-        session=session,
-        form=form,
-        error=error,
-        seconds_left=seconds_left,
-        time_left=clock(seconds_left),
-        announcements={
-            300: gettext("5 minutes left to pay."),
-            60: gettext("1 minute left to pay."),
-            0: gettext("Time is up: this payment page has expired."),
-        },
-    ), status, headers
+    return (
+        await render_template(
+            "checkout/pay.html",
+            session=session,
+            form=form,
+            error=error,
+            seconds_left=seconds_left,
+            time_left=clock(seconds_left),
+            announcements={
+                300: gettext("5 minutes left to pay."),
+                60: gettext("1 minute left to pay."),
+                0: gettext("Time is up: this payment page has expired."),
+            },
+        ),
+        status,
+        headers,
+    )
 
 
 async def render_state(session: dict, state: str, resubmitted: bool = False):
@@ -93,7 +99,9 @@ async def render_state(session: dict, state: str, resubmitted: bool = False):
         if resubmitted:
             status = 409  # a second payment was refused; nothing moved
         return await render_template(
-            "checkout/complete.html", session=session, resubmitted=resubmitted,
+            "checkout/complete.html",
+            session=session,
+            resubmitted=resubmitted,
             payer=mask_wallet(session.get("payer_wallet")),
             paid_at=format_timestamp(session.get("paid_at")),
         ), status
@@ -101,8 +109,9 @@ async def render_state(session: dict, state: str, resubmitted: bool = False):
     if state == "expired" and session.get("link_code"):
         # A link session is not a dead end: the link opens a new one.
         restart = url_for("links.pay_link", code=session["link_code"], **language_arg(session))
-    return await render_template("checkout/closed.html", session=session, state=state,
-                                 restart_url=restart), status
+    return await render_template(
+        "checkout/closed.html", session=session, state=state, restart_url=restart
+    ), status
 
 
 def language_arg(session: dict) -> dict:
@@ -124,11 +133,17 @@ def clock(seconds: int) -> str:
 
 def form_error(form: PayForm) -> dict:
     if form.csrf_token.errors:
-        return {"code": "form_expired", "message": gettext(
-            "This page was open too long or your browser blocked its cookie. "
-            "Nothing was charged. Enter your details and try again.")}
-    return {"code": "invalid_form", "message": gettext(
-        "Check the highlighted fields. Nothing was charged.")}
+        return {
+            "code": "form_expired",
+            "message": gettext(
+                "This page was open too long or your browser blocked its cookie. "
+                "Nothing was charged. Enter your details and try again."
+            ),
+        }
+    return {
+        "code": "invalid_form",
+        "message": gettext("Check the highlighted fields. Nothing was charged."),
+    }
 
 
 def payment_error(exc: CheckoutError) -> dict:
@@ -139,11 +154,14 @@ def payment_error(exc: CheckoutError) -> dict:
         if left == 0:
             message = gettext(
                 "The wallet code or PIN is incorrect. That was the last attempt: "
-                "this wallet is now locked for 15 minutes.")
+                "this wallet is now locked for 15 minutes."
+            )
         elif left:
-            message = ngettext("The wallet code or PIN is incorrect. %(num)d attempt left.",
-                               "The wallet code or PIN is incorrect. %(num)d attempts left.",
-                               left)
+            message = ngettext(
+                "The wallet code or PIN is incorrect. %(num)d attempt left.",
+                "The wallet code or PIN is incorrect. %(num)d attempts left.",
+                left,
+            )
         else:
             message = gettext("The wallet code or PIN is incorrect.")
     elif code == "wallet_locked":
@@ -151,20 +169,24 @@ def payment_error(exc: CheckoutError) -> dict:
         message = ngettext(
             "This wallet is locked after too many wrong PINs. Try again in %(num)d minute.",
             "This wallet is locked after too many wrong PINs. Try again in %(num)d minutes.",
-            minutes)
+            minutes,
+        )
     elif code == "too_many_pin_failures":
         minutes = max(1, math.ceil(int(exc.details.get("retry_after") or 900) / 60))
         message = ngettext(
             "Too many wrong PINs from your network. Try again in %(num)d minute.",
             "Too many wrong PINs from your network. Try again in %(num)d minutes.",
-            minutes)
+            minutes,
+        )
     elif code == "insufficient_funds":
         message = gettext("Your wallet balance is too low for this payment.")
     elif code == "same_wallet":
         message = gettext("This wallet receives this payment, so it cannot pay it.")
     elif code == "same_account":
-        message = gettext("This payment goes to your own account: pay it from a wallet "
-                          "that belongs to someone else.")
+        message = gettext(
+            "This payment goes to your own account: pay it from a wallet "
+            "that belongs to someone else."
+        )
     elif code == "currency_mismatch":
         message = gettext("This wallet holds a different currency from this payment.")
     else:

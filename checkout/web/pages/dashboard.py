@@ -3,6 +3,7 @@
 Handlers stay thin: read a form, call a service, render. Every route except /login is
 wrapped in @signed_in (tests/integration/test_dashboard_auth.py walks the URL map to
 prove it)."""
+
 from datetime import datetime
 from functools import wraps
 from urllib.parse import urlsplit
@@ -96,7 +97,10 @@ async def page(template: str, status: int = 200, headers: dict | None = None, **
         f"dashboard/{template}",
         account=g.get("account"),
         logout_form=ConfirmForm() if g.get("account") else None,
-        money=format_amount, when=when, mask=mask_wallet, type_labels=TYPE_LABELS,
+        money=format_amount,
+        when=when,
+        mask=mask_wallet,
+        type_labels=TYPE_LABELS,
         **values,
     )
     return body, status, headers or {}
@@ -107,6 +111,7 @@ def checkout_url(session_id: str) -> str:
 
 
 # --- sign-in -----------------------------------------------------------------------------
+
 
 @blueprint.route("/login", methods=["GET", "POST"])
 async def login():
@@ -156,6 +161,7 @@ async def logout():
 
 # --- overview and payment sessions ---------------------------------------------------------
 
+
 @blueprint.get("/")
 @signed_in
 async def overview():
@@ -173,8 +179,9 @@ async def sessions():
     page_arg = request.args.get("page", "1")
     page_number = int(page_arg) if page_arg.isascii() and page_arg.isdigit() else 1
     data = await dashboard.list_sessions(context(), g.account, status, search, page_number)
-    return await page("sessions.html", filters=filters, status_of=session_rules.effective_status,
-                      **data)
+    return await page(
+        "sessions.html", filters=filters, status_of=session_rules.effective_status, **data
+    )
 
 
 @blueprint.route("/sessions/new", methods=["GET", "POST"])
@@ -183,8 +190,9 @@ async def new_session():
     ctx = context()
     owned = await wallet_service.list_wallets(ctx, g.account)
     form = await CreateSessionForm.from_request(currency=ctx.settings.currency)
-    form.wallet.choices = [SelectChoice(w["code"], f"{w.get('name') or 'Wallet'} · {w['code']}")
-                           for w in owned]
+    form.wallet.choices = [
+        SelectChoice(w["code"], f"{w.get('name') or 'Wallet'} · {w['code']}") for w in owned
+    ]
     if request.method == "GET":
         form.wallet.data = g.account["default_wallet"]
     status, error = 200, None
@@ -194,16 +202,21 @@ async def new_session():
         else:
             try:
                 created = await payments.create_session(
-                    ctx, g.account, form.wallet.data, form.amount_minor,
+                    ctx,
+                    g.account,
+                    form.wallet.data,
+                    form.amount_minor,
                     description=form.description.data or None,
                 )
             except CheckoutError as exc:
                 error, status = exc.message, exc.status
             else:
-                return redirect(url_for("dashboard.session_detail",
-                                        session_id=created["_id"], created=1), 303)
-    return await page("session_new.html", status, form=form, error=error,
-                      currency=ctx.settings.currency)
+                return redirect(
+                    url_for("dashboard.session_detail", session_id=created["_id"], created=1), 303
+                )
+    return await page(
+        "session_new.html", status, form=form, error=error, currency=ctx.settings.currency
+    )
 
 
 @blueprint.get("/sessions/<session_id>")
@@ -212,7 +225,8 @@ async def session_detail(session_id):
     data = await dashboard.session_detail(context(), g.account, session_id)
     detail = data["session"]
     return await page(
-        "session_detail.html", **data,
+        "session_detail.html",
+        **data,
         state=session_rules.effective_status(detail, data["now"]),
         seconds_left=session_rules.seconds_left(detail, data["now"]),
         checkout_url=checkout_url(detail["_id"]),
@@ -221,6 +235,7 @@ async def session_detail(session_id):
 
 
 # --- transactions --------------------------------------------------------------------------
+
 
 def transaction_filter() -> tuple[TransactionFilterForm, TransactionFilter, bool]:
     form = TransactionFilterForm(formdata=request.args)
@@ -234,13 +249,21 @@ def transaction_filter() -> tuple[TransactionFilterForm, TransactionFilter, bool
 async def transactions():
     form, filters, valid = transaction_filter()
     data = await dashboard.list_transactions(
-        context(), g.account, filters,
+        context(),
+        g.account,
+        filters,
         before=request.args.get("before") if valid else None,
         after=request.args.get("after") if valid else None,
     )
-    query = {k: v for k, v in (("start", request.args.get("start")),
-                               ("end", request.args.get("end")),
-                               ("type", request.args.get("type"))) if v and valid}
+    query = {
+        k: v
+        for k, v in (
+            ("start", request.args.get("start")),
+            ("end", request.args.get("end")),
+            ("type", request.args.get("type")),
+        )
+        if v and valid
+    }
     return await page("transactions.html", 200 if valid else 400, form=form, query=query, **data)
 
 
@@ -253,12 +276,17 @@ async def transactions_csv():
         raise InvalidRequest(" ".join(messages) or "The filters are invalid.")
     lines = await dashboard.transactions_csv(context(), g.account, filters)
     name = f"transactions-{utcnow():%Y%m%d-%H%M%S}.csv"
-    return Response(lines, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{name}"',
-    })
+    return Response(
+        lines,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+        },
+    )
 
 
 # --- wallets -------------------------------------------------------------------------------
+
 
 @blueprint.route("/wallets", methods=["GET", "POST"])
 @signed_in
@@ -281,8 +309,9 @@ async def wallets():
 @blueprint.get("/wallets/<code>")
 @signed_in
 async def wallet_statement(code):
-    data = await dashboard.wallet_statement(context(), g.account, code,
-                                            before=request.args.get("before"))
+    data = await dashboard.wallet_statement(
+        context(), g.account, code, before=request.args.get("before")
+    )
     return await page("wallet.html", **data)
 
 
@@ -306,11 +335,13 @@ async def reset_pin(code):
                 if "retry_after" in exc.details:
                     headers["Retry-After"] = str(exc.details["retry_after"])
     form.password.data = ""
-    return await page("reset_pin.html", status, headers, form=form, wallet=wallet, pin=pin,
-                      error=error)
+    return await page(
+        "reset_pin.html", status, headers, form=form, wallet=wallet, pin=pin, error=error
+    )
 
 
 # --- API keys ------------------------------------------------------------------------------
+
 
 @blueprint.route("/keys", methods=["GET", "POST"])
 @signed_in
@@ -325,8 +356,15 @@ async def keys():
         else:
             status = 400
     found = await api_keys.list_keys(ctx, g.account)
-    return await page("keys.html", status, form=form, keys=found, created=created,
-                      secret=secret, revoke_form=ConfirmForm())
+    return await page(
+        "keys.html",
+        status,
+        form=form,
+        keys=found,
+        created=created,
+        secret=secret,
+        revoke_form=ConfirmForm(),
+    )
 
 
 @blueprint.post("/keys/<key_id>/revoke")
@@ -342,17 +380,33 @@ async def revoke_key(key_id):
 
 # --- profile -------------------------------------------------------------------------------
 
-async def profile_page(profile_form=None, password_form=None, status=200, profile_error=None,
-                       password_error=None, headers=None):
+
+async def profile_page(
+    profile_form=None,
+    password_form=None,
+    status=200,
+    profile_error=None,
+    password_error=None,
+    headers=None,
+):
     if profile_form is None:
-        profile_form = ProfileForm(data={
-            "organization": g.account["organization"], "email": g.account["email"],
-            "category": g.account["category"],
-        })
+        profile_form = ProfileForm(
+            data={
+                "organization": g.account["organization"],
+                "email": g.account["email"],
+                "category": g.account["category"],
+            }
+        )
     password_form = password_form or PasswordForm()
-    return await page("profile.html", status, headers, profile_form=profile_form,
-                      password_form=password_form, profile_error=profile_error,
-                      password_error=password_error)
+    return await page(
+        "profile.html",
+        status,
+        headers,
+        profile_form=profile_form,
+        password_form=password_form,
+        profile_error=profile_error,
+        password_error=password_error,
+    )
 
 
 @blueprint.get("/profile")
@@ -370,13 +424,16 @@ async def update_profile():
         return await profile_page(profile_form=form, status=400)
     try:
         rotated = await dashboard.update_profile(
-            context(), g.account, form.organization.data, form.email.data,
-            form.category.data, form.current_password.data or None,
+            context(),
+            g.account,
+            form.organization.data,
+            form.email.data,
+            form.category.data,
+            form.current_password.data or None,
         )
     except (InvalidCredentials, RateLimited, EmailTaken) as exc:
         form.current_password.data = ""
-        return await profile_page(profile_form=form, status=exc.status,
-                                  profile_error=exc.message)
+        return await profile_page(profile_form=form, status=exc.status, profile_error=exc.message)
     if rotated:
         login_user(AuthUser(rotated))  # the email change ended every session, this one too
         await flash("Profile saved. Your other dashboard sessions were signed out.")
@@ -392,12 +449,13 @@ async def change_password():
     if not form.validate():
         return await profile_page(password_form=_blank_passwords(form), status=400)
     try:
-        rotated = await dashboard.change_password(context(), g.account,
-                                                  form.current_password.data,
-                                                  form.new_password.data)
+        rotated = await dashboard.change_password(
+            context(), g.account, form.current_password.data, form.new_password.data
+        )
     except (InvalidCredentials, RateLimited) as exc:
-        return await profile_page(password_form=_blank_passwords(form), status=exc.status,
-                                  password_error=exc.message)
+        return await profile_page(
+            password_form=_blank_passwords(form), status=exc.status, password_error=exc.message
+        )
     login_user(AuthUser(rotated))  # the change ended every session, this one too
     await flash("Password changed. Your other dashboard sessions were signed out.")
     return redirect(url_for("dashboard.profile"), 303)

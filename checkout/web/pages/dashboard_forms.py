@@ -1,5 +1,6 @@
 """Dashboard forms: CSRF-protected (SessionCSRF, see forms.py) for anything that changes
 state; plain forms for GET filters, which change nothing."""
+
 from decimal import Decimal, InvalidOperation
 
 from wtforms import DateField, Form, PasswordField, SelectChoice, SelectField, StringField
@@ -32,14 +33,18 @@ def no_control_characters(form, field):
         raise ValidationError("Remove the control characters.")
 
 
-EMAIL = [InputRequired("Enter your email."), Length(max=254),
-         Regexp(EMAIL_PATTERN, message="Enter a valid email address.")]
+EMAIL = [
+    InputRequired("Enter your email."),
+    Length(max=254),
+    Regexp(EMAIL_PATTERN, message="Enter a valid email address."),
+]
 
 
 class LoginForm(CSRFForm):
     email = StringField("Email", validators=EMAIL, filters=[lower])
-    password = PasswordField("Password", validators=[
-        InputRequired("Enter your password."), Length(max=256)])
+    password = PasswordField(
+        "Password", validators=[InputRequired("Enter your password."), Length(max=256)]
+    )
 
 
 class ConfirmForm(CSRFForm):
@@ -47,10 +52,14 @@ class ConfirmForm(CSRFForm):
 
 
 class CreateSessionForm(CSRFForm):
-    amount = StringField("Amount", validators=[InputRequired("Enter an amount, e.g. 12.50.")],
-                         filters=[strip])
-    description = StringField("Description (shown to the payer)", filters=[strip],
-                              validators=[Optional(), Length(max=500), no_control_characters])
+    amount = StringField(
+        "Amount", validators=[InputRequired("Enter an amount, e.g. 12.50.")], filters=[strip]
+    )
+    description = StringField(
+        "Description (shown to the payer)",
+        filters=[strip],
+        validators=[Optional(), Length(max=500), no_control_characters],
+    )
     wallet = SelectField("Pay into wallet", choices=[])
 
     def __init__(self, *args, currency: str = "USD", **kwargs):
@@ -70,56 +79,95 @@ class CreateSessionForm(CSRFForm):
 
 
 class CreateWalletForm(CSRFForm):
-    name = StringField("Wallet name", filters=[strip],
-                       validators=[Optional(), Length(max=60), no_control_characters])
+    name = StringField(
+        "Wallet name",
+        filters=[strip],
+        validators=[Optional(), Length(max=60), no_control_characters],
+    )
 
 
 class ResetPinForm(CSRFForm):
-    password = PasswordField("Your account password", validators=[
-        InputRequired("Enter your account password."), Length(max=256)])
+    password = PasswordField(
+        "Your account password",
+        validators=[InputRequired("Enter your account password."), Length(max=256)],
+    )
 
 
 class ProfileForm(CSRFForm):
-    organization = StringField("Organization name", filters=[strip], validators=[
-        InputRequired("Enter your organization's name."), Length(max=100), no_control_characters])
+    organization = StringField(
+        "Organization name",
+        filters=[strip],
+        validators=[
+            InputRequired("Enter your organization's name."),
+            Length(max=100),
+            no_control_characters,
+        ],
+    )
     email = StringField("Email", validators=EMAIL, filters=[lower])
-    category = StringField("Category", filters=[strip], validators=[
-        InputRequired("Enter a category."), Length(max=50), no_control_characters])
-    current_password = PasswordField("Current password (needed to change your email)",
-                                     validators=[Optional(), Length(max=256)])
+    category = StringField(
+        "Category",
+        filters=[strip],
+        validators=[InputRequired("Enter a category."), Length(max=50), no_control_characters],
+    )
+    current_password = PasswordField(
+        "Current password (needed to change your email)", validators=[Optional(), Length(max=256)]
+    )
 
 
 class PasswordForm(CSRFForm):
-    current_password = PasswordField("Current password", validators=[
-        InputRequired("Enter your current password."), Length(max=256)])
-    new_password = PasswordField("New password", validators=[
-        InputRequired("Enter a new password."),
-        Length(min=8, max=256, message="Use 8 to 256 characters.")])
-    confirm = PasswordField("Repeat the new password", validators=[
-        EqualTo("new_password", message="The two new passwords differ.")])
+    current_password = PasswordField(
+        "Current password",
+        validators=[InputRequired("Enter your current password."), Length(max=256)],
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[
+            InputRequired("Enter a new password."),
+            Length(min=8, max=256, message="Use 8 to 256 characters."),
+        ],
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[EqualTo("new_password", message="The two new passwords differ.")],
+    )
 
 
 class ApiKeyForm(CSRFForm):
-    label = StringField("Label", filters=[strip],
-                        validators=[Optional(), Length(max=60), no_control_characters])
+    label = StringField(
+        "Label", filters=[strip], validators=[Optional(), Length(max=60), no_control_characters]
+    )
 
 
 class SessionFilterForm(Form):
-    status = SelectField("Status", choices=[SelectChoice("", "Any status")] + [
-        SelectChoice(s, s.capitalize()) for s in SESSION_STATUSES], default="")
-    q = StringField("Trace id or client reference", filters=[strip],
-                    validators=[Optional(), Length(max=200)])
+    status = SelectField(
+        "Status",
+        choices=[SelectChoice("", "Any status")]
+        + [SelectChoice(s, s.capitalize()) for s in SESSION_STATUSES],
+        default="",
+    )
+    q = StringField(
+        "Trace id or client reference", filters=[strip], validators=[Optional(), Length(max=200)]
+    )
 
 
-TYPE_LABELS = {"payment": "Payment", "refund": "Refund", "withdrawal": "Withdrawal",
-               "withdrawal_reversal": "Withdrawal reversal", "welcome_credit": "Welcome credit"}
+TYPE_LABELS = {
+    "payment": "Payment",
+    "refund": "Refund",
+    "withdrawal": "Withdrawal",
+    "withdrawal_reversal": "Withdrawal reversal",
+    "welcome_credit": "Welcome credit",
+}
 
 
 class TransactionFilterForm(Form):
     start = DateField("From", validators=[Optional()])
     end = DateField("To", validators=[Optional()])
-    type = SelectField("Type", choices=[SelectChoice("", "All types")] + [
-        SelectChoice(t, TYPE_LABELS.get(t, t)) for t in TRANSACTION_TYPES], default="")
+    type = SelectField(
+        "Type",
+        choices=[SelectChoice("", "All types")]
+        + [SelectChoice(t, TYPE_LABELS.get(t, t)) for t in TRANSACTION_TYPES],
+        default="",
+    )
 
     def validate_end(self, field):
         if field.data and self.start.data and self.start.data > field.data:

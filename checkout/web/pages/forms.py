@@ -1,4 +1,5 @@
 """WTForms with session-based CSRF (Flask-WTF is Flask-only)."""
+
 from quart import current_app, request, session
 from wtforms import Form, PasswordField, StringField
 from wtforms.csrf.session import SessionCSRF
