@@ -4,6 +4,7 @@ from bson import ObjectId
 
 from .. import money, security
 from ..errors import InvalidCredentials, Unauthenticated
+from ..statuses import Kind
 from ..storage import accounts as account_store
 from ..storage import dashboard_sessions
 from ..storage import wallets as wallet_store
@@ -52,7 +53,7 @@ async def register(
         await account_store.insert_account(ctx.db, dict(account), uow.session)
         await wallet_store.insert_wallet(ctx.db, dict(wallet), uow.session)
         if credit:
-            await issue_credit(uow, wallet, credit, "welcome_credit")
+            await issue_credit(uow, wallet, credit, Kind.WELCOME_CREDIT)
 
     await unit_of_work.run(ctx, write)
     wallet["balance"] = credit

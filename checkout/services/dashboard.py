@@ -15,6 +15,7 @@ from .. import security
 from ..errors import InvalidCredentials, InvalidRequest
 from ..money import to_major
 from ..representations import mask_wallet
+from ..statuses import TRANSACTION_TYPES, SessionStatus
 from ..storage import accounts as account_store
 from ..storage import dashboard_sessions as session_store
 from ..storage import reports
@@ -25,9 +26,8 @@ from .wallets import list_wallets, owned_wallet
 SESSION_TTL = 12 * 3600
 PAGE_SIZE = 25
 MAX_SESSION_PAGE = 400
-SESSION_STATUSES = ("open", "complete", "expired", "canceled")
+SESSION_STATUSES = tuple(SessionStatus)
 # Kinds of transaction records the services write; the filter accepts only these.
-TRANSACTION_TYPES = ("payment", "refund", "withdrawal", "withdrawal_reversal", "welcome_credit")
 
 
 # --- signing in and out -------------------------------------------------------------

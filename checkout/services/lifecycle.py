@@ -10,6 +10,7 @@ import logging
 from ..errors import InvalidRequest, SessionNotOpen
 from ..representations import session_json
 from ..session_rules import effective_status, effective_status_filter
+from ..statuses import SessionStatus
 from ..storage import sessions as session_store
 from ..stores import STORE_ERRORS
 from . import Context, unit_of_work, utcnow
@@ -17,7 +18,7 @@ from .payments import session_for_owner
 
 log = logging.getLogger(__name__)
 
-STATUSES = ("open", "complete", "expired", "canceled")
+STATUSES = tuple(SessionStatus)
 MAX_PAGE = 100
 SWEEP_BATCH = 100
 

@@ -35,6 +35,7 @@ from ..errors import (
 )
 from ..representations import session_json
 from ..session_rules import effective_status
+from ..statuses import Kind, SessionStatus
 from ..storage import journal as journal_store
 from ..storage import payment_links as link_store
 from ..storage import pending_credits as pending_store
@@ -174,7 +175,7 @@ async def apply_batch(ctx: Context, uow, batch: list[Payment]) -> list:
         amount, lock_part = debits.get(code, (0, 0))
         debits[code] = (amount + total, lock_part + from_lock)
         # Taken: a second payment of this session in the batch is refused as already paid.
-        sessions[payment.session_id] = {**session, "status": "complete"}
+        sessions[payment.session_id] = {**session, "status": SessionStatus.COMPLETE}
         completions.append(
             {
                 "_id": session["_id"],
@@ -193,7 +194,12 @@ async def apply_batch(ctx: Context, uow, batch: list[Payment]) -> list:
                 session["account_id"],
                 "payment_session.completed",
                 session_json(
-                    {**session, "status": "complete", "payer_wallet": code, "paid_at": payment.now},
+                    {
+                        **session,
+                        "status": SessionStatus.COMPLETE,
+                        "payer_wallet": code,
+                        "paid_at": payment.now,
+                    },
                     payment.now,
                     ctx.settings.public_base_url,
                 ),
@@ -226,7 +232,7 @@ def refuse_unpayable(session: dict, now) -> None:
     from .payments import refuse_unpayable as refuse  # one rule for the page and the batch
 
     refuse(session, now)
-    if effective_status(session, now) != "open":
+    if effective_status(session, now) != SessionStatus.OPEN:
         raise AlreadyPaid()
 
 
@@ -236,7 +242,7 @@ def payment_movement(ctx: Context, session: dict, payer: dict, now) -> dict:
     payer_code, payee_code = payer["code"], session["payee_wallet"]
     amount, fee = session["amount"], session["fee"]
     return ledger.movement(
-        "payment",
+        Kind.PAYMENT,
         ledger.payment_postings(
             payer_code,
             payee_code,

@@ -16,6 +16,7 @@ from ..errors import (
     SessionNotFound,
 )
 from ..session_rules import effective_status, seconds_left
+from ..statuses import SessionStatus
 from ..storage import sessions as session_store
 from ..storage import wallets as wallet_store
 from ..stores import STORE_ERRORS
@@ -77,7 +78,7 @@ async def create_session(
         "cancel_url": cancel_url,
         "client_reference_id": client_reference_id,
         "metadata": metadata or {},
-        "status": "open",
+        "status": SessionStatus.OPEN,
         "created_at": now,
         "expires_at": expires_at,
         "paid_at": None,
@@ -133,11 +134,11 @@ async def durable_session(ctx: Context, session_id: str) -> dict | None:
 
 def refuse_unpayable(session: dict, now) -> None:
     status = effective_status(session, now)
-    if status == "complete":
+    if status == SessionStatus.COMPLETE:
         raise AlreadyPaid()
-    if status == "expired":
+    if status == SessionStatus.EXPIRED:
         raise SessionExpired()
-    if status == "canceled":
+    if status == SessionStatus.CANCELED:
         raise SessionCanceled()
 
 
@@ -186,5 +187,10 @@ async def pay(
     paid = await pay_batch.batcher_for(ctx).pay(
         session_id, {"code": payer_code, "account_id": payer["account_id"]}, now
     )
-    session = {**paid.session, "status": "complete", "payer_wallet": payer_code, "paid_at": now}
+    session = {
+        **paid.session,
+        "status": SessionStatus.COMPLETE,
+        "payer_wallet": payer_code,
+        "paid_at": now,
+    }
     return {"session": session, "payer_balance": paid.payer_balance}

@@ -12,6 +12,7 @@ from ..errors import (
 )
 from ..money import to_major
 from ..representations import refund_json
+from ..statuses import Kind, SessionStatus
 from ..storage import refunds as refund_store
 from ..storage import sessions as session_store
 from ..storage import wallets as wallet_store
@@ -28,7 +29,7 @@ def refund_left(session: dict) -> int:
 
 
 def refuse_unrefundable(session: dict, refund: int | None) -> None:
-    if session["status"] != "complete":
+    if session["status"] != SessionStatus.COMPLETE:
         raise SessionNotPaid()
     left = refund_left(session)
     if left <= 0:
@@ -107,7 +108,7 @@ async def refund(
         if idempotency_key is not None:
             record["idempotency_key"] = idempotency_key
         move = ledger.movement(
-            "refund",
+            Kind.REFUND,
             ledger.refund_postings(
                 payee_code,
                 payer_code,

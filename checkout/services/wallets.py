@@ -1,5 +1,6 @@
 from .. import ledger, security
 from ..errors import WalletNotFound
+from ..statuses import Kind
 from ..storage import pending_credits as pending_store
 from ..storage import wallets as wallet_store
 from . import Context, owned_by, utcnow
@@ -83,6 +84,6 @@ async def issue_credit(uow, wallet: dict, amount: int, kind: str) -> None:
             [ledger.Line(wallet["account_id"], wallet["code"], "credit", amount)],
             wallet["currency"],
             utcnow(),
-            "Welcome credit" if kind == "welcome_credit" else kind,
+            "Welcome credit" if kind == Kind.WELCOME_CREDIT else kind,
         )
     )

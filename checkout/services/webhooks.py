@@ -25,6 +25,7 @@ from ..errors import (
     WebhookLimitReached,
     WebhookNotFound,
 )
+from ..statuses import DeliveryState
 from ..storage import events as event_store
 from ..storage import webhooks as store
 from ..webhook_signature import HEADER, sign
@@ -409,7 +410,7 @@ async def fan_out(ctx: Context, event: dict, candidates: list[dict] | None = Non
                 "event_type": event["type"],
                 "endpoint_id": endpoint["_id"],
                 "account_id": event["account_id"],
-                "state": "pending",
+                "state": DeliveryState.PENDING,
                 "attempt_count": 0,
                 "failures": 0,
                 "next_attempt_at": now,
@@ -486,15 +487,17 @@ async def deliver(
         "last_error": outcome["error"],
     }
     if succeeded:
-        changes.update(state="succeeded", delivered_at=now)
+        changes.update(state=DeliveryState.SUCCEEDED, delivered_at=now)
     else:
         failures = delivery.get("failures", 0) + 1
         delay = None if final else retry_delay(ctx.settings.webhook_retry_schedule, failures)
         changes["failures"] = failures
         if delay is None:
-            changes.update(state="failed", failed_at=now)
+            changes.update(state=DeliveryState.FAILED, failed_at=now)
         else:
-            changes.update(state="pending", next_attempt_at=now + timedelta(seconds=delay))
+            changes.update(
+                state=DeliveryState.PENDING, next_attempt_at=now + timedelta(seconds=delay)
+            )
     await store.finish_attempt(ctx.db, delivery["_id"], delivery["lease_token"], changes)
     log.info(
         "webhook %s for %s to %s: %s",
@@ -509,16 +512,20 @@ async def deliver(
 async def _pause(ctx: Context, delivery: dict) -> str:
     """The endpoint is disabled: not sent and no failure counted; enabling resumes it."""
     await store.finish_attempt(
-        ctx.db, delivery["_id"], delivery["lease_token"], {"state": "paused"}, attempted=False
+        ctx.db,
+        delivery["_id"],
+        delivery["lease_token"],
+        {"state": DeliveryState.PAUSED},
+        attempted=False,
     )
     # Enabled between our read and this write? Its resume ran before the pause landed:
     # undo the pause ourselves.
     endpoint = await store.find_endpoint(ctx.db, delivery["endpoint_id"])
     if endpoint is not None and is_enabled(endpoint):
         await store.resume_deliveries(ctx.db, endpoint["_id"], utcnow())
-        return "pending"
+        return DeliveryState.PENDING
     log.info("webhook %s paused: endpoint %s is disabled", delivery["_id"], delivery["endpoint_id"])
-    return "paused"
+    return DeliveryState.PAUSED
 
 
 class Outcome(TypedDict):

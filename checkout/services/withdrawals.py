@@ -13,6 +13,7 @@ from ..errors import (
 )
 from ..money import exponent, to_major
 from ..representations import withdrawal_json
+from ..statuses import Kind, WithdrawalStatus
 from ..storage import wallets as wallet_store
 from ..storage import withdrawals as withdrawal_store
 from . import Context, owned_by, unit_of_work, utcnow
@@ -90,7 +91,7 @@ async def withdraw(
             "amount": amount,
             "fee": fee,
             "currency": currency,
-            "status": "pending",
+            "status": WithdrawalStatus.PENDING,
             "created_at": now,
             "settled_at": None,
             "note": None,
@@ -98,7 +99,7 @@ async def withdraw(
         if idempotency_key is not None:
             withdrawal["idempotency_key"] = idempotency_key
         move = ledger.movement(
-            "withdrawal",
+            Kind.WITHDRAWAL,
             ledger.withdrawal_postings(
                 wallet["code"],
                 ledger.fee_wallet_for(ctx.settings.fee_wallets, wallet["code"]),
@@ -145,7 +146,9 @@ async def withdrawal_for_owner(ctx: Context, account: dict, withdrawal_id) -> di
 
 
 async def pending_withdrawals(ctx: Context, limit: int = 1000) -> list[dict]:
-    return await withdrawal_store.list_withdrawals_by_status(ctx.db, "pending", limit)
+    return await withdrawal_store.list_withdrawals_by_status(
+        ctx.db, WithdrawalStatus.PENDING, limit
+    )
 
 
 async def settle(ctx: Context, withdrawal_id: str, outcome: str, note: str | None = None) -> dict:
@@ -156,7 +159,7 @@ async def settle(ctx: Context, withdrawal_id: str, outcome: str, note: str | Non
     The pending -> outcome flip and the entry share one transaction, so marking the same
     withdrawal twice, even at the same moment, moves money once; the other gets 409.
     """
-    if outcome not in ("paid", "failed"):
+    if outcome not in (WithdrawalStatus.PAID, WithdrawalStatus.FAILED):
         raise ValueError("outcome must be paid or failed")
     withdrawal = await withdrawal_store.find_withdrawal(ctx.db, withdrawal_id)
     if withdrawal is None:
@@ -175,9 +178,9 @@ async def settle(ctx: Context, withdrawal_id: str, outcome: str, note: str | Non
             )
         amount, fee, currency = withdrawal["amount"], withdrawal["fee"], withdrawal["currency"]
         refs = ledger.Refs(withdrawal_id=withdrawal_id)
-        if outcome == "paid":
+        if outcome == WithdrawalStatus.PAID:
             move = ledger.movement(
-                "withdrawal_paid",
+                Kind.WITHDRAWAL_PAID,
                 ledger.withdrawal_paid_postings(amount),
                 [],
                 currency,
@@ -188,7 +191,7 @@ async def settle(ctx: Context, withdrawal_id: str, outcome: str, note: str | Non
         else:
             wallet_code = withdrawal["wallet_code"]
             move = ledger.movement(
-                "withdrawal_failed",
+                Kind.WITHDRAWAL_FAILED,
                 ledger.withdrawal_reversal_postings(
                     wallet_code,
                     ledger.fee_wallet_for(ctx.settings.fee_wallets, wallet_code),
@@ -200,7 +203,7 @@ async def settle(ctx: Context, withdrawal_id: str, outcome: str, note: str | Non
                 now,
                 "Withdrawal failed: amount and fee returned",
                 refs,
-                row_type="withdrawal_reversal",
+                row_type=Kind.WITHDRAWAL_REVERSAL,
             )
         await uow.post(move)
         settled = {**withdrawal, "status": outcome, "settled_at": now, "note": note}

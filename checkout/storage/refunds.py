@@ -4,6 +4,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from ..errors import DuplicateIdempotencyKey
+from ..statuses import SessionStatus
 
 
 async def add_to_refunded(db, session_id: str, amount: int, refund: int, session) -> dict | None:
@@ -16,7 +17,7 @@ async def add_to_refunded(db, session_id: str, amount: int, refund: int, session
     return await db.payment_sessions.find_one_and_update(
         {
             "_id": session_id,
-            "status": "complete",
+            "status": SessionStatus.COMPLETE,
             "$or": [
                 {"refunded_amount": {"$lte": amount - refund}},
                 {"refunded_amount": {"$exists": False}},  # sessions paid before refunds existed

@@ -3,6 +3,7 @@
 from bson import ObjectId
 
 from ..session_rules import effective_status_filter
+from ..statuses import Kind, SessionStatus
 from .pending_credits import pending_total
 
 
@@ -13,7 +14,7 @@ async def volume_since(db, account_id, since) -> dict[str, dict]:
             {
                 "$match": {
                     "account_id": account_id,
-                    "type": "payment",
+                    "type": Kind.PAYMENT,
                     "direction": "credit",
                     "created_at": {"$gte": since},
                 }
@@ -26,7 +27,7 @@ async def volume_since(db, account_id, since) -> dict[str, dict]:
 
 async def recent_paid_sessions(db, account_id, limit: int) -> list[dict]:
     cursor = (
-        db.payment_sessions.find({"account_id": account_id, "status": "complete"})
+        db.payment_sessions.find({"account_id": account_id, "status": SessionStatus.COMPLETE})
         .sort("created_at", -1)
         .limit(limit)
     )

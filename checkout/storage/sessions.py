@@ -9,6 +9,7 @@ from pymongo.errors import DuplicateKeyError
 
 from ..errors import DuplicateIdempotencyKey
 from ..jsonenc import dumps, loads
+from ..statuses import SessionStatus
 
 KEY = "checkout:session:{}"
 _DATES = ("created_at", "expires_at", "paid_at", "canceled_at")
@@ -37,8 +38,8 @@ async def mark_session_paid(db, session_id: str, payer_wallet: str, now: datetim
     """open -> complete, only if still open and not past expiry. False when nothing matched:
     this conditional update is what makes a session payable exactly once."""
     result = await db.payment_sessions.update_one(
-        {"_id": session_id, "status": "open", "expires_at": {"$gt": now}},
-        {"$set": {"status": "complete", "payer_wallet": payer_wallet, "paid_at": now}},
+        {"_id": session_id, "status": SessionStatus.OPEN, "expires_at": {"$gt": now}},
+        {"$set": {"status": SessionStatus.COMPLETE, "payer_wallet": payer_wallet, "paid_at": now}},
         session=session,
     )
     return result.modified_count == 1
@@ -60,10 +61,14 @@ async def complete_sessions(db, completions: list[dict], session) -> bool:
     result = await db.payment_sessions.bulk_write(
         [
             UpdateOne(
-                {"_id": c["_id"], "status": "open", "expires_at": {"$gt": c["paid_at"]}},
+                {
+                    "_id": c["_id"],
+                    "status": SessionStatus.OPEN,
+                    "expires_at": {"$gt": c["paid_at"]},
+                },
                 {
                     "$set": {
-                        "status": "complete",
+                        "status": SessionStatus.COMPLETE,
                         "payer_wallet": c["payer_wallet"],
                         "paid_at": c["paid_at"],
                         **(
@@ -142,8 +147,8 @@ def _load(raw: str) -> dict:
 async def mark_session_canceled(db, session_id: str, now: datetime, session) -> dict | None:
     """open (and not past expiry) -> canceled; the updated record, or None if not open."""
     return await db.payment_sessions.find_one_and_update(
-        {"_id": session_id, "status": "open", "expires_at": {"$gt": now}},
-        {"$set": {"status": "canceled", "canceled_at": now}},
+        {"_id": session_id, "status": SessionStatus.OPEN, "expires_at": {"$gt": now}},
+        {"$set": {"status": SessionStatus.CANCELED, "canceled_at": now}},
         session=session,
         return_document=ReturnDocument.AFTER,
     )
@@ -153,8 +158,8 @@ async def mark_session_expired(db, session_id: str, now: datetime, session) -> d
     """open and past expiry -> expired; None when another sweeper (or a payment) got there
     first, which is what makes the expired event happen once."""
     return await db.payment_sessions.find_one_and_update(
-        {"_id": session_id, "status": "open", "expires_at": {"$lte": now}},
-        {"$set": {"status": "expired"}},
+        {"_id": session_id, "status": SessionStatus.OPEN, "expires_at": {"$lte": now}},
+        {"$set": {"status": SessionStatus.EXPIRED}},
         session=session,
         return_document=ReturnDocument.AFTER,
     )
@@ -162,7 +167,9 @@ async def mark_session_expired(db, session_id: str, now: datetime, session) -> d
 
 async def find_overdue_session_ids(db, now: datetime, limit: int) -> list[str]:
     cursor = (
-        db.payment_sessions.find({"status": "open", "expires_at": {"$lte": now}}, {"_id": 1})
+        db.payment_sessions.find(
+            {"status": SessionStatus.OPEN, "expires_at": {"$lte": now}}, {"_id": 1}
+        )
         .sort("expires_at", 1)
         .limit(limit)
     )

@@ -10,6 +10,8 @@ import contextlib
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from ..statuses import DeliveryState
+
 
 async def insert_endpoint(db, doc: dict) -> None:
     await db.webhook_endpoints.insert_one(doc)
@@ -49,18 +51,25 @@ async def pause_deliveries(db, endpoint_id: str, now) -> None:
     await db.webhook_deliveries.update_many(
         {
             "endpoint_id": endpoint_id,
-            "state": "pending",
+            "state": DeliveryState.PENDING,
             "$or": [{"lease_until": None}, {"lease_until": {"$lte": now}}],
         },
-        {"$set": {"state": "paused", "paused_at": now, "lease_until": None, "lease_token": None}},
+        {
+            "$set": {
+                "state": DeliveryState.PAUSED,
+                "paused_at": now,
+                "lease_until": None,
+                "lease_token": None,
+            }
+        },
     )
 
 
 async def resume_deliveries(db, endpoint_id: str, now) -> None:
     """Re-enabled: its paused deliveries are due at once, their failure count kept."""
     await db.webhook_deliveries.update_many(
-        {"endpoint_id": endpoint_id, "state": "paused"},
-        {"$set": {"state": "pending", "next_attempt_at": now, "paused_at": None}},
+        {"endpoint_id": endpoint_id, "state": DeliveryState.PAUSED},
+        {"$set": {"state": DeliveryState.PENDING, "next_attempt_at": now, "paused_at": None}},
     )
 
 
@@ -117,7 +126,8 @@ async def insert_delivery_once(db, doc: dict) -> None:
 
 async def due_delivery_ids(db, event_id: str, now) -> list[str]:
     cursor = db.webhook_deliveries.find(
-        {"event_id": event_id, "state": "pending", "next_attempt_at": {"$lte": now}}, {"_id": 1}
+        {"event_id": event_id, "state": DeliveryState.PENDING, "next_attempt_at": {"$lte": now}},
+        {"_id": 1},
     )
     return [doc["_id"] async for doc in cursor]
 
@@ -125,7 +135,7 @@ async def due_delivery_ids(db, event_id: str, now) -> list[str]:
 async def claim_delivery(db, now, lease_until, token: str, delivery_id: str | None = None):
     """Lease one due delivery (the given one, or the most overdue). None if none is free."""
     query = {
-        "state": "pending",
+        "state": DeliveryState.PENDING,
         "next_attempt_at": {"$lte": now},
         "$or": [{"lease_until": None}, {"lease_until": {"$lte": now}}],
     }
@@ -186,7 +196,7 @@ async def reschedule_now(db, delivery_id: str, now) -> dict | None:
         {"_id": delivery_id},
         {
             "$set": {
-                "state": "pending",
+                "state": DeliveryState.PENDING,
                 "next_attempt_at": now,
                 "failures": 0,
                 "lease_until": None,

@@ -3,6 +3,7 @@
 from pymongo.errors import DuplicateKeyError
 
 from ..errors import DuplicateIdempotencyKey
+from ..statuses import WithdrawalStatus
 
 
 async def insert_withdrawal(db, withdrawal: dict, session) -> None:
@@ -29,7 +30,7 @@ async def settle_withdrawal(db, withdrawal_id: str, status: str, now, note, sess
     """pending -> paid|failed, only from pending. False when nothing matched: this
     conditional flip is what makes a payout settle (and a failure reverse) exactly once."""
     result = await db.withdrawals.update_one(
-        {"_id": withdrawal_id, "status": "pending"},
+        {"_id": withdrawal_id, "status": WithdrawalStatus.PENDING},
         {"$set": {"status": status, "settled_at": now, "note": note}},
         session=session,
     )

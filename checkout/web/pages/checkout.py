@@ -25,12 +25,18 @@ from ...i18n import (
 )
 from ...representations import mask_wallet
 from ...services import payments, utcnow
+from ...statuses import SessionStatus
 from .. import client_ip, context
 from .forms import PayForm
 
 blueprint = Blueprint("checkout", __name__)
 
-STATE_STATUS = {"open": 200, "complete": 200, "expired": 410, "canceled": 410}
+STATE_STATUS: dict[str, int] = {
+    SessionStatus.OPEN: 200,
+    SessionStatus.COMPLETE: 200,
+    SessionStatus.EXPIRED: 410,
+    SessionStatus.CANCELED: 410,
+}
 # Announced (politely) by the countdown script when that many seconds are left.
 ANNOUNCE_AT = (300, 60, 0)
 
@@ -45,7 +51,7 @@ async def checkout_page(session_id):
     preselect_locale(session.get("locale"))
     now = utcnow()
     state = session_rules.effective_status(session, now)
-    if state != "open":
+    if state != SessionStatus.OPEN:
         return await render_state(session, state, resubmitted=request.method == "POST")
     form = await PayForm.from_request()
 
@@ -64,7 +70,7 @@ async def checkout_page(session_id):
                     # From MongoDB, the truth: a cached copy may still say "open".
                     fresh = await payments.durable_session(ctx, session_id) or session
                     fresh_state = session_rules.effective_status(fresh, utcnow())
-                    if fresh_state != "open":
+                    if fresh_state != SessionStatus.OPEN:
                         return await render_state(fresh, fresh_state, resubmitted=True)
                 error, status = payment_error(exc), exc.status
                 if "retry_after" in exc.details:
@@ -95,7 +101,7 @@ async def checkout_page(session_id):
 
 async def render_state(session: dict, state: str, resubmitted: bool = False):
     status = STATE_STATUS[state]
-    if state == "complete":
+    if state == SessionStatus.COMPLETE:
         if resubmitted:
             status = 409  # a second payment was refused; nothing moved
         return await render_template(
@@ -106,7 +112,7 @@ async def render_state(session: dict, state: str, resubmitted: bool = False):
             paid_at=format_timestamp(session.get("paid_at")),
         ), status
     restart = None
-    if state == "expired" and session.get("link_code"):
+    if state == SessionStatus.EXPIRED and session.get("link_code"):
         # A link session is not a dead end: the link opens a new one.
         restart = url_for("links.pay_link", code=session["link_code"], **language_arg(session))
     return await render_template(
