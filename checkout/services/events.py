@@ -18,6 +18,7 @@ from redis.exceptions import RedisError
 
 from ..errors import EventNotFound, InvalidRequest
 from ..jsonenc import dumps
+from ..representations import refund_json, session_json, withdrawal_json
 from ..storage import events as event_store
 from . import Context, owned_by, utcnow
 
@@ -64,6 +65,18 @@ async def record_event(
     doc = event_document(account_id, event_type, data, subject=subject)
     await event_store.insert_event(ctx.db, doc, session)
     return doc
+
+
+def event_data(event_type: str, record: dict, base_url: str) -> dict:
+    """The object an event carries, in the API's JSON shape (representations.py): the one
+    place that turns a changed record into what merchants receive."""
+    if event_type.startswith("payment_session."):
+        return session_json(record, utcnow(), base_url)
+    if event_type.startswith("refund."):
+        return refund_json(record)
+    if event_type.startswith("withdrawal."):
+        return withdrawal_json(record)
+    raise ValueError(f"no representation for event type {event_type!r}")
 
 
 def event_document(account_id, event_type: str, data: dict, *, subject: str | None = None) -> dict:

@@ -8,7 +8,6 @@ or sweepers race.
 import logging
 
 from ..errors import InvalidRequest, SessionNotOpen
-from ..representations import session_json
 from ..session_rules import effective_status, effective_status_filter
 from ..statuses import SessionStatus
 from ..storage import sessions as session_store
@@ -82,7 +81,7 @@ async def cancel_session(ctx: Context, account: dict, session_id) -> dict:
         await uow.record_event(
             updated["account_id"],
             "payment_session.canceled",
-            session_json(updated, utcnow(), ctx.settings.public_base_url),
+            updated,
             subject=session_id,
         )
         return updated
@@ -106,7 +105,7 @@ async def expire_overdue_sessions(ctx: Context, limit: int = SWEEP_BATCH) -> int
             await uow.record_event(
                 updated["account_id"],
                 "payment_session.expired",
-                session_json(updated, utcnow(), ctx.settings.public_base_url),
+                updated,
                 subject=session_id,
             )
             return updated

@@ -33,7 +33,6 @@ from ..errors import (
     PaymentLinkLimitReached,
     SessionNotFound,
 )
-from ..representations import session_json
 from ..session_rules import effective_status
 from ..statuses import Kind, SessionStatus
 from ..storage import journal as journal_store
@@ -44,7 +43,7 @@ from ..storage import transactions as txn_store
 from ..storage import wallets as wallet_store
 from ..stores import STORE_ERRORS
 from . import Context, unit_of_work
-from .events import event_document, publish_pending
+from .events import event_data, event_document, publish_pending
 
 log = logging.getLogger(__name__)
 
@@ -193,14 +192,14 @@ async def apply_batch(ctx: Context, uow, batch: list[Payment]) -> list:
             event_document(
                 session["account_id"],
                 "payment_session.completed",
-                session_json(
+                event_data(
+                    "payment_session.completed",
                     {
                         **session,
                         "status": SessionStatus.COMPLETE,
                         "payer_wallet": code,
                         "paid_at": payment.now,
                     },
-                    payment.now,
                     ctx.settings.public_base_url,
                 ),
                 subject=session["_id"],

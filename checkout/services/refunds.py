@@ -11,7 +11,6 @@ from ..errors import (
     SessionNotPaid,
 )
 from ..money import to_major
-from ..representations import refund_json
 from ..statuses import Kind, SessionStatus
 from ..storage import refunds as refund_store
 from ..storage import sessions as session_store
@@ -154,7 +153,7 @@ async def refund(
         record["session_refunded_amount"] = updated["refunded_amount"]
         # Written in this transaction: the event exists if and only if the money moved.
         await uow.record_event(
-            session["account_id"], "refund.succeeded", refund_json(record), subject=session_id
+            session["account_id"], "refund.succeeded", record, subject=session_id
         )
         return record
 

@@ -18,7 +18,7 @@ from ..storage import journal as journal_store
 from ..storage import pending_credits as pending_store
 from ..storage import transactions as txn_store
 from . import Context
-from .events import publish_pending, record_event
+from .events import event_data, publish_pending, record_event
 
 Document = dict[str, Any]
 T = TypeVar("T")
@@ -54,9 +54,11 @@ class UnitOfWork:
         return settled
 
     async def record_event(
-        self, account_id: Any, event_type: str, data: Document, *, subject: str | None = None
+        self, account_id: Any, event_type: str, record: Document, *, subject: str | None = None
     ) -> Document:
-        """An outbox event that exists if and only if this unit of work commits."""
+        """An outbox event about `record` (as changed by this unit of work) that exists if
+        and only if this unit of work commits; events.event_data gives it its API shape."""
+        data = event_data(event_type, record, self.ctx.settings.public_base_url)
         event: Document = await record_event(
             self.ctx, account_id, event_type, data, self.session, subject=subject
         )

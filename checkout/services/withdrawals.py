@@ -12,7 +12,6 @@ from ..errors import (
     WithdrawalNotPending,
 )
 from ..money import exponent, to_major
-from ..representations import withdrawal_json
 from ..statuses import Kind, WithdrawalStatus
 from ..storage import wallets as wallet_store
 from ..storage import withdrawals as withdrawal_store
@@ -211,7 +210,7 @@ async def settle(ctx: Context, withdrawal_id: str, outcome: str, note: str | Non
         await uow.record_event(
             withdrawal["account_id"],
             f"withdrawal.{outcome}",
-            withdrawal_json(settled),
+            settled,
             subject=withdrawal_id,
         )
         return settled
