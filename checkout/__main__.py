@@ -4,14 +4,46 @@ import argparse
 import asyncio
 import sys
 
+from pymongo.errors import PyMongoError
+from redis.exceptions import RedisError
+
 from .money import format_amount
 from .services.reconcile import reconcile
-from .settings import Settings, SettingsError, load_local_settings
-from .stores import open_stores
+from .settings import LOCAL_STORES_FILE, Settings, SettingsError, load_local_settings
+from .stores import Stores, open_stores
+
+
+class StoreUnreachable(Exception):
+    pass
+
+
+async def open_reachable_stores(settings: Settings) -> Stores:
+    """The stores, after one ping each: an operator gets a clear line at once, not a
+    transaction retried for two minutes and a traceback."""
+    stores = await open_stores(settings)
+    for name, ping in (("MongoDB", stores.db.command("ping")), ("Redis", stores.redis.ping())):
+        try:
+            await ping
+        except (PyMongoError, RedisError, OSError) as exc:
+            await stores.close()
+            where = settings.mongo_uri if name == "MongoDB" else settings.redis_url
+            raise StoreUnreachable(
+                f"cannot reach {name} at {redact(where)} ({type(exc).__name__}). Is scripts/run "
+                f"running? Otherwise set {'MONGO_URI' if name == 'MongoDB' else 'REDIS_URL'}."
+            ) from None
+    return stores
+
+
+def redact(url: str) -> str:
+    """A store address without its password, for messages."""
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        rest = "***@" + rest.rpartition("@")[2]
+    return scheme + sep + rest
 
 
 async def run_reconcile(settings: Settings) -> int:
-    stores = await open_stores(settings)
+    stores = await open_reachable_stores(settings)
     try:
         report = await reconcile(stores)
     finally:
@@ -34,7 +66,7 @@ async def run_payouts(settings: Settings, args) -> int:
     from .security import Passwords
     from .services import Context, withdrawals
 
-    stores = await open_stores(settings)
+    stores = await open_reachable_stores(settings)
     ctx = Context(stores=stores, settings=settings, passwords=Passwords(), dummy_password_hash="")
     try:
         if args.action == "list":
@@ -74,21 +106,27 @@ def main(argv=None) -> int:
     mark.add_argument("outcome", choices=("paid", "failed"))
     mark.add_argument("--note", help="why (kept with the withdrawal)")
     args = parser.parse_args(argv)
-    # Run from the project folder after scripts/run: use the secrets it generated in ./var.
+    # Run from the project folder after scripts/run: use the secrets it generated in ./var
+    # and the store addresses it used.
+    load_local_settings(path=LOCAL_STORES_FILE)
     load_local_settings()
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    if args.command == "reconcile":
-        return asyncio.run(run_reconcile(settings))
-    if args.command == "worker":
-        from .worker import main as run_worker
+    try:
+        if args.command == "reconcile":
+            return asyncio.run(run_reconcile(settings))
+        if args.command == "worker":
+            from .worker import main as run_worker
 
-        return run_worker(settings)
-    if args.command == "payouts":
-        return asyncio.run(run_payouts(settings, args))
+            return run_worker(settings)
+        if args.command == "payouts":
+            return asyncio.run(run_payouts(settings, args))
+    except StoreUnreachable as exc:
+        print(f"store unavailable: {exc}", file=sys.stderr)
+        return 3
     return 2
 
 

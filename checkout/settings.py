@@ -39,6 +39,9 @@ SECRET_NAMES = ("JWT_SECRET", "SECRET_KEY", "PIN_PEPPER")
 ENV_FILE = ".env"
 # Written by scripts/run on its first start (relative to the project folder it runs in).
 LOCAL_SETTINGS_FILE = Path("var") / "local-secrets.env"
+# The store addresses scripts/run used (it may start SecantusDB on MONGO_PORT), for the
+# operator commands; rewritten on every start.
+LOCAL_STORES_FILE = Path("var") / "local-stores.env"
 # Seconds between webhook attempts after each failure: 1 m, 5 m, 30 m, 2 h, 5 h, 10 h,
 # then every 12 h; the last of 12 attempts comes about 3 days after the first.
 DEFAULT_WEBHOOK_RETRY_SCHEDULE = (60, 300, 1800, 7200, 18000, 36000) + (43200,) * 5

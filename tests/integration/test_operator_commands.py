@@ -68,3 +68,35 @@ def test_the_environment_wins_over_the_file(project, store_env):
     )
     result = run_in(project, store_env)  # the test store's MONGO_URI is in the environment
     assert result.returncode == 0, result.stderr
+
+
+def test_reconcile_finds_the_stores_scripts_run_used(project, store_env):
+    """scripts/run may have started SecantusDB on another port (MONGO_PORT): it writes the
+    addresses it used to var/local-stores.env, and the command reads them."""
+    (project / "var" / "local-stores.env").write_text(
+        f"MONGO_URI={store_env['MONGO_URI']}\nREDIS_URL={store_env['REDIS_URL']}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URI", "REDIS_URL")}
+    env.update(
+        PYTHONPATH=str(ROOT), MONGO_DB=store_env["MONGO_DB"], **{n: "" for n in ("CHECKOUT_ENV",)}
+    )
+    for name in ("JWT_SECRET", "SECRET_KEY", "PIN_PEPPER"):
+        env.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "-m", "checkout", "reconcile"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "reconciliation OK" in result.stdout
+
+
+def test_an_unreachable_store_is_a_clear_message_not_a_traceback(project, store_env):
+    closed = {"MONGO_URI": "mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=500"}
+    result = run_in(project, {**store_env, **closed})
+    assert result.returncode == 3
+    assert "Traceback" not in result.stderr
+    assert "cannot reach MongoDB" in result.stderr
