@@ -3,6 +3,8 @@ an event describes) and the Redis Stream that carries event ids to the webhook w
 
 from redis.exceptions import ResponseError
 
+from .pages import newest_first
+
 STREAM = "checkout:events"
 GROUP = "webhook-delivery"
 # Trimmed approximately; an entry trimmed before any worker read it is not lost, because
@@ -33,20 +35,7 @@ async def list_account_events(
     query = {"account_id": account_id, "created_at": {"$gte": since}}
     if event_type is not None:
         query["type"] = event_type
-    if after is not None:
-        query = {
-            "$and": [
-                query,
-                {
-                    "$or": [
-                        {"created_at": {"$lt": after["created_at"]}},
-                        {"created_at": after["created_at"], "_id": {"$lt": after["_id"]}},
-                    ]
-                },
-            ]
-        }
-    cursor = db.events.find(query).sort([("created_at", -1), ("_id", -1)]).limit(limit)
-    return await cursor.to_list(length=limit)
+    return await newest_first(db.events, query, limit, after)
 
 
 async def find_events(db, event_ids: list) -> dict[str, dict]:

@@ -4,6 +4,8 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
+from .pages import newest_first
+
 
 async def insert_link(db, link: dict) -> None:
     await db.payment_links.insert_one(link)
@@ -18,20 +20,7 @@ async def find_link(db, code, session=None) -> dict | None:
 async def list_links(db, account_id, limit: int, after: dict | None = None) -> list[dict]:
     """Newest first; after is the last link of the previous page."""
     query = {"account_id": account_id}
-    if after is not None:
-        query = {
-            "$and": [
-                query,
-                {
-                    "$or": [
-                        {"created_at": {"$lt": after["created_at"]}},
-                        {"created_at": after["created_at"], "_id": {"$lt": after["_id"]}},
-                    ]
-                },
-            ]
-        }
-    cursor = db.payment_links.find(query).sort([("created_at", -1), ("_id", -1)]).limit(limit)
-    return await cursor.to_list(length=limit)
+    return await newest_first(db.payment_links, query, limit, after)
 
 
 async def change_link(db, code: str, changes: dict, max_payments: int | None) -> dict | None:

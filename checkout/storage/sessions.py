@@ -10,6 +10,7 @@ from pymongo.errors import DuplicateKeyError
 from ..errors import DuplicateIdempotencyKey
 from ..jsonenc import dumps, loads
 from ..statuses import SessionStatus
+from .pages import newest_first
 
 KEY = "checkout:session:{}"
 _DATES = ("created_at", "expires_at", "paid_at", "canceled_at")
@@ -181,17 +182,4 @@ async def list_account_sessions(
 ) -> list[dict]:
     """Newest first; after is the last session of the previous page."""
     query = {"account_id": account_id, **query}
-    if after is not None:
-        query = {
-            "$and": [
-                query,
-                {
-                    "$or": [
-                        {"created_at": {"$lt": after["created_at"]}},
-                        {"created_at": after["created_at"], "_id": {"$lt": after["_id"]}},
-                    ]
-                },
-            ]
-        }
-    cursor = db.payment_sessions.find(query).sort([("created_at", -1), ("_id", -1)]).limit(limit)
-    return await cursor.to_list(length=limit)
+    return await newest_first(db.payment_sessions, query, limit, after)
