@@ -161,6 +161,10 @@ class Settings(BaseSettings):
     )
     # Builds checkout URLs; https:// makes cookies Secure.
     public_base_url: str = Field("http://127.0.0.1:8000", validation_alias="PUBLIC_BASE_URL")
+    # Who runs this server, as the checkout page names it ("Payment processed by ...").
+    platform_name: str = Field(
+        "Checkout", validation_alias="PLATFORM_NAME", min_length=1, max_length=60
+    )
     # Seconds a payment session stays open: 30 s to 7 days.
     session_ttl: int = Field(600, validation_alias="SESSION_TTL", ge=30, le=7 * 86400)
     # Percent fee paid by the shopper.
@@ -241,6 +245,11 @@ class Settings(BaseSettings):
         if value not in CURRENCY_EXPONENTS:
             raise ValueError(f"{value!r} is not supported; use one of {sorted(CURRENCY_EXPONENTS)}")
         return value
+
+    @field_validator("platform_name", mode="before")
+    @classmethod
+    def _trim_platform_name(cls, value: Any) -> Any:
+        return value.strip() if isinstance(value, str) else value
 
     @field_validator("public_base_url")
     @classmethod

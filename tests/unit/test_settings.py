@@ -224,3 +224,13 @@ def test_replace_derives_a_checked_variant():
         settings.replace(withdrawal_fee=Decimal("0.5"))  # JPY has no decimals
     with pytest.raises(SettingsError, match="session_tll"):
         settings.replace(session_tll=60)  # a typo is an error, not a silent no-op
+
+
+def test_the_platform_name_defaults_to_checkout_and_is_at_most_60_characters():
+    assert Settings.from_env(SECRETS).platform_name == "Checkout"
+    named = Settings.from_env({**SECRETS, "PLATFORM_NAME": "  Harbour Pay "})
+    assert named.platform_name == "Harbour Pay"
+    assert Settings.from_env({**SECRETS, "PLATFORM_NAME": "x" * 60}).platform_name == "x" * 60
+    for bad in ("x" * 61, "   "):
+        with pytest.raises(SettingsError, match="PLATFORM_NAME"):
+            Settings.from_env({**SECRETS, "PLATFORM_NAME": bad})

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from quart import Blueprint, g, redirect, render_template, request, url_for
 
 from ... import session_rules
-from ...errors import CheckoutError, SessionNotFound
+from ...errors import CheckoutError, PaymentLinkLimitReached, SessionNotFound
 from ...i18n import (
     current_locale,
     explicit_locale,
@@ -41,6 +41,18 @@ STATE_STATUS: dict[str, int] = {
 ANNOUNCE_AT = (300, 60, 0)
 
 
+@blueprint.app_context_processor
+async def platform_context() -> dict:
+    """Who processes the payment, for the shopper's pages' footer: PLATFORM_NAME and this
+    server's host as PUBLIC_BASE_URL names it (never the request's Host header, which the
+    client chooses)."""
+    settings = context().settings
+    return {
+        "platform_name": settings.platform_name,
+        "platform_host": urlsplit(settings.public_base_url).netloc,
+    }
+
+
 @blueprint.route("/checkout/<session_id>", methods=["GET", "POST"])
 async def checkout_page(session_id):
     ctx = context()
@@ -65,6 +77,10 @@ async def checkout_page(session_id):
                 result = await payments.pay(
                     ctx, session_id, form.wallet_code.data, form.pin.data, client_ip=client_ip()
                 )
+            except PaymentLinkLimitReached:
+                # The link took its last payment while this page was open: say so, with no
+                # form left to submit (this session can never be paid now).
+                return await render_template("checkout/sold_out.html", session=session), 422
             except CheckoutError as exc:
                 if exc.status in (409, 410):  # paid, canceled or gone meanwhile: show that
                     # From MongoDB, the truth: a cached copy may still say "open".
@@ -110,6 +126,10 @@ async def render_state(session: dict, state: str, resubmitted: bool = False):
             resubmitted=resubmitted,
             payer=mask_wallet(session.get("payer_wallet")),
             paid_at=format_timestamp(session.get("paid_at")),
+            # What went back to the paying wallet: the refunds, with the service fee's share
+            # when REFUND_SERVICE_FEE gives it back too.
+            refunded=session.get("refunded_amount", 0) + session.get("refunded_fee", 0),
+            refunded_in_full=session.get("refunded_amount", 0) >= session["amount"],
         ), status
     restart = None
     if state == SessionStatus.EXPIRED and session.get("link_code"):
