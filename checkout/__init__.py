@@ -67,11 +67,12 @@ def create_app(settings: Settings | None = None) -> Quart:
     from .web.errors import register_error_handlers
     from .web.headers import register_security_headers
     from .web.json import MoneyJSONProvider
-    from .web.pages import checkout, dashboard, links
+    from .web.pages import checkout, dashboard, home, links
     from .web.request_ids import register_request_ids
 
     for blueprint in (
         health.blueprint,
+        home.blueprint,
         org.blueprint,
         wallets.blueprint,
         txn.blueprint,

@@ -11,13 +11,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from bson import ObjectId
 from bson.errors import InvalidId
 
-from .. import security
+from .. import security, session_rules
 from ..errors import InvalidCredentials, InvalidRequest
 from ..money import to_major
 from ..representations import mask_wallet
 from ..statuses import TRANSACTION_TYPES, SessionStatus
 from ..storage import accounts as account_store
 from ..storage import dashboard_sessions as session_store
+from ..storage import refunds as refund_store
 from ..storage import reports
 from . import Context, accounts, payments, utcnow
 from .limits import verify_password_again
@@ -40,6 +41,23 @@ async def sign_in(ctx: Context, email: str, password: str, client_ip: str) -> tu
         "account"
     ]
     return account, await new_session(ctx, account)
+
+
+async def sign_up(
+    ctx: Context,
+    organization: str,
+    email: str,
+    password: str,
+    category: str,
+    pin: str | None,
+    client_ip: str | None,
+) -> tuple[dict, str]:
+    """The API's registration (same sign-up limit per address), then a dashboard session
+    for the new account. Returns (registration result with the clear PIN, session id)."""
+    result = await accounts.register(
+        ctx, organization, email, password, category, pin, client_ip or "unknown"
+    )
+    return result, await new_session(ctx, result["account"])
 
 
 async def new_session(ctx: Context, account: dict) -> str:
@@ -185,7 +203,53 @@ async def session_detail(ctx: Context, account: dict, session_id: str) -> dict:
                 ],
             }
         )
-    return {"session": session, "entries": entries, "now": utcnow()}
+    refunds = await refund_store.list_refunds(ctx.db, session["_id"])
+    now = utcnow()
+    return {
+        "session": session,
+        "entries": entries,
+        "refunds": refunds,
+        "history": session_history(session, refunds, now),
+        "refund_state": refund_state(session),
+        "now": now,
+    }
+
+
+def refund_state(session: dict) -> str | None:
+    """ "refunded" or "partially_refunded" for a paid session with refunds, else None."""
+    refunded = session.get("refunded_amount", 0)
+    if session["status"] != SessionStatus.COMPLETE or refunded <= 0:
+        return None
+    return "refunded" if refunded >= session["amount"] else "partially_refunded"
+
+
+def session_history(session: dict, refunds: list[dict], now: datetime) -> list[dict]:
+    """What happened to a payment, oldest first: created, paid, each refund, canceled or
+    expired. Each row: {"at", "kind", "amount" (or None), "detail"}."""
+    rows = [{"at": session["created_at"], "kind": "created", "amount": None, "detail": None}]
+    if session.get("paid_at"):
+        rows.append(
+            {"at": session["paid_at"], "kind": "paid", "amount": session["amount"], "detail": None}
+        )
+    for refund in refunds:
+        rows.append(
+            {
+                "at": refund["created_at"],
+                "kind": "refund",
+                "amount": refund["amount"],
+                "detail": refund.get("reason"),
+                "id": refund["_id"],
+            }
+        )
+    if session.get("canceled_at"):
+        rows.append(
+            {"at": session["canceled_at"], "kind": "canceled", "amount": None, "detail": None}
+        )
+    elif session_rules.effective_status(session, now) == SessionStatus.EXPIRED:
+        rows.append(
+            {"at": session["expires_at"], "kind": "expired", "amount": None, "detail": None}
+        )
+    return sorted(rows, key=lambda row: row["at"])
 
 
 def posting_label(ctx: Context, account_code: str, own: set[str]) -> str:

@@ -5,7 +5,7 @@ import re
 
 from tests.support import register
 
-OPEN_ROUTES = {"/dashboard/login"}
+OPEN_ROUTES = {"/dashboard/login", "/dashboard/signup"}
 
 
 def dashboard_rules(app):

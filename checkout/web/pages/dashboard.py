@@ -1,9 +1,10 @@
 """The merchant dashboard: server-rendered pages behind a quart-auth cookie sign-in.
 
-Handlers stay thin: read a form, call a service, render. Every route except /login is
-wrapped in @signed_in (tests/integration/test_dashboard_auth.py walks the URL map to
+Handlers stay thin: read a form, call a service, render. Every route except /login and
+/signup is wrapped in @signed_in (tests/integration/test_dashboard_auth.py walks the URL map to
 prove it)."""
 
+import secrets
 from datetime import datetime
 from functools import wraps
 from urllib.parse import urlsplit
@@ -29,10 +30,11 @@ from ...errors import (
     InvalidCredentials,
     InvalidRequest,
     RateLimited,
+    SessionNotOpen,
 )
 from ...money import format_amount
 from ...representations import mask_wallet
-from ...services import api_keys, dashboard, payments, utcnow
+from ...services import api_keys, dashboard, lifecycle, payments, refunds, utcnow
 from ...services import wallets as wallet_service
 from ...services.dashboard import TransactionFilter
 from .. import client_ip, context
@@ -45,8 +47,10 @@ from .dashboard_forms import (
     LoginForm,
     PasswordForm,
     ProfileForm,
+    RefundForm,
     ResetPinForm,
     SessionFilterForm,
+    SignUpForm,
     TransactionFilterForm,
 )
 
@@ -144,6 +148,52 @@ async def login():
     return await page("login.html", status, headers, form=form, error=error)
 
 
+@blueprint.route("/signup", methods=["GET", "POST"])
+async def signup():
+    """A new merchant account from the browser: the API's registration, then signed in on
+    the answer page, which shows the wallet code and PIN this once. The PIN is rendered
+    straight into this POST's answer: never in a URL, a flash or the session cookie."""
+    ctx = context()
+    if await current_user.is_authenticated and await dashboard.signed_in_account(
+        ctx, current_user.auth_id
+    ):
+        return redirect(url_for("dashboard.overview"), 303)
+    form = await SignUpForm.from_request()
+    error, status, headers = None, 200, {}
+    if request.method == "POST":
+        if not form.validate():
+            status = 400
+        else:
+            try:
+                result, session_id = await dashboard.sign_up(
+                    ctx,
+                    form.organization.data,
+                    form.email.data,
+                    form.password.data,
+                    form.category.data,
+                    form.pin.data or None,
+                    client_ip(),
+                )
+            except EmailTaken as exc:
+                form.email.errors = [
+                    "An account with this email already exists. Sign in, or use another email."
+                ]
+                status = exc.status
+            except RateLimited as exc:
+                error, status = exc.message, exc.status
+                if "retry_after" in exc.details:
+                    headers["Retry-After"] = str(exc.details["retry_after"])
+            else:
+                # As at sign-in: a new CSRF secret and an auth cookie naming a new session.
+                session.clear()
+                login_user(AuthUser(session_id))
+                g.account = result["account"]
+                return await page("signup_done.html", wallet=result["wallet"], pin=result["pin"])
+    form.password.data = ""
+    form.pin.data = ""
+    return await page("signup.html", status, headers, form=form, error=error)
+
+
 @blueprint.post("/logout")
 @signed_in
 async def logout():
@@ -219,19 +269,77 @@ async def new_session():
     )
 
 
-@blueprint.get("/sessions/<session_id>")
-@signed_in
-async def session_detail(session_id):
+async def detail_page(
+    session_id: str,
+    status: int = 200,
+    refund_form: RefundForm | None = None,
+    refund_error: str | None = None,
+    cancel_error: str | None = None,
+):
     data = await dashboard.session_detail(context(), g.account, session_id)
     detail = data["session"]
+    if refund_form is None:
+        refund_form = RefundForm(currency=detail["currency"], data={"key": secrets.token_hex(16)})
     return await page(
         "session_detail.html",
+        status,
         **data,
         state=session_rules.effective_status(detail, data["now"]),
         seconds_left=session_rules.seconds_left(detail, data["now"]),
+        refund_left=refunds.refund_left(detail),
         checkout_url=checkout_url(detail["_id"]),
         created=request.args.get("created") == "1",
+        refund_form=refund_form,
+        refund_error=refund_error,
+        cancel_form=ConfirmForm(),
+        cancel_error=cancel_error,
     )
+
+
+@blueprint.get("/sessions/<session_id>")
+@signed_in
+async def session_detail(session_id):
+    return await detail_page(session_id)
+
+
+@blueprint.post("/sessions/<session_id>/refund")
+@signed_in
+async def refund_session(session_id):
+    ctx = context()
+    found = await payments.session_for_owner(ctx, g.account, session_id)
+    form = await RefundForm.from_request(currency=found["currency"])
+    if not form.validate():
+        return await detail_page(session_id, 400, refund_form=form)
+    try:
+        done = await refunds.refund(
+            ctx,
+            g.account,
+            session_id,
+            form.amount_minor,
+            form.reason.data or None,
+            # Scoped to the account like the API's keys, and apart from them.
+            idempotency_key=f"{g.account['_id']}:dashboard-{form.key.data}",
+        )
+    except CheckoutError as exc:
+        return await detail_page(session_id, exc.status, refund_form=form, refund_error=exc.message)
+    await flash(f"Refunded {format_amount(done['amount'], done['currency'])}.")
+    return redirect(url_for("dashboard.session_detail", session_id=session_id), 303)
+
+
+@blueprint.post("/sessions/<session_id>/cancel")
+@signed_in
+async def cancel_session(session_id):
+    form = await ConfirmForm.from_request()
+    if not form.validate():
+        return await detail_page(
+            session_id, 400, cancel_error="This form has expired. Please submit it again."
+        )
+    try:
+        await lifecycle.cancel_session(context(), g.account, session_id)
+    except SessionNotOpen as exc:
+        return await detail_page(session_id, exc.status, cancel_error=exc.message)
+    await flash("Payment canceled: its checkout link no longer accepts payment.")
+    return redirect(url_for("dashboard.session_detail", session_id=session_id), 303)
 
 
 # --- transactions --------------------------------------------------------------------------

@@ -3,7 +3,15 @@ state; plain forms for GET filters, which change nothing."""
 
 from decimal import Decimal, InvalidOperation
 
-from wtforms import DateField, Form, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import (
+    DateField,
+    Form,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import (
     EqualTo,
     InputRequired,
@@ -47,6 +55,37 @@ class LoginForm(CSRFForm):
     )
 
 
+class SignUpForm(CSRFForm):
+    """The same fields and rules as POST /api/v1/org/register."""
+
+    organization = StringField(
+        "Organization name",
+        filters=[strip],
+        validators=[
+            InputRequired("Enter your organization's name."),
+            Length(max=100),
+            no_control_characters,
+        ],
+    )
+    email = StringField("Email", validators=EMAIL, filters=[lower])
+    password = PasswordField(
+        "Password",
+        validators=[
+            InputRequired("Choose a password."),
+            Length(min=8, max=256, message="Use 8 to 256 characters."),
+        ],
+    )
+    category = StringField(
+        "Business category",
+        filters=[strip],
+        validators=[InputRequired("Enter a category."), Length(max=50), no_control_characters],
+    )
+    pin = PasswordField(
+        "Wallet PIN (optional)",
+        validators=[Optional(), Regexp(r"^[0-9]{6}$", message="A PIN is exactly 6 digits.")],
+    )
+
+
 class ConfirmForm(CSRFForm):
     """A button that changes state (sign out, revoke): only the CSRF token."""
 
@@ -68,6 +107,37 @@ class CreateSessionForm(CSRFForm):
         self.amount_minor: int | None = None  # set by validate_amount
 
     def validate_amount(self, field):
+        try:
+            value = Decimal(field.data)
+        except (InvalidOperation, TypeError, ValueError):
+            raise ValidationError("Enter an amount like 12.50.") from None
+        try:
+            self.amount_minor = parse_amount(value, self.currency)
+        except InvalidAmount as exc:
+            raise ValidationError(exc.message.replace("amount", "The amount", 1)) from None
+
+
+class RefundForm(CSRFForm):
+    amount = StringField(
+        "Amount to refund", filters=[strip], validators=[Optional(), Length(max=30)]
+    )
+    reason = StringField(
+        "Reason (optional)",
+        filters=[strip],
+        validators=[Optional(), Length(max=200), no_control_characters],
+    )
+    # A random key made when the page renders: a double submit refunds once (it is the
+    # refund's idempotency key, scoped to the account like the API's).
+    key = HiddenField(validators=[InputRequired(), Regexp(r"^[0-9a-f]{32}$")])
+
+    def __init__(self, *args, currency: str = "USD", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+        self.amount_minor: int | None = None  # None: refund everything that is left
+
+    def validate_amount(self, field):
+        if not field.data:
+            return
         try:
             value = Decimal(field.data)
         except (InvalidOperation, TypeError, ValueError):
