@@ -55,10 +55,9 @@ class LoginForm(CSRFForm):
     )
 
 
-class SignUpForm(CSRFForm):
-    """The same fields and rules as POST /api/v1/org/register."""
-
-    organization = StringField(
+def organization_field() -> StringField:
+    """The organization's name, with the API's rules (sign-up and profile alike)."""
+    return StringField(
         "Organization name",
         filters=[strip],
         validators=[
@@ -67,6 +66,12 @@ class SignUpForm(CSRFForm):
             no_control_characters,
         ],
     )
+
+
+class SignUpForm(CSRFForm):
+    """The same fields and rules as POST /api/v1/org/register."""
+
+    organization = organization_field()
     email = StringField("Email", validators=EMAIL, filters=[lower])
     password = PasswordField(
         "Password",
@@ -164,15 +169,7 @@ class ResetPinForm(CSRFForm):
 
 
 class ProfileForm(CSRFForm):
-    organization = StringField(
-        "Organization name",
-        filters=[strip],
-        validators=[
-            InputRequired("Enter your organization's name."),
-            Length(max=100),
-            no_control_characters,
-        ],
-    )
+    organization = organization_field()
     email = StringField("Email", validators=EMAIL, filters=[lower])
     category = StringField(
         "Category",
