@@ -91,18 +91,20 @@ async def test_the_list_is_paginated(client):
         (await create_link(client, merchant, description=f"Item {n}"))["code"] for n in range(5)
     ]
     newest_first = codes[::-1]
-    seen, cursor = [], None
-    while True:
+    seen, cursor, pages = [], None, []
+    for _ in range(len(codes)):  # never more pages than links
         query = "limit=2" + (f"&startingAfter={cursor}" if cursor else "")
         page = await body(
             await call(client, "GET", f"{LINKS}?{query}", headers=merchant["headers"])
         )
         seen += [link["code"] for link in page["data"]]
-        if not page["hasMore"]:
-            assert page["nextCursor"] is None
-            break
         cursor = page["nextCursor"]
-        assert cursor == seen[-1]
+        pages.append((page["hasMore"], cursor, seen[-1] if seen else None))
+        if not page["hasMore"]:
+            break
+    # Every page but the last says there is more and points at its own last link.
+    assert pages[-1][:2] == (False, None)
+    assert all(more and cursor == last for more, cursor, last in pages[:-1])
     assert seen == newest_first
     other = await register(client, "Other")
     foreign = await call(
