@@ -117,12 +117,24 @@ def checkout_url(session_id: str) -> str:
 # --- sign-in -----------------------------------------------------------------------------
 
 
+async def already_signed_in(ctx) -> bool:
+    return bool(
+        await current_user.is_authenticated
+        and await dashboard.signed_in_account(ctx, current_user.auth_id)
+    )
+
+
+def start_browser_session(session_id: str) -> None:
+    """Rotate everything tied to the browser on sign-in or sign-up: the CSRF secret in the
+    session cookie and the auth cookie, which names a brand-new server session."""
+    session.clear()
+    login_user(AuthUser(session_id))
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
 async def login():
     ctx = context()
-    if await current_user.is_authenticated and await dashboard.signed_in_account(
-        ctx, current_user.auth_id
-    ):
+    if await already_signed_in(ctx):
         return redirect(local_target(request.args.get("next")), 303)
     form = await LoginForm.from_request()
     error, status, headers = None, 200, {}
@@ -139,10 +151,7 @@ async def login():
                 if "retry_after" in exc.details:
                     headers["Retry-After"] = str(exc.details["retry_after"])
             else:
-                # Rotate everything tied to the browser: the CSRF secret in the session
-                # cookie and the auth cookie, which names a brand-new server session.
-                session.clear()
-                login_user(AuthUser(session_id))
+                start_browser_session(session_id)
                 return redirect(local_target(request.args.get("next")), 303)
     form.password.data = ""
     return await page("login.html", status, headers, form=form, error=error)
@@ -154,9 +163,7 @@ async def signup():
     the answer page, which shows the wallet code and PIN this once. The PIN is rendered
     straight into this POST's answer: never in a URL, a flash or the session cookie."""
     ctx = context()
-    if await current_user.is_authenticated and await dashboard.signed_in_account(
-        ctx, current_user.auth_id
-    ):
+    if await already_signed_in(ctx):
         return redirect(url_for("dashboard.overview"), 303)
     form = await SignUpForm.from_request()
     error, status, headers = None, 200, {}
@@ -184,9 +191,7 @@ async def signup():
                 if "retry_after" in exc.details:
                     headers["Retry-After"] = str(exc.details["retry_after"])
             else:
-                # As at sign-in: a new CSRF secret and an auth cookie naming a new session.
-                session.clear()
-                login_user(AuthUser(session_id))
+                start_browser_session(session_id)
                 g.account = result["account"]
                 return await page("signup_done.html", wallet=result["wallet"], pin=result["pin"])
     form.password.data = ""

@@ -112,14 +112,19 @@ class CreateSessionForm(CSRFForm):
         self.amount_minor: int | None = None  # set by validate_amount
 
     def validate_amount(self, field):
-        try:
-            value = Decimal(field.data)
-        except (InvalidOperation, TypeError, ValueError):
-            raise ValidationError("Enter an amount like 12.50.") from None
-        try:
-            self.amount_minor = parse_amount(value, self.currency)
-        except InvalidAmount as exc:
-            raise ValidationError(exc.message.replace("amount", "The amount", 1)) from None
+        self.amount_minor = amount_in_minor_units(field.data, self.currency)
+
+
+def amount_in_minor_units(text: str, currency: str) -> int:
+    """A typed amount ("12.50"), read by money.parse_amount like the API's amounts."""
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationError("Enter an amount like 12.50.") from None
+    try:
+        return parse_amount(value, currency)
+    except InvalidAmount as exc:
+        raise ValidationError(exc.message.replace("amount", "The amount", 1)) from None
 
 
 class RefundForm(CSRFForm):
@@ -143,14 +148,7 @@ class RefundForm(CSRFForm):
     def validate_amount(self, field):
         if not field.data:
             return
-        try:
-            value = Decimal(field.data)
-        except (InvalidOperation, TypeError, ValueError):
-            raise ValidationError("Enter an amount like 12.50.") from None
-        try:
-            self.amount_minor = parse_amount(value, self.currency)
-        except InvalidAmount as exc:
-            raise ValidationError(exc.message.replace("amount", "The amount", 1)) from None
+        self.amount_minor = amount_in_minor_units(field.data, self.currency)
 
 
 class CreateWalletForm(CSRFForm):
