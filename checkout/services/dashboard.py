@@ -316,7 +316,7 @@ async def list_transactions(
 async def own_sessions(ctx: Context, account: dict, rows: list[dict]) -> set[str]:
     """Session ids among the rows that the account owns. Only those get a link to the
     session page: the payer's side of a payment or refund is another account's session,
-    which that page refuses (403)."""
+    which that page answers 404."""
     return await reports.owned_session_ids(
         ctx.db, account["_id"], [r.get("session_id") for r in rows]
     )
