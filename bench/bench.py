@@ -24,6 +24,7 @@ import httpx
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+from original import seed_original, start_original  # noqa: E402
 from servers import (  # noqa: E402
     ServerProcess,
     cpu_seconds,
@@ -37,6 +38,7 @@ from servers import (  # noqa: E402
 # "max_p99_ratio" bounds p99 by the baseline's p99 in the same run (issue 11).
 TARGETS = {
     "create": {"min_ratio": 0.85, "max_p99_ms": 50},
+    "original_create": {"max_errors": 0},
     "view": {"min_ratio": 0.50},
     "pay": {"min_ratio": 0.8, "max_p99_ratio": 2.0, "max_errors": 0},
     "pay_hot": {"min_ratio": 0.8, "max_p99_ratio": 2.0, "max_errors": 0},
@@ -50,6 +52,8 @@ BASELINE_OF = {
     "funnel": "pay_spread_txn_ceiling",
 }
 SWEEP = (1, 4, 16, 64)
+# Our create-session against the original Node/Express app's, same run (issue 11).
+ORIGINAL_TARGET = 1.5
 
 
 def log(message: str) -> None:
@@ -186,6 +190,12 @@ def main() -> int:
         "pay_txn_ceiling, pay_spread_txn_ceiling, create, view, pay, pay_hot, funnel "
         "(create always runs when view or pay does: they use its sessions)",
     )
+    parser.add_argument(
+        "--original",
+        metavar="DIR",
+        help="also measure the original Node/Express app's create-session, from a checkout "
+        "of it in DIR with node_modules installed (bench/README.md, 'Against the original')",
+    )
     parser.add_argument("--out", default=str(HERE / "results" / "latest.json"))
     args = parser.parse_args()
     out = Path(args.out)
@@ -259,6 +269,8 @@ def main() -> int:
         wanted = set(args.only.split(",")) if args.only else None
         if wanted and wanted & {"view", "pay", "pay_hot"}:
             wanted.add("create")
+        if wanted and args.original:
+            wanted.add("original_create")
 
         def scenario(name, tool_args, profile_it=False):
             if wanted is not None and name not in wanted:
@@ -362,6 +374,32 @@ def main() -> int:
             ],
             profile_it=True,
         )
+        if args.original and (wanted is None or "create" in wanted):
+            # Right after ours, on a fresh SecantusDB of its own; its processes stand in the
+            # app and secantusdb columns of the CPU table for this row.
+            original, original_mongo = start_original(args.original, redis.port)
+            try:
+                original_state = work / "original.json"
+                original_state.write_text(json.dumps(asyncio.run(seed_original(args.merchants))))
+                groups.update(app=original.pid, secantusdb=original_mongo.pid)
+                scenario(
+                    "original_create",
+                    [
+                        load,
+                        "create",
+                        "--base",
+                        f"http://127.0.0.1:{original.port}",
+                        "--state",
+                        str(original_state),
+                        "--expect",
+                        "200",
+                        *common,
+                    ],
+                )
+            finally:
+                groups.update(app=app.pid, secantusdb=mongo.pid)
+                original.stop()
+                original_mongo.stop()
         state["sessions"] = json.loads(created.read_text()) if created.exists() else []
         state_file.write_text(json.dumps(state))
         scenario(
@@ -611,6 +649,16 @@ def report(results: dict, args, reconciled: bool, explained: bool, sweep: dict) 
                 f"{clients:>8} {r['throughput']:8.1f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
                 f"{r['errors']:7d}{'  pool exhausted' if r['pool_exhausted'] else ''}"
             )
+    if "original_create" in results and "create" in results:
+        times = results["create"]["throughput"] / max(results["original_create"]["throughput"], 0.1)
+        results["create"]["vs_original"] = round(times, 2)
+        print()
+        print(
+            f"create against the original Node app's create-session: {times:.2f}x "
+            f"(target >= {ORIGINAL_TARGET:g}x: {'ok' if times >= ORIGINAL_TARGET else 'MISS'})"
+        )
+        if times < ORIGINAL_TARGET:
+            results["create"]["targets_met"] = False
     misses = [name for name, r in results.items() if name in TARGETS and not r["targets_met"]]
     print()
     print(

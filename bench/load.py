@@ -104,7 +104,7 @@ class Run:
             step,
             "POST",
             f"{self.args.base}/api/v1/txn/payment-session/{merchant['walletCode']}",
-            201,
+            self.args.expect,
             data=CREATE_BODY,
             headers={**JSON, "Authorization": f"Bearer {merchant['token']}"},
         )
@@ -216,6 +216,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--created-out", help="write the sessions the create scenario made here")
     parser.add_argument("--merchant", type=int, help="create: only for this merchant (index)")
+    parser.add_argument(
+        "--expect",
+        type=int,
+        default=201,
+        help="create: the status a created session answers (the original Node app says 200)",
+    )
     parser.add_argument(
         "--skip-sessions",
         type=int,
