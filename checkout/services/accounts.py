@@ -1,15 +1,19 @@
 import asyncio
+import logging
 
 from bson import ObjectId
 
 from .. import money, security
 from ..errors import InvalidCredentials, Unauthenticated
 from ..statuses import Kind
+from ..storage import account_cache, dashboard_sessions
 from ..storage import accounts as account_store
-from ..storage import dashboard_sessions
 from ..storage import wallets as wallet_store
+from ..stores import STORE_ERRORS
 from . import Context, limits, unit_of_work, utcnow
 from .wallets import issue_credit, new_wallet, with_pending_credits
+
+log = logging.getLogger(__name__)
 
 
 async def register(
@@ -97,9 +101,38 @@ def login_token(ctx: Context, account: dict) -> str:
     )
 
 
+async def account_for_request(ctx: Context, account_id: str) -> dict | None:
+    """The account a token, key or dashboard session acts as, without its password hash:
+    from the Redis copy (storage/account_cache.py) when there is one, else MongoDB. Redis
+    being down costs speed, not the request."""
+    try:
+        cached = await account_cache.get_account(ctx.redis, account_id)
+    except STORE_ERRORS:
+        cached = None
+    if cached is not None:
+        return cached
+    account = await account_store.find_account(ctx.db, account_id)
+    if account is not None:
+        account.pop("password_hash", None)
+        try:
+            await account_cache.put_account(ctx.redis, account)
+        except STORE_ERRORS:
+            log.warning("could not cache account %s in Redis", account_id)
+    return account
+
+
+async def forget_account(ctx: Context, account_id) -> None:
+    """After every write to an account: the next request reads it from MongoDB again."""
+    try:
+        await account_cache.forget_account(ctx.redis, account_id)
+    except STORE_ERRORS:
+        # The copy expires by itself (account_cache.SECONDS); say so loudly meanwhile.
+        log.error("could not drop the cached copy of account %s", account_id)
+
+
 async def authenticate_token(ctx: Context, token: str) -> dict:
     account_id, version = security.read_token(ctx.settings.jwt_secret, token)
-    account = await account_store.find_account(ctx.db, account_id)
+    account = await account_for_request(ctx, account_id)
     if account is None:
         raise Unauthenticated("The account for this token no longer exists.")
     if version != token_version(account):
@@ -137,9 +170,11 @@ async def update_profile(
         changes["password_hash"] = await asyncio.to_thread(ctx.passwords.hash, password)
     if credentials_change:
         updated = await account_store.update_credentials(ctx.db, account["_id"], changes)
+        await forget_account(ctx, account["_id"])
         # The version check already refuses them; deleting frees Redis and is immediate.
         await dashboard_sessions.delete_account_sessions(ctx.redis, str(account["_id"]))
         return updated or {**account, **changes}
     if changes:
         await account_store.update_account(ctx.db, account["_id"], changes)
+        await forget_account(ctx, account["_id"])
     return {**account, **changes}

@@ -12,10 +12,9 @@ import string
 from bson import ObjectId
 
 from ..errors import ApiKeyNotFound, LoginRequired, Unauthenticated
-from ..storage import accounts as account_store
 from ..storage import api_keys as key_store
 from ..stores import STORE_ERRORS
-from . import Context, utcnow
+from . import Context, accounts, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +88,15 @@ async def authenticate_key(ctx: Context, secret: str) -> dict:
     doc = await key_store.find_active_key(ctx.db, key_hash(secret))
     if doc is None:
         raise Unauthenticated("The API key is invalid or has been revoked.")
-    account = await account_store.find_account(ctx.db, str(doc["account_id"]))
+    account = await accounts.account_for_request(ctx, str(doc["account_id"]))
     if account is None:
         raise Unauthenticated("The account for this API key no longer exists.")
+    now = utcnow()
+    last_used = doc.get("last_used_at")
+    if last_used is not None and last_used >= now - key_store.TOUCH_INTERVAL:
+        return account  # recorded less than a minute ago: no write on this request
     try:
-        await key_store.touch_key(ctx.db, doc["_id"], utcnow())
+        await key_store.touch_key(ctx.db, doc["_id"], now)
     except STORE_ERRORS:  # last-used time is informative; never fail the request for it
         log.warning("could not record last use of API key %s", doc["prefix"])
     return account

@@ -16,7 +16,6 @@ from ..errors import InvalidCredentials, InvalidRequest
 from ..money import to_major
 from ..representations import mask_wallet
 from ..statuses import TRANSACTION_TYPES, SessionStatus
-from ..storage import accounts as account_store
 from ..storage import dashboard_sessions as session_store
 from ..storage import refunds as refund_store
 from ..storage import reports
@@ -77,7 +76,7 @@ async def signed_in_account(ctx: Context, session_id: str | None) -> dict | None
     if found is None:
         return None
     account_id, version = found
-    account = await account_store.find_account(ctx.db, account_id)
+    account = await accounts.account_for_request(ctx, account_id)
     if account is None or version != accounts.token_version(account):
         return None  # signed in before a password or email change
     return account

@@ -5,7 +5,7 @@ import asyncio
 from contextlib import asynccontextmanager
 
 from ..errors import InvalidCredentials, InvalidPin, RateLimited, TooManyPinFailures
-from ..storage import rate_limits
+from ..storage import accounts, rate_limits
 from . import Context
 
 LOGIN_LIMIT = 10  # per email, and per address on the dashboard, in LOGIN_WINDOW
@@ -87,8 +87,12 @@ async def verify_password_again(ctx: Context, account: dict, password, message: 
     """Re-entering the password for a sensitive change, under the sign-in limit: a leaked
     token, key or cookie must not become a password oracle."""
     await count_attempt(ctx, "reauth", str(account["_id"]), "password attempts")
-    ok = isinstance(password, str) and await asyncio.to_thread(
-        ctx.passwords.verify, account["password_hash"], password
+    # Read now, not from the request's account: the cached copy has no hash (account_cache).
+    stored = await accounts.find_password_hash(ctx.db, account["_id"])
+    ok = (
+        isinstance(password, str)
+        and stored is not None
+        and await asyncio.to_thread(ctx.passwords.verify, stored, password)
     )
     if not ok:
         raise InvalidCredentials(message)

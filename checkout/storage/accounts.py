@@ -27,6 +27,11 @@ async def find_account(db, account_id: str) -> dict | None:
     return await db.accounts.find_one({"_id": oid})
 
 
+async def find_password_hash(db, account_id) -> str | None:
+    account = await db.accounts.find_one({"_id": account_id}, {"password_hash": 1})
+    return None if account is None else account["password_hash"]
+
+
 async def update_account(db, account_id, changes: dict) -> None:
     try:
         await db.accounts.update_one({"_id": account_id}, {"$set": changes})
