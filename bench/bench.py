@@ -119,6 +119,13 @@ class Meter:
         }
 
 
+def cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def run_tool(args: list[str], env=None) -> dict:
     done = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env)
     if done.returncode != 0:
@@ -257,6 +264,10 @@ def main() -> int:
             "redis": redis.pid,
         }
         workers = [pid for pid in process_tree(app.pid) if pid != app.pid]
+        # Each Hypercorn worker on its own too: are the connections balanced between them?
+        # (multiprocessing's resource tracker is a child of the app as well, not a worker)
+        for n, pid in enumerate(pid for pid in workers if b"spawn_main" in cmdline(pid)):
+            groups[f"app w{n + 1}"] = pid
 
         log(f"seeding {args.merchants} merchants and {args.payers} payers through the API")
         state = asyncio.run(seed(base, args.merchants, args.payers))

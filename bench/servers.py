@@ -133,8 +133,9 @@ def start_secantus() -> ServerProcess:
 def start_hypercorn(
     name: str, app: str, env: dict, health_path: str, extra_pythonpath: str | None = None
 ) -> ServerProcess:
-    """Hypercorn the way production runs it: the repo's hypercorn.toml (workers, worker class,
-    access log...), only the bind overridden to a free port."""
+    """Hypercorn the way production runs it, `python -m checkout serve`: the repo's
+    hypercorn.toml (workers, worker class, access log...), only the bind overridden to a free
+    port; each worker listens on its own socket (checkout/serve.py)."""
     port = free_port()
     env = {**env, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
     if extra_pythonpath:
@@ -144,7 +145,8 @@ def start_hypercorn(
         [
             sys.executable,
             "-m",
-            "hypercorn",
+            "checkout",
+            "serve",
             "--config",
             str(ROOT / "hypercorn.toml"),
             "--bind",

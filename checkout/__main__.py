@@ -1,4 +1,5 @@
-"""Operator commands: python -m checkout reconcile | payouts list | payouts mark ID paid|failed"""
+"""Commands: python -m checkout serve | worker | reconcile
+| payouts list | payouts mark ID paid|failed"""
 
 import argparse
 import asyncio
@@ -92,8 +93,17 @@ async def run_payouts(settings: Settings, args) -> int:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:
+        # Its own options (serve.py); each worker reads the settings in create_app.
+        from .serve import main as serve
+
+        return serve(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m checkout")
     commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "serve", help="the web app: Hypercorn with hypercorn.toml, workers balanced (--help)"
+    )
     commands.add_parser("reconcile", help="check that the ledger balances")
     commands.add_parser("worker", help="deliver webhooks, expire sessions, relay events")
     payouts = commands.add_parser(

@@ -114,21 +114,22 @@ def start_redis() -> ServerProcess:
 
 
 def start_app(env_overrides: dict, workers: int = 2) -> ServerProcess:
-    """The app the way production runs it: Hypercorn with the repo's hypercorn.toml."""
+    """The app the way production runs it: `python -m checkout serve` (Hypercorn with the
+    repo's hypercorn.toml, connections balanced over the workers)."""
     port = free_port()
     env = {**os.environ, **env_overrides, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
     server = ServerProcess(
         [
             sys.executable,
             "-m",
-            "hypercorn",
+            "checkout",
+            "serve",
             "--config",
             str(ROOT / "hypercorn.toml"),
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
             str(workers),
-            "checkout:create_app()",
         ],
         port,
         cwd=ROOT,
