@@ -27,6 +27,7 @@ sys.path.insert(0, str(HERE))
 from servers import (  # noqa: E402
     ServerProcess,
     cpu_seconds,
+    migrate,
     process_tree,
     start_hypercorn,
     start_redis,
@@ -226,6 +227,7 @@ def main() -> int:
             },
         }
         log("starting the gateway and the bare Quart baseline (Hypercorn, hypercorn.toml)")
+        migrate(app_env)
         app = start_hypercorn("app", "checkout:create_app()", app_env, "/healthz")
         servers.append(app)
         bare = start_hypercorn(

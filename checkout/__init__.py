@@ -1,17 +1,22 @@
 """A self-hosted payment gateway with hosted checkout."""
 
 import asyncio
+import logging
+import multiprocessing
+import os
 from pathlib import Path
+from typing import NoReturn
 
 from quart import Quart
 from quart_auth import QuartAuth
 
 from .logs import configure_logging
+from .migrations import SchemaBehind, check_schema
 from .security import Passwords, dummy_hash
 from .services import Context, utcnow
 from .settings import Settings
 from .storage.wallets import ensure_platform_wallet
-from .stores import ensure_indexes, open_stores
+from .stores import open_stores
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +49,11 @@ def create_app(settings: Settings | None = None) -> Quart:
     @app.before_serving
     async def open_connections():
         stores = await open_stores(settings)
-        await ensure_indexes(stores.db)
+        try:
+            await check_schema(stores.db)
+        except SchemaBehind as exc:
+            await stores.close()
+            refuse_to_start(exc)
         for fee_wallet in settings.fee_wallets:
             await ensure_platform_wallet(stores.db, fee_wallet, settings.currency, utcnow())
         app.extensions["checkout"] = Context(
@@ -101,6 +110,18 @@ def create_app(settings: Settings | None = None) -> Quart:
     register_security_headers(app, settings)
     i18n.init_app(app)
     return app
+
+
+def refuse_to_start(reason: Exception) -> NoReturn:
+    """One clear line in the log and a non-zero exit. In a Hypercorn worker process a
+    raised exception prints two tracebacks per worker instead; elsewhere (tests, an
+    embedding server) it is raised as usual."""
+    logging.getLogger("checkout").critical("not starting: %s", reason)
+    if multiprocessing.parent_process() is not None:
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        os._exit(4)  # Hypercorn's master sees the exit code and stops the other workers
+    raise reason
 
 
 def _context_processors_on_loop(app: Quart) -> None:

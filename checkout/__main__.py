@@ -1,4 +1,5 @@
-"""Operator commands: python -m checkout reconcile | payouts list | payouts mark ID paid|failed"""
+"""Operator commands: python -m checkout migrate | reconcile | worker | payouts list |
+payouts mark ID paid|failed"""
 
 import argparse
 import asyncio
@@ -61,6 +62,22 @@ async def run_reconcile(settings: Settings) -> int:
     return 1
 
 
+async def run_migrate(settings: Settings) -> int:
+    from .migrations import migrate
+
+    stores = await open_reachable_stores(settings)
+    try:
+        before, after = await migrate(stores.db)
+    finally:
+        await stores.close()
+    print(f"indexes: ensured on database {settings.mongo_db!r}")
+    if before == after:
+        print(f"schema version: {after} (already current)")
+    else:
+        print(f"schema version: {before} -> {after}")
+    return 0
+
+
 async def run_payouts(settings: Settings, args) -> int:
     from .errors import CheckoutError
     from .security import Passwords
@@ -94,6 +111,9 @@ async def run_payouts(settings: Settings, args) -> int:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m checkout")
     commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "migrate", help="create the indexes and migrate the data (run by deploys, idempotent)"
+    )
     commands.add_parser("reconcile", help="check that the ledger balances")
     commands.add_parser("worker", help="deliver webhooks, expire sessions, relay events")
     payouts = commands.add_parser(
@@ -115,7 +135,11 @@ def main(argv=None) -> int:
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    from .migrations import SchemaBehind
+
     try:
+        if args.command == "migrate":
+            return asyncio.run(run_migrate(settings))
         if args.command == "reconcile":
             return asyncio.run(run_reconcile(settings))
         if args.command == "worker":
@@ -127,6 +151,9 @@ def main(argv=None) -> int:
     except StoreUnreachable as exc:
         print(f"store unavailable: {exc}", file=sys.stderr)
         return 3
+    except SchemaBehind as exc:
+        print(f"not starting: {exc}", file=sys.stderr)
+        return 4
     return 2
 
 

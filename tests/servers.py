@@ -3,6 +3,7 @@
 Each runs as its own process on a free port and is stopped when the test session ends.
 """
 
+import asyncio
 import os
 import shutil
 import socket
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -111,6 +113,25 @@ def start_redis() -> ServerProcess:
     )
     wait_for_port(port, server.process)
     return server
+
+
+def migrate(env: dict) -> None:
+    """`python -m checkout migrate` for the database env names, as a deploy runs it before
+    the app starts. In a thread of its own: a sync fixture may run under Playwright's
+    event loop."""
+    from checkout.migrations import migrate as migrate_database
+    from checkout.settings import Settings
+    from checkout.stores import open_stores
+
+    async def run() -> None:
+        stores = await open_stores(Settings.from_env(env))
+        try:
+            await migrate_database(stores.db)
+        finally:
+            await stores.close()
+
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, run()).result()
 
 
 def start_app(env_overrides: dict, workers: int = 2) -> ServerProcess:
