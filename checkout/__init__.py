@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Quart:
 
     from . import i18n
     from .web import health
+    from .web import metrics as metrics_page
     from .web.api import keys, org, payment_links, refunds, txn, wallets, webhooks, withdrawals
     from .web.api.contract import init_openapi
     from .web.errors import register_error_handlers
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Quart:
 
     for blueprint in (
         health.blueprint,
+        metrics_page.blueprint,
         home.blueprint,
         org.blueprint,
         wallets.blueprint,
@@ -99,6 +101,7 @@ def create_app(settings: Settings | None = None) -> Quart:
 
     app.register_blueprint(event_api.blueprint)
     register_request_ids(app)
+    metrics_page.register_request_metrics(app)
     register_error_handlers(app)
     init_openapi(app)  # after the blueprints: it documents their routes
     # After quart-schema, which installs its own provider: every answer goes through the

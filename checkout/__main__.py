@@ -9,8 +9,10 @@ from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
 from .money import format_amount
+from .services import utcnow
 from .services.reconcile import reconcile
 from .settings import LOCAL_STORES_FILE, Settings, SettingsError, load_local_settings
+from .storage import reconcile_runs
 from .stores import Stores, open_stores
 
 
@@ -47,6 +49,10 @@ async def run_reconcile(settings: Settings) -> int:
     stores = await open_reachable_stores(settings)
     try:
         report = await reconcile(stores)
+        # For /metrics (checkout_reconcile_ok): a scheduler runs this, Prometheus alerts.
+        await reconcile_runs.record_run(
+            stores.db, report.ok, len(report.problems), report.entries_checked, utcnow()
+        )
     finally:
         await stores.close()
     print(f"journal entries checked: {report.entries_checked}")
