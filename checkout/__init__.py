@@ -4,6 +4,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import signal
 from pathlib import Path
 from typing import NoReturn
 
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Quart:
             refuse_to_start(exc)
         for fee_wallet in settings.fee_wallets:
             await ensure_platform_wallet(stores.db, fee_wallet, settings.currency, utcnow())
+        stop_through_the_master_on_sigterm()
         app.extensions["checkout"] = Context(
             stores=stores,
             settings=settings,
@@ -125,6 +127,23 @@ def refuse_to_start(reason: Exception) -> NoReturn:
             handler.flush()
         os._exit(4)  # Hypercorn's master sees the exit code and stops the other workers
     raise reason
+
+
+def stop_through_the_master_on_sigterm() -> None:
+    """Graceful shutdown under Hypercorn's workers: the master, on SIGTERM, tells every
+    worker to stop accepting and finish its requests (graceful_timeout), but once the
+    first worker has exited it sends SIGTERM to the others, and a worker's default SIGTERM
+    kills it with its payments in flight. So a worker hands its SIGTERM to the master
+    instead: from either signal every worker drains, and the master waits for them."""
+    if multiprocessing.parent_process() is None:  # not a Hypercorn worker: leave it be
+        return
+    master = os.getppid()
+
+    def hand_over() -> None:
+        if os.getppid() == master:  # not once the master is gone (we would be init's)
+            os.kill(master, signal.SIGTERM)
+
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, hand_over)
 
 
 def _context_processors_on_loop(app: Quart) -> None:
