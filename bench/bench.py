@@ -28,6 +28,7 @@ from original import seed_original, start_original  # noqa: E402
 from servers import (  # noqa: E402
     ServerProcess,
     cpu_seconds,
+    migrate,
     process_tree,
     start_hypercorn,
     start_redis,
@@ -243,6 +244,7 @@ def main() -> int:
             },
         }
         log("starting the gateway and the bare Quart baseline (Hypercorn, hypercorn.toml)")
+        migrate(app_env)
         app = start_hypercorn("app", "checkout:create_app()", app_env, "/healthz")
         servers.append(app)
         bare = start_hypercorn(

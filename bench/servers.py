@@ -130,6 +130,17 @@ def start_secantus() -> ServerProcess:
     return server
 
 
+def migrate(env: dict) -> None:
+    """`python -m checkout migrate`, as a deploy runs it before the app starts."""
+    subprocess.run(
+        [sys.executable, "-m", "checkout", "migrate"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def start_hypercorn(
     name: str, app: str, env: dict, health_path: str, extra_pythonpath: str | None = None
 ) -> ServerProcess:

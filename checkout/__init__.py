@@ -1,17 +1,23 @@
 """A self-hosted payment gateway with hosted checkout."""
 
 import asyncio
+import logging
+import multiprocessing
+import os
+import signal
 from pathlib import Path
+from typing import NoReturn
 
 from quart import Quart
 from quart_auth import QuartAuth
 
 from .logs import configure_logging
+from .migrations import SchemaBehind, check_schema
 from .security import Passwords, dummy_hash
 from .services import Context, utcnow
 from .settings import Settings
 from .storage.wallets import ensure_platform_wallet
-from .stores import ensure_indexes, open_stores
+from .stores import open_stores
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,9 +50,14 @@ def create_app(settings: Settings | None = None) -> Quart:
     @app.before_serving
     async def open_connections():
         stores = await open_stores(settings)
-        await ensure_indexes(stores.db)
+        try:
+            await check_schema(stores.db)
+        except SchemaBehind as exc:
+            await stores.close()
+            refuse_to_start(exc)
         for fee_wallet in settings.fee_wallets:
             await ensure_platform_wallet(stores.db, fee_wallet, settings.currency, utcnow())
+        stop_through_the_master_on_sigterm()
         app.extensions["checkout"] = Context(
             stores=stores,
             settings=settings,
@@ -62,6 +73,7 @@ def create_app(settings: Settings | None = None) -> Quart:
 
     from . import i18n
     from .web import health
+    from .web import metrics as metrics_page
     from .web.api import keys, org, payment_links, refunds, txn, wallets, webhooks, withdrawals
     from .web.api.contract import init_openapi
     from .web.errors import register_error_handlers
@@ -72,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Quart:
 
     for blueprint in (
         health.blueprint,
+        metrics_page.blueprint,
         home.blueprint,
         org.blueprint,
         wallets.blueprint,
@@ -90,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Quart:
 
     app.register_blueprint(event_api.blueprint)
     register_request_ids(app)
+    metrics_page.register_request_metrics(app)
     register_error_handlers(app)
     init_openapi(app)  # after the blueprints: it documents their routes
     # After quart-schema, which installs its own provider: every answer goes through the
@@ -101,6 +115,35 @@ def create_app(settings: Settings | None = None) -> Quart:
     register_security_headers(app, settings)
     i18n.init_app(app)
     return app
+
+
+def refuse_to_start(reason: Exception) -> NoReturn:
+    """One clear line in the log and a non-zero exit. In a Hypercorn worker process a
+    raised exception prints two tracebacks per worker instead; elsewhere (tests, an
+    embedding server) it is raised as usual."""
+    logging.getLogger("checkout").critical("not starting: %s", reason)
+    if multiprocessing.parent_process() is not None:
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        os._exit(4)  # Hypercorn's master sees the exit code and stops the other workers
+    raise reason
+
+
+def stop_through_the_master_on_sigterm() -> None:
+    """Graceful shutdown under Hypercorn's workers: the master, on SIGTERM, tells every
+    worker to stop accepting and finish its requests (graceful_timeout), but once the
+    first worker has exited it sends SIGTERM to the others, and a worker's default SIGTERM
+    kills it with its payments in flight. So a worker hands its SIGTERM to the master
+    instead: from either signal every worker drains, and the master waits for them."""
+    if multiprocessing.parent_process() is None:  # not a Hypercorn worker: leave it be
+        return
+    master = os.getppid()
+
+    def hand_over() -> None:
+        if os.getppid() == master:  # not once the master is gone (we would be init's)
+            os.kill(master, signal.SIGTERM)
+
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, hand_over)
 
 
 def _context_processors_on_loop(app: Quart) -> None:

@@ -1,5 +1,5 @@
-"""Commands: python -m checkout serve | worker | reconcile
-| payouts list | payouts mark ID paid|failed"""
+"""Commands: python -m checkout serve | migrate | worker | reconcile | payouts list |
+payouts mark ID paid|failed"""
 
 import argparse
 import asyncio
@@ -9,8 +9,10 @@ from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
 from .money import format_amount
+from .services import utcnow
 from .services.reconcile import reconcile
 from .settings import LOCAL_STORES_FILE, Settings, SettingsError, load_local_settings
+from .storage import reconcile_runs
 from .stores import Stores, open_stores
 
 
@@ -47,6 +49,10 @@ async def run_reconcile(settings: Settings) -> int:
     stores = await open_reachable_stores(settings)
     try:
         report = await reconcile(stores)
+        # For /metrics (checkout_reconcile_ok): a scheduler runs this, Prometheus alerts.
+        await reconcile_runs.record_run(
+            stores.db, report.ok, len(report.problems), report.entries_checked, utcnow()
+        )
     finally:
         await stores.close()
     print(f"journal entries checked: {report.entries_checked}")
@@ -60,6 +66,22 @@ async def run_reconcile(settings: Settings) -> int:
     for problem in report.problems:
         print(f"  - {problem}")
     return 1
+
+
+async def run_migrate(settings: Settings) -> int:
+    from .migrations import migrate
+
+    stores = await open_reachable_stores(settings)
+    try:
+        before, after = await migrate(stores.db)
+    finally:
+        await stores.close()
+    print(f"indexes: ensured on database {settings.mongo_db!r}")
+    if before == after:
+        print(f"schema version: {after} (already current)")
+    else:
+        print(f"schema version: {before} -> {after}")
+    return 0
 
 
 async def run_payouts(settings: Settings, args) -> int:
@@ -104,6 +126,9 @@ def main(argv=None) -> int:
     commands.add_parser(
         "serve", help="the web app: Hypercorn with hypercorn.toml, workers balanced (--help)"
     )
+    commands.add_parser(
+        "migrate", help="create the indexes and migrate the data (run by deploys, idempotent)"
+    )
     commands.add_parser("reconcile", help="check that the ledger balances")
     commands.add_parser("worker", help="deliver webhooks, expire sessions, relay events")
     payouts = commands.add_parser(
@@ -125,7 +150,11 @@ def main(argv=None) -> int:
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    from .migrations import SchemaBehind
+
     try:
+        if args.command == "migrate":
+            return asyncio.run(run_migrate(settings))
         if args.command == "reconcile":
             return asyncio.run(run_reconcile(settings))
         if args.command == "worker":
@@ -137,6 +166,9 @@ def main(argv=None) -> int:
     except StoreUnreachable as exc:
         print(f"store unavailable: {exc}", file=sys.stderr)
         return 3
+    except SchemaBehind as exc:
+        print(f"not starting: {exc}", file=sys.stderr)
+        return 4
     return 2
 
 

@@ -229,6 +229,9 @@ class Settings(BaseSettings):
     welcome_credit_withdrawable: EnvBool = Field(
         False, validation_alias="WELCOME_CREDIT_WITHDRAWABLE"
     )
+    # Bearer token a Prometheus scraper sends to GET /metrics. Unset: /metrics answers 404,
+    # so the figures are never public by default.
+    metrics_token: str = Field("", validation_alias="METRICS_TOKEN")
     # Not configurable: password hashing cost; tests lower it so the suite stays fast.
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536
@@ -250,6 +253,13 @@ class Settings(BaseSettings):
     @classmethod
     def _trim_platform_name(cls, value: Any) -> Any:
         return value.strip() if isinstance(value, str) else value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_enough_token(cls, value: str) -> str:
+        if value and len(value) < 32:
+            raise ValueError("must be at least 32 characters long (or unset: no /metrics)")
+        return value
 
     @field_validator("public_base_url")
     @classmethod

@@ -25,13 +25,14 @@ from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
 from .logs import configure_logging
+from .migrations import check_schema
 from .security import Passwords
 from .services import Context, lifecycle, settlement, utcnow, webhooks
 from .services.events import PING, publish_pending
 from .settings import Settings
 from .storage import events as event_store
 from .storage import webhooks as webhook_store
-from .stores import ensure_indexes, open_stores
+from .stores import open_stores
 
 log = logging.getLogger("checkout.worker")
 
@@ -218,7 +219,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     # Its own application name: a test can aim a MongoDB failpoint at the worker alone.
     stores = await open_stores(settings, appname="checkout-worker")
     try:
-        await ensure_indexes(stores.db)
+        await check_schema(stores.db)
         ctx = Context(
             stores=stores,
             settings=settings,

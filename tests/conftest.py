@@ -7,7 +7,7 @@ from checkout import create_app
 from checkout.settings import Settings
 
 from .contract_check import check_answers_against_their_models
-from .servers import start_app, start_redis, start_secantus
+from .servers import migrate, start_app, start_redis, start_secantus
 
 TEST_SECRETS = {
     "JWT_SECRET": "test-jwt-secret-" + "j" * 32,
@@ -36,7 +36,7 @@ def store_env(mongo_server, redis_server, request):
     gets its own database, so what one module leaves behind cannot make another's counts
     or reconcile pass or fail."""
     module = request.module.__name__.rpartition(".")[2].removeprefix("test_")[:30]
-    return {
+    env = {
         "CHECKOUT_ENV": "test",
         "MONGO_URI": f"mongodb://127.0.0.1:{mongo_server.port}/",
         "MONGO_DB": f"checkout_test_{module}_{secrets.token_hex(3)}",
@@ -50,6 +50,9 @@ def store_env(mongo_server, redis_server, request):
         "WELCOME_CREDIT_WITHDRAWABLE": "true",
         **TEST_SECRETS,
     }
+    # As a deploy does: the app refuses to start on a database that was not migrated.
+    migrate(env)
+    return env
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 Each runs as its own process on a free port and is stopped when the test session ends.
 """
 
+import asyncio
 import os
 import shutil
 import socket
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -39,6 +41,7 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 20) -> 
 class ServerProcess:
     def __init__(self, args, port, cwd=None, env=None, log_name="server"):
         self.port = port
+        self.metrics_dir: Path | None = None
         self.workdir = Path(tempfile.mkdtemp(prefix=f"checkout-{log_name}-"))
         self.log_path = self.workdir / f"{log_name}.log"
         # Open for the server's whole life (closed in stop()), so not a with block.
@@ -65,6 +68,8 @@ class ServerProcess:
                 self.process.wait()
         self._log.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
+        if self.metrics_dir is not None:
+            shutil.rmtree(self.metrics_dir, ignore_errors=True)
 
 
 def start_secantus() -> ServerProcess:
@@ -113,11 +118,37 @@ def start_redis() -> ServerProcess:
     return server
 
 
+def migrate(env: dict) -> None:
+    """`python -m checkout migrate` for the database env names, as a deploy runs it before
+    the app starts. In a thread of its own: a sync fixture may run under Playwright's
+    event loop."""
+    from checkout.migrations import migrate as migrate_database
+    from checkout.settings import Settings
+    from checkout.stores import open_stores
+
+    async def run() -> None:
+        stores = await open_stores(Settings.from_env(env))
+        try:
+            await migrate_database(stores.db)
+        finally:
+            await stores.close()
+
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, run()).result()
+
+
 def start_app(env_overrides: dict, workers: int = 2) -> ServerProcess:
     """The app the way production runs it: `python -m checkout serve` (Hypercorn with the
     repo's hypercorn.toml, connections balanced over the workers)."""
     port = free_port()
-    env = {**os.environ, **env_overrides, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    # The workers' shared metrics files (/metrics), empty at start as scripts/run makes it.
+    metrics_dir = tempfile.mkdtemp(prefix="checkout-metrics-")
+    env = {
+        **os.environ,
+        "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
+        **env_overrides,
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+    }
     server = ServerProcess(
         [
             sys.executable,
@@ -136,6 +167,7 @@ def start_app(env_overrides: dict, workers: int = 2) -> ServerProcess:
         env=env,
         log_name="app",
     )
+    server.metrics_dir = Path(metrics_dir)
     # The port accepts TCP before the workers are ready: wait on the health URL.
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

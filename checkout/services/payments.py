@@ -1,12 +1,14 @@
 """Payment sessions and paying them: the money path."""
 
 import logging
+import time
 from datetime import timedelta
 
-from .. import money, security, session_options
+from .. import metrics, money, security, session_options
 from ..errors import (
     AlreadyPaid,
     AmountMismatch,
+    CheckoutError,
     CurrencyMismatch,
     DuplicateIdempotencyKey,
     SameAccount,
@@ -14,6 +16,7 @@ from ..errors import (
     SessionCanceled,
     SessionExpired,
     SessionNotFound,
+    StoreUnavailable,
 )
 from ..session_rules import effective_status, seconds_left
 from ..statuses import SessionStatus
@@ -143,6 +146,33 @@ def refuse_unpayable(session: dict, now) -> None:
 
 
 async def pay(
+    ctx: Context,
+    session_id: str,
+    payer_code: str,
+    pin: str,
+    expected_total=None,
+    client_ip: str | None = None,
+) -> dict:
+    """Pay an open session from the payer's wallet, exactly once (see _pay); counted and
+    timed for /metrics by outcome: paid, or the code of the error that refused it."""
+    started = time.perf_counter()
+    outcome = "error"
+    try:
+        result = await _pay(ctx, session_id, payer_code, pin, expected_total, client_ip)
+        outcome = "paid"
+        return result
+    except CheckoutError as exc:
+        outcome = exc.code
+        raise
+    except STORE_ERRORS:
+        outcome = StoreUnavailable.code
+        raise
+    finally:
+        metrics.PAYMENTS.labels(outcome).inc()
+        metrics.PAY_SECONDS.observe(time.perf_counter() - started)
+
+
+async def _pay(
     ctx: Context,
     session_id: str,
     payer_code: str,

@@ -6,7 +6,7 @@ A 6-digit PIN has a million values, so the limits, not the hash, are what protec
 import asyncio
 import random
 
-from .. import security
+from .. import metrics, security
 from ..errors import InvalidPin, WalletBusy, WalletLocked
 from ..storage import pin_attempts
 from . import Context, limits
@@ -48,6 +48,7 @@ async def check_wallet_pin(ctx: Context, wallet_code: str, wallet: dict | None, 
         return
     left = max(MAX_PIN_FAILURES - failures, 0)
     if left == 0:
+        metrics.PIN_LOCKOUTS.inc()
         raise InvalidPin(
             "The wallet code or PIN is incorrect. That was the last attempt: "
             "this wallet is now locked for 15 minutes.",

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .. import validation
+from .. import metrics, validation
 from ..errors import (
     DeliveryNotFound,
     EventNotFound,
@@ -499,6 +499,7 @@ async def deliver(
                 state=DeliveryState.PENDING, next_attempt_at=now + timedelta(seconds=delay)
             )
     await store.finish_attempt(ctx.db, delivery["_id"], delivery["lease_token"], changes)
+    metrics.WEBHOOK_ATTEMPTS.labels(str(changes["state"])).inc()
     log.info(
         "webhook %s for %s to %s: %s",
         delivery["_id"],

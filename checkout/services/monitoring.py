@@ -1,0 +1,64 @@
+"""Store-wide figures for /metrics, read when Prometheus scrapes."""
+
+from prometheus_client.core import Metric
+
+from ..metrics import gauge
+from ..storage import backlogs, reconcile_runs
+from . import Context
+
+
+async def store_figures(ctx: Context) -> list[Metric]:
+    undispatched = await backlogs.count_undispatched_events(ctx.db)
+    unsettled = await backlogs.count_unsettled_entries(ctx.db)
+    waiting = await backlogs.count_waiting_deliveries(ctx.db)
+    lag, pending = await backlogs.stream_group_state(ctx.redis)
+    figures: list[Metric] = [
+        gauge(
+            "checkout_outbox_backlog",
+            "Events committed but not yet fanned out to webhook deliveries.",
+            undispatched,
+        ),
+        gauge(
+            "checkout_event_stream_lag",
+            "Stream entries no worker of the webhook consumer group has read yet.",
+            lag,
+        ),
+        gauge(
+            "checkout_event_stream_pending",
+            "Stream entries read by a worker and not yet acknowledged.",
+            pending,
+        ),
+        gauge(
+            "checkout_settlement_backlog",
+            "Journal entries whose credits wait for the settler.",
+            unsettled,
+        ),
+    ]
+    family = gauge(
+        "checkout_webhook_deliveries_waiting",
+        "Webhook deliveries still to send (pending) or held back (paused).",
+        waiting["pending"],
+        {"state": "pending"},
+    )
+    family.add_metric(["paused"], waiting["paused"])
+    figures.append(family)
+    last = await reconcile_runs.last_run(ctx.db)
+    if last is not None:
+        figures += [
+            gauge(
+                "checkout_reconcile_ok",
+                "1 if the last `python -m checkout reconcile` found the ledger balanced.",
+                1 if last["ok"] else 0,
+            ),
+            gauge(
+                "checkout_reconcile_problems",
+                "Problems the last reconcile found.",
+                last["problems"],
+            ),
+            gauge(
+                "checkout_reconcile_last_run_timestamp_seconds",
+                "When the last reconcile finished (Unix time).",
+                last["finished_at"].timestamp(),
+            ),
+        ]
+    return figures
