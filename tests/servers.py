@@ -148,3 +148,76 @@ def start_app(env_overrides: dict, workers: int = 2) -> ServerProcess:
         time.sleep(0.2)
     server.stop()
     raise RuntimeError("app did not become healthy in 30 s")
+
+
+def _redis_cli(port: int, *args: str) -> str:
+    return subprocess.run(
+        ["redis-cli", "-h", "127.0.0.1", "-p", str(port), *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
+
+
+def _wait_for_reply(port: int, args: tuple[str, ...], expected: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if expected in _redis_cli(port, *args):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"redis on {port} never answered {args} with {expected!r}")
+
+
+class RedisCluster:
+    """A three-master Redis Cluster (no replicas) on free loopback ports."""
+
+    def __init__(self, masters: int = 3):
+        self.nodes = []
+        for _ in range(masters):
+            port = free_port()
+            node = ServerProcess(
+                [
+                    "redis-server",
+                    "--port",
+                    str(port),
+                    # The bus port: by default port + 10000, which may not be free (or valid).
+                    "--cluster-port",
+                    str(free_port()),
+                    "--bind",
+                    "127.0.0.1",
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    f"nodes-{port}.conf",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ],
+                port,
+                log_name="redis-cluster",
+            )
+            self.nodes.append(node)
+        for node in self.nodes:
+            wait_for_port(node.port, node.process)
+        _redis_cli(
+            self.nodes[0].port,
+            "--cluster",
+            "create",
+            *(f"127.0.0.1:{node.port}" for node in self.nodes),
+            "--cluster-replicas",
+            "0",
+            "--cluster-yes",
+        )
+        for node in self.nodes:
+            _wait_for_reply(node.port, ("cluster", "info"), "cluster_state:ok")
+
+    @property
+    def url(self) -> str:
+        """A seed node: the client learns the others from it."""
+        return f"redis://127.0.0.1:{self.nodes[0].port}/0"
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
