@@ -221,3 +221,77 @@ class RedisCluster:
     def stop(self) -> None:
         for node in self.nodes:
             node.stop()
+
+
+class RedisSentinels:
+    """One Redis master, one replica and three sentinels (quorum 2) watching them as
+    MASTER_NAME, on free loopback ports. A master silent for 1 s is failed over."""
+
+    MASTER_NAME = "checkout"
+
+    def __init__(self):
+        self.master = self._redis()
+        self.replica = self._redis("--replicaof", "127.0.0.1", str(self.master.port))
+        _wait_for_reply(self.replica.port, ("info", "replication"), "master_link_status:up")
+        # Sentinels rewrite their configuration file as they learn: each gets its own.
+        self.config_dir = Path(tempfile.mkdtemp(prefix="checkout-sentinel-conf-"))
+        self.sentinels = []
+        for _ in range(3):
+            port = free_port()
+            config = self.config_dir / f"sentinel-{port}.conf"
+            config.write_text(
+                f"port {port}\n"
+                "bind 127.0.0.1\n"
+                f"sentinel monitor {self.MASTER_NAME} 127.0.0.1 {self.master.port} 2\n"
+                f"sentinel down-after-milliseconds {self.MASTER_NAME} 1000\n"
+                f"sentinel failover-timeout {self.MASTER_NAME} 5000\n"
+            )
+            sentinel = ServerProcess(
+                ["redis-server", str(config), "--sentinel"], port, log_name="sentinel"
+            )
+            self.sentinels.append(sentinel)
+        for sentinel in self.sentinels:
+            wait_for_port(sentinel.port, sentinel.process)
+        # Ready when every sentinel knows the replica and the two other sentinels (they
+        # find each other through the master every 2 s): only then can they fail over.
+        for sentinel in self.sentinels:
+            _wait_for_reply(
+                sentinel.port, ("info", "sentinel"), "slaves=1,sentinels=3", timeout=30
+            )
+
+    @staticmethod
+    def _redis(*extra: str) -> ServerProcess:
+        port = free_port()
+        server = ServerProcess(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", *extra],
+            port,
+            log_name="redis-sentinel-node",
+        )
+        wait_for_port(port, server.process)
+        return server
+
+    @property
+    def addresses(self) -> str:
+        """REDIS_SENTINELS"""
+        return ",".join(f"127.0.0.1:{sentinel.port}" for sentinel in self.sentinels)
+
+    def master_port(self) -> int:
+        """The master's port as the first sentinel sees it."""
+        reply = _redis_cli(
+            self.sentinels[0].port, "sentinel", "get-master-addr-by-name", self.MASTER_NAME
+        )
+        return int(reply.split()[1])
+
+    def wait_for_failover(self, timeout: float = 30) -> None:
+        """Until the sentinels name the replica as the master, and it acts as one."""
+        deadline = time.monotonic() + timeout
+        while self.master_port() != self.replica.port:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the sentinels did not fail over")
+            time.sleep(0.1)
+        _wait_for_reply(self.replica.port, ("info", "replication"), "role:master")
+
+    def stop(self) -> None:
+        for server in (*self.sentinels, self.replica, self.master):
+            server.stop()
+        shutil.rmtree(self.config_dir, ignore_errors=True)
