@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReadPreference
-from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.client_session import AsyncClientSession, TransactionOptions
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 from pymongo.read_concern import ReadConcern
@@ -40,11 +40,11 @@ STORE_ERRORS = (
 # Money transactions: a commit is acknowledged only once a majority of the replica set
 # has it (a failover cannot roll it back), and every read inside sees one snapshot that
 # is majority-committed (across shards too), so balances checked are balances written.
-TRANSACTION_OPTIONS = {
-    "read_concern": ReadConcern("snapshot"),
-    "write_concern": WriteConcern("majority"),
-    "read_preference": ReadPreference.PRIMARY,
-}
+TRANSACTION_OPTIONS = TransactionOptions(
+    read_concern=ReadConcern("snapshot"),
+    write_concern=WriteConcern("majority"),
+    read_preference=ReadPreference.PRIMARY,
+)
 
 RedisClient = aioredis.Redis | RedisCluster
 
@@ -65,8 +65,10 @@ class Stores:
         The callback may run more than once, so it must only touch MongoDB through the
         session it is given: no Redis writes, no HTTP calls.
         """
-        async with self.mongo.start_session() as session:
-            return await session.with_transaction(callback, **TRANSACTION_OPTIONS)
+        async with self.mongo.start_session(
+            default_transaction_options=TRANSACTION_OPTIONS
+        ) as session:
+            return await session.with_transaction(callback)
 
     async def close(self) -> None:
         await self.redis.aclose()

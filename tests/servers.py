@@ -255,9 +255,7 @@ class RedisSentinels:
         # Ready when every sentinel knows the replica and the two other sentinels (they
         # find each other through the master every 2 s): only then can they fail over.
         for sentinel in self.sentinels:
-            _wait_for_reply(
-                sentinel.port, ("info", "sentinel"), "slaves=1,sentinels=3", timeout=30
-            )
+            _wait_for_reply(sentinel.port, ("info", "sentinel"), "slaves=1,sentinels=3", timeout=30)
 
     @staticmethod
     def _redis(*extra: str) -> ServerProcess:

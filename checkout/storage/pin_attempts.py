@@ -45,9 +45,7 @@ return failures
 
 async def begin_check(redis, wallet_code: str, limit: int) -> tuple[str, int]:
     """('ok', failures so far) | ('locked', seconds left) | ('busy', 0)."""
-    state, number = await _BEGIN.run(
-        redis, _keys(wallet_code), (limit, IN_FLIGHT_TTL)
-    )
+    state, number = await _BEGIN.run(redis, _keys(wallet_code), (limit, IN_FLIGHT_TTL))
     return state, int(number)
 
 

@@ -55,7 +55,11 @@ async def pay(client, session, shopper, pin=PIN):
         client,
         "POST",
         f"/api/v1/txn/accept-payment/{session['transactionTraceId']}",
-        {"fromWalletCode": shopper["walletCode"], "totalAmount": session["totalAmount"], "pin": pin},
+        {
+            "fromWalletCode": shopper["walletCode"],
+            "totalAmount": session["totalAmount"],
+            "pin": pin,
+        },
     )
 
 

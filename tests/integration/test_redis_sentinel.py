@@ -44,7 +44,11 @@ async def pay(client, session, shopper):
         client,
         "POST",
         f"/api/v1/txn/accept-payment/{session['transactionTraceId']}",
-        {"fromWalletCode": shopper["walletCode"], "totalAmount": session["totalAmount"], "pin": PIN},
+        {
+            "fromWalletCode": shopper["walletCode"],
+            "totalAmount": session["totalAmount"],
+            "pin": PIN,
+        },
     )
 
 
@@ -109,4 +113,3 @@ async def test_payments_survive_a_sentinel_failover(app, client, store_env, sent
         assert await balance(client, shopper) == start_balance - paid * total
     code, out, err = await checkout_command(store_env, "reconcile")
     assert code == 0, out + err
-
