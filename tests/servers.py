@@ -173,7 +173,14 @@ class RedisCluster:
     """A three-master Redis Cluster (no replicas) on free loopback ports."""
 
     def __init__(self, masters: int = 3):
-        self.nodes = []
+        self.nodes: list[ServerProcess] = []
+        try:
+            self._start(masters)
+        except BaseException:
+            self.stop()  # no stray nodes when start-up fails
+            raise
+
+    def _start(self, masters: int) -> None:
         for _ in range(masters):
             port = free_port()
             node = ServerProcess(
@@ -230,11 +237,21 @@ class RedisSentinels:
     MASTER_NAME = "checkout"
 
     def __init__(self):
-        self.master = self._redis()
-        self.replica = self._redis("--replicaof", "127.0.0.1", str(self.master.port))
-        _wait_for_reply(self.replica.port, ("info", "replication"), "master_link_status:up")
         # Sentinels rewrite their configuration file as they learn: each gets its own.
         self.config_dir = Path(tempfile.mkdtemp(prefix="checkout-sentinel-conf-"))
+        self.servers: list[ServerProcess] = []
+        try:
+            self._start()
+        except BaseException:
+            self.stop()  # no stray servers when start-up fails
+            raise
+
+    def _start(self) -> None:
+        self.master = self._redis()
+        self.servers.append(self.master)
+        self.replica = self._redis("--replicaof", "127.0.0.1", str(self.master.port))
+        self.servers.append(self.replica)
+        _wait_for_reply(self.replica.port, ("info", "replication"), "master_link_status:up")
         self.sentinels = []
         for _ in range(3):
             port = free_port()
@@ -250,6 +267,7 @@ class RedisSentinels:
                 ["redis-server", str(config), "--sentinel"], port, log_name="sentinel"
             )
             self.sentinels.append(sentinel)
+            self.servers.append(sentinel)
         for sentinel in self.sentinels:
             wait_for_port(sentinel.port, sentinel.process)
         # Ready when every sentinel knows the replica and the two other sentinels (they
@@ -290,6 +308,6 @@ class RedisSentinels:
         _wait_for_reply(self.replica.port, ("info", "replication"), "role:master")
 
     def stop(self) -> None:
-        for server in (*self.sentinels, self.replica, self.master):
+        for server in reversed(self.servers):
             server.stop()
         shutil.rmtree(self.config_dir, ignore_errors=True)

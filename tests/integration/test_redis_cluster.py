@@ -63,10 +63,12 @@ async def pay(client, session, shopper, pin=PIN):
     )
 
 
-async def test_the_app_talks_to_the_cluster(ctx, cluster_client):
+async def test_the_app_talks_to_the_cluster(client, ctx, cluster_client):
     assert isinstance(ctx.redis, RedisCluster)
     assert len(cluster_client.get_primaries()) == 3
     assert (await ctx.redis.cluster_info())["cluster_state"] == "ok"
+    health = await client.get("/healthz")
+    assert health.status_code == 200, await health.get_data()
 
 
 async def test_payments_on_the_cluster(client, ctx):
