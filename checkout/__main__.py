@@ -29,10 +29,15 @@ async def open_reachable_stores(settings: Settings) -> Stores:
             await ping
         except (PyMongoError, RedisError, OSError) as exc:
             await stores.close()
-            where = settings.mongo_uri if name == "MongoDB" else settings.redis_url
+            where, setting = redact(settings.mongo_uri), "MONGO_URI"
+            if name == "Redis":
+                where, setting = redact(settings.redis_url), "REDIS_URL"
+                if settings.redis_sentinels:
+                    where = f"the master {settings.redis_sentinel_master!r} of the sentinels"
+                    where, setting = f"{where} {settings.redis_sentinels}", "REDIS_SENTINELS"
             raise StoreUnreachable(
-                f"cannot reach {name} at {redact(where)} ({type(exc).__name__}). Is scripts/run "
-                f"running? Otherwise set {'MONGO_URI' if name == 'MongoDB' else 'REDIS_URL'}."
+                f"cannot reach {name} at {where} ({type(exc).__name__}). Is scripts/run "
+                f"running? Otherwise set {setting}."
             ) from None
     return stores
 

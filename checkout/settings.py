@@ -119,6 +119,26 @@ RetrySchedule = Annotated[
 ]
 
 
+_SENTINELS_HELP = "is comma-separated host:port addresses, e.g. 10.0.0.1:26379,10.0.0.2:26379"
+
+
+def _host_port_list(value: Any) -> Any:
+    if isinstance(value, str):
+        addresses = []
+        for part in value.split(","):
+            host, _, port = part.strip().rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(_SENTINELS_HELP)
+            addresses.append((host, int(port)))
+        return tuple(addresses)
+    return value
+
+
+SentinelAddresses = Annotated[
+    tuple[tuple[str, int], ...], NoDecode, BeforeValidator(_host_port_list)
+]
+
+
 class Settings(BaseSettings):
     """A new setting is one field: its variable as validation_alias, its default, its
     checks (ge=, le=, a validator) and a comment; plus a row in README "Configuration".
@@ -149,6 +169,13 @@ class Settings(BaseSettings):
         default_factory=lambda data: f"redis://{data['redis_host']}:{data['redis_port']}/0",
         validation_alias="REDIS_URL",
     )
+    # True: REDIS_URL names one node (a seed) of a Redis Cluster; the client finds the rest.
+    redis_cluster: EnvBool = Field(False, validation_alias="REDIS_CLUSTER")
+    # Sentinel: "host:port,host:port" plus the master's name; the client asks the sentinels
+    # for the current master and follows failovers. REDIS_URL then only gives the database
+    # number and password. Empty: no Sentinel.
+    redis_sentinels: SentinelAddresses = Field((), validation_alias="REDIS_SENTINELS")
+    redis_sentinel_master: str = Field("", validation_alias="REDIS_SENTINEL_MASTER")
     # Login tokens; cookies and CSRF; PIN hashing. 32+ characters each.
     jwt_secret: Secret = Field(
         default_factory=_throwaway_secret("JWT_SECRET"), validation_alias="JWT_SECRET", repr=False
@@ -240,6 +267,18 @@ class Settings(BaseSettings):
     @classmethod
     def _lower_case_environment(cls, value: Any) -> Any:
         return value.lower() if isinstance(value, str) else value
+
+    @field_validator("redis_sentinel_master")
+    @classmethod
+    def _one_redis_topology(cls, value: str, info: ValidationInfo) -> str:
+        sentinels = info.data.get("redis_sentinels")
+        if sentinels and not value:
+            raise ValueError("must name the master the sentinels watch when REDIS_SENTINELS is set")
+        if value and not sentinels:
+            raise ValueError("needs REDIS_SENTINELS (the sentinels' addresses)")
+        if sentinels and info.data.get("redis_cluster"):
+            raise ValueError("and REDIS_CLUSTER cannot both be set: a Cluster has no sentinels")
+        return value
 
     @field_validator("currency")
     @classmethod

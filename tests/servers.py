@@ -181,3 +181,166 @@ def start_app(env_overrides: dict, workers: int = 2) -> ServerProcess:
         time.sleep(0.2)
     server.stop()
     raise RuntimeError("app did not become healthy in 30 s")
+
+
+def _redis_cli(port: int, *args: str) -> str:
+    return subprocess.run(
+        ["redis-cli", "-h", "127.0.0.1", "-p", str(port), *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
+
+
+def _wait_for_reply(port: int, args: tuple[str, ...], expected: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if expected in _redis_cli(port, *args):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"redis on {port} never answered {args} with {expected!r}")
+
+
+class RedisCluster:
+    """A three-master Redis Cluster (no replicas) on free loopback ports."""
+
+    def __init__(self, masters: int = 3):
+        self.nodes: list[ServerProcess] = []
+        try:
+            self._start(masters)
+        except BaseException:
+            self.stop()  # no stray nodes when start-up fails
+            raise
+
+    def _start(self, masters: int) -> None:
+        for _ in range(masters):
+            port = free_port()
+            node = ServerProcess(
+                [
+                    "redis-server",
+                    "--port",
+                    str(port),
+                    # The bus port: by default port + 10000, which may not be free (or valid).
+                    "--cluster-port",
+                    str(free_port()),
+                    "--bind",
+                    "127.0.0.1",
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    f"nodes-{port}.conf",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ],
+                port,
+                log_name="redis-cluster",
+            )
+            self.nodes.append(node)
+        for node in self.nodes:
+            wait_for_port(node.port, node.process)
+        _redis_cli(
+            self.nodes[0].port,
+            "--cluster",
+            "create",
+            *(f"127.0.0.1:{node.port}" for node in self.nodes),
+            "--cluster-replicas",
+            "0",
+            "--cluster-yes",
+        )
+        for node in self.nodes:
+            _wait_for_reply(node.port, ("cluster", "info"), "cluster_state:ok")
+
+    @property
+    def url(self) -> str:
+        """A seed node: the client learns the others from it."""
+        return f"redis://127.0.0.1:{self.nodes[0].port}/0"
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+
+class RedisSentinels:
+    """One Redis master, one replica and three sentinels (quorum 2) watching them as
+    MASTER_NAME, on free loopback ports. A master silent for 1 s is failed over."""
+
+    MASTER_NAME = "checkout"
+
+    def __init__(self):
+        # Sentinels rewrite their configuration file as they learn: each gets its own.
+        self.config_dir = Path(tempfile.mkdtemp(prefix="checkout-sentinel-conf-"))
+        self.servers: list[ServerProcess] = []
+        try:
+            self._start()
+        except BaseException:
+            self.stop()  # no stray servers when start-up fails
+            raise
+
+    def _start(self) -> None:
+        self.master = self._redis()
+        self.servers.append(self.master)
+        self.replica = self._redis("--replicaof", "127.0.0.1", str(self.master.port))
+        self.servers.append(self.replica)
+        _wait_for_reply(self.replica.port, ("info", "replication"), "master_link_status:up")
+        self.sentinels = []
+        for _ in range(3):
+            port = free_port()
+            config = self.config_dir / f"sentinel-{port}.conf"
+            config.write_text(
+                f"port {port}\n"
+                "bind 127.0.0.1\n"
+                f"sentinel monitor {self.MASTER_NAME} 127.0.0.1 {self.master.port} 2\n"
+                f"sentinel down-after-milliseconds {self.MASTER_NAME} 1000\n"
+                f"sentinel failover-timeout {self.MASTER_NAME} 5000\n"
+            )
+            sentinel = ServerProcess(
+                ["redis-server", str(config), "--sentinel"], port, log_name="sentinel"
+            )
+            self.sentinels.append(sentinel)
+            self.servers.append(sentinel)
+        for sentinel in self.sentinels:
+            wait_for_port(sentinel.port, sentinel.process)
+        # Ready when every sentinel knows the replica and the two other sentinels (they
+        # find each other through the master every 2 s): only then can they fail over.
+        for sentinel in self.sentinels:
+            _wait_for_reply(sentinel.port, ("info", "sentinel"), "slaves=1,sentinels=3", timeout=30)
+
+    @staticmethod
+    def _redis(*extra: str) -> ServerProcess:
+        port = free_port()
+        server = ServerProcess(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", *extra],
+            port,
+            log_name="redis-sentinel-node",
+        )
+        wait_for_port(port, server.process)
+        return server
+
+    @property
+    def addresses(self) -> str:
+        """REDIS_SENTINELS"""
+        return ",".join(f"127.0.0.1:{sentinel.port}" for sentinel in self.sentinels)
+
+    def master_port(self) -> int:
+        """The master's port as the first sentinel sees it."""
+        reply = _redis_cli(
+            self.sentinels[0].port, "sentinel", "get-master-addr-by-name", self.MASTER_NAME
+        )
+        return int(reply.split()[1])
+
+    def wait_for_failover(self, timeout: float = 30) -> None:
+        """Until the sentinels name the replica as the master, and it acts as one."""
+        deadline = time.monotonic() + timeout
+        while self.master_port() != self.replica.port:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the sentinels did not fail over")
+            time.sleep(0.1)
+        _wait_for_reply(self.replica.port, ("info", "replication"), "role:master")
+
+    def stop(self) -> None:
+        for server in reversed(self.servers):
+            server.stop()
+        shutil.rmtree(self.config_dir, ignore_errors=True)

@@ -6,12 +6,16 @@ A check may start only while failures + in-flight < the limit, so even a burst o
 concurrent guesses gets at most `limit` wrong tries per window; right PINs never count.
 """
 
-FAILURES = "checkout:pin-failures:{}"
-IN_FLIGHT = "checkout:pin-checks:{}"
+from .scripts import LuaScript
+
+# The wallet code in braces is the keys' Redis Cluster hash tag: both counters of a wallet
+# live in one slot, so one script can read and change both.
+FAILURES = "checkout:{{{}}}:pin-failures"
+IN_FLIGHT = "checkout:{{{}}}:pin-checks"
 # A crashed process must not hold its in-flight slot for long.
 IN_FLIGHT_TTL = 30
 
-_BEGIN = """
+_BEGIN = LuaScript("""
 local failures = tonumber(redis.call('GET', KEYS[1]) or '0')
 if failures >= tonumber(ARGV[1]) then
   return {'locked', redis.call('TTL', KEYS[1])}
@@ -23,9 +27,9 @@ end
 redis.call('INCR', KEYS[2])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 return {'ok', failures}
-"""
+""")
 
-_FINISH = """
+_FINISH = LuaScript("""
 if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then
   redis.call('DECR', KEYS[2])
 end
@@ -36,19 +40,12 @@ end
 local failures = redis.call('INCR', KEYS[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return failures
-"""
+""")
 
 
 async def begin_check(redis, wallet_code: str, limit: int) -> tuple[str, int]:
     """('ok', failures so far) | ('locked', seconds left) | ('busy', 0)."""
-    state, number = await redis.eval(
-        _BEGIN,
-        2,
-        FAILURES.format(wallet_code),
-        IN_FLIGHT.format(wallet_code),
-        limit,
-        IN_FLIGHT_TTL,
-    )
+    state, number = await _BEGIN.run(redis, _keys(wallet_code), (limit, IN_FLIGHT_TTL))
     return state, int(number)
 
 
@@ -60,12 +57,9 @@ async def clear_failures(redis, wallet_code: str) -> None:
 async def finish_check(redis, wallet_code: str, matched: bool, window_seconds: int) -> int:
     """Record the outcome; returns the failures now counted (0 after a right PIN)."""
     return int(
-        await redis.eval(
-            _FINISH,
-            2,
-            FAILURES.format(wallet_code),
-            IN_FLIGHT.format(wallet_code),
-            "1" if matched else "0",
-            window_seconds,
-        )
+        await _FINISH.run(redis, _keys(wallet_code), ("1" if matched else "0", window_seconds))
     )
+
+
+def _keys(wallet_code: str) -> tuple[str, str]:
+    return FAILURES.format(wallet_code), IN_FLIGHT.format(wallet_code)

@@ -6,6 +6,8 @@ cannot slip past the limit. Subjects (emails, IPs) are hashed: no personal data 
 
 import hashlib
 
+from .scripts import LuaScript
+
 KEY = "checkout:rate:{}:{}"
 
 
@@ -31,7 +33,7 @@ async def clear_attempts(redis, bucket: str, subject: str) -> None:
 
 # A failure slot is taken before the secret is checked and given back when it proves
 # right, so only failures stay counted, and concurrent checks cannot overshoot the limit.
-_RESERVE_FAILURE = """
+_RESERVE_FAILURE = LuaScript("""
 local failures = tonumber(redis.call('GET', KEYS[1]) or '0')
 if failures >= tonumber(ARGV[1]) then
   return {0, redis.call('TTL', KEYS[1])}
@@ -41,14 +43,14 @@ if redis.call('TTL', KEYS[1]) < 0 then
   redis.call('EXPIRE', KEYS[1], ARGV[2])
 end
 return {1, 0}
-"""
+""")
 
-_RELEASE_FAILURE = """
+_RELEASE_FAILURE = LuaScript("""
 if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then
   redis.call('DECR', KEYS[1])
 end
 return 0
-"""
+""")
 
 
 async def reserve_failure(
@@ -56,10 +58,12 @@ async def reserve_failure(
 ) -> tuple[bool, int]:
     """Take one failure slot in the window that started with the first failure.
     Returns (True, 0), or (False, seconds until the window ends) when all are taken."""
-    taken, ttl = await redis.eval(_RESERVE_FAILURE, 1, _key(bucket, subject), limit, window_seconds)
+    taken, ttl = await _RESERVE_FAILURE.run(
+        redis, (_key(bucket, subject),), (limit, window_seconds)
+    )
     return bool(taken), max(int(ttl), 1)
 
 
 async def release_failure(redis, bucket: str, subject: str) -> None:
     """Give a slot back: the secret was right, or never compared."""
-    await redis.eval(_RELEASE_FAILURE, 1, _key(bucket, subject))
+    await _RELEASE_FAILURE.run(redis, (_key(bucket, subject),), ())

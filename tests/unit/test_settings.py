@@ -234,3 +234,39 @@ def test_the_platform_name_defaults_to_checkout_and_is_at_most_60_characters():
     for bad in ("x" * 61, "   "):
         with pytest.raises(SettingsError, match="PLATFORM_NAME"):
             Settings.from_env({**SECRETS, "PLATFORM_NAME": bad})
+
+
+def test_redis_is_standalone_unless_cluster_or_sentinels_are_set():
+    plain = Settings.from_env(SECRETS)
+    assert not plain.redis_cluster and plain.redis_sentinels == ()
+    assert Settings.from_env({**SECRETS, "REDIS_CLUSTER": "true"}).redis_cluster
+    sentinel = Settings.from_env(
+        {
+            **SECRETS,
+            "REDIS_SENTINELS": "10.0.0.1:26379, sentinel-b:26380",
+            "REDIS_SENTINEL_MASTER": "m",
+        }
+    )
+    assert sentinel.redis_sentinels == (("10.0.0.1", 26379), ("sentinel-b", 26380))
+    assert sentinel.redis_sentinel_master == "m"
+
+
+def test_sentinel_settings_are_checked():
+    refused = {
+        "REDIS_SENTINEL_MASTER": {"REDIS_SENTINELS": "10.0.0.1:26379"},
+        "REDIS_SENTINELS": {"REDIS_SENTINELS": "10.0.0.1", "REDIS_SENTINEL_MASTER": "m"},
+    }
+    for name, env in refused.items():
+        with pytest.raises(SettingsError, match=name):
+            Settings.from_env({**SECRETS, **env})
+    with pytest.raises(SettingsError, match="REDIS_SENTINELS"):
+        Settings.from_env({**SECRETS, "REDIS_SENTINEL_MASTER": "m"})
+    with pytest.raises(SettingsError, match="REDIS_CLUSTER"):
+        Settings.from_env(
+            {
+                **SECRETS,
+                "REDIS_CLUSTER": "true",
+                "REDIS_SENTINELS": "10.0.0.1:26379",
+                "REDIS_SENTINEL_MASTER": "m",
+            }
+        )
