@@ -38,6 +38,8 @@ def profile_json(account: dict) -> dict:
         "category": account["category"],
         "walletCode": account["default_wallet"],
         "createdAt": timestamp(account.get("created_at")),
+        "notifyPayments": bool(account.get("notify_payments")),
+        "emailVerified": bool(account.get("email_verified_at")),
     }
 
 

@@ -117,6 +117,7 @@ async def update_profile(
     category=None,
     password=None,
     current_password=None,
+    notify_payments=None,
 ) -> dict:
     """A password or email change ends every login token and dashboard session issued
     before it (a stolen one must not outlive the credentials); the caller may issue the
@@ -133,6 +134,8 @@ async def update_profile(
         changes["email"] = email
     if category is not None:
         changes["category"] = category
+    if notify_payments is not None:
+        changes["notify_payments"] = bool(notify_payments)
     if password is not None:
         changes["password_hash"] = await asyncio.to_thread(ctx.passwords.hash, password)
     if credentials_change:

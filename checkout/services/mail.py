@@ -50,29 +50,36 @@ async def queue_mail(
     """Queue one message for the worker. With session (a PyMongo client session in a
     transaction) it is queued only if that transaction commits. context holds what the
     template shows, as BSON values (str, int minor units, datetime, bool)."""
+    await store.insert_messages(ctx.db, [mail_document(to, template, locale, context)], session)
+
+
+def mail_document(to: str, template: str, locale: str | None, context: dict) -> dict:
+    """An outbox message, due now (for queue_many: many in one insert)."""
     if not to or "@" not in to or any(c in to for c in "\r\n,<>"):
         raise ValueError("a mail needs one plain recipient address")
     if not (TEMPLATES_DIR / "mail" / f"{template}.txt").is_file():
         raise ValueError(f"no mail template {template!r}")
     now = utcnow()
-    await store.insert_message(
-        ctx.db,
-        {
-            "_id": new_message_id(),
-            "to": to,
-            "template": template,
-            "locale": locale if locale in i18n.SUPPORTED_LOCALES else i18n.DEFAULT_LOCALE,
-            "context": context,
-            "state": MailState.PENDING,
-            "attempt_count": 0,
-            "failures": 0,
-            "next_attempt_at": now,
-            "lease_until": None,
-            "lease_token": None,
-            "created_at": now,
-        },
-        session=session,
-    )
+    return {
+        "_id": new_message_id(),
+        "to": to,
+        "template": template,
+        "locale": locale if locale in i18n.SUPPORTED_LOCALES else i18n.DEFAULT_LOCALE,
+        "context": context,
+        "state": MailState.PENDING,
+        "attempt_count": 0,
+        "failures": 0,
+        "next_attempt_at": now,
+        "lease_until": None,
+        "lease_token": None,
+        "created_at": now,
+    }
+
+
+async def queue_many(ctx: Context, documents: list[dict], session=None) -> None:
+    """Messages built with mail_document, in one insert (a payment batch's receipts)."""
+    if documents:
+        await store.insert_messages(ctx.db, documents, session)
 
 
 # --- rendering ---

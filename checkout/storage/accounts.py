@@ -27,6 +27,12 @@ async def find_account(db, account_id: str) -> dict | None:
     return await db.accounts.find_one({"_id": oid})
 
 
+async def find_accounts(db, account_ids: list, session=None) -> dict:
+    """id -> account, for the ids that exist (one query)."""
+    cursor = db.accounts.find({"_id": {"$in": list(account_ids)}}, session=session)
+    return {account["_id"]: account async for account in cursor}
+
+
 async def update_account(db, account_id, changes: dict) -> None:
     try:
         await db.accounts.update_one({"_id": account_id}, {"$set": changes})

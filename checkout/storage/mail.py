@@ -10,8 +10,8 @@ from pymongo import ReturnDocument
 from ..statuses import MailState
 
 
-async def insert_message(db, doc: dict, session=None) -> None:
-    await db.mail_outbox.insert_one(doc, session=session)
+async def insert_messages(db, docs: list[dict], session=None) -> None:
+    await db.mail_outbox.insert_many(docs, ordered=True, session=session)
 
 
 async def claim_message(db, now, lease_until, token: str) -> dict | None:

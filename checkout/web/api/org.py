@@ -74,7 +74,7 @@ async def read_profile():
 async def update_profile(data: ProfileChange):
     """Change organization, email, category or password; email and password changes need
     currentPassword and answer a new token (the change ended the old ones)."""
-    known = ("organization", "email", "category", "password")
+    known = ("organization", "email", "category", "password", "notifyPayments")
     if not any(getattr(data, name) is not None for name in known):
         raise InvalidRequest(f"Send at least one of: {', '.join(known)}")
     if (data.email is not None or data.password is not None) and data.currentPassword is None:
@@ -92,6 +92,7 @@ async def update_profile(data: ProfileChange):
         category=data.category,
         password=data.password,
         current_password=data.currentPassword,
+        notify_payments=data.notifyPayments,
     )
     if data.email is None and data.password is None:
         return profile_json(account)

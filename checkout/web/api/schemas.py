@@ -427,6 +427,9 @@ class ProfileChange(Parameters):
     category: Annotated[str | None, Text(50)] = None
     password: OptionalNewPassword = None
     currentPassword: OptionalTypedPassword = None
+    notifyPayments: bool | None = Field(
+        None, description='Mail a "payment received" notice for each payment to this account.'
+    )
 
 
 class NewWallet(Parameters):
@@ -583,6 +586,10 @@ class Profile(Answer):
     category: str
     walletCode: str
     createdAt: Timestamp | None
+    notifyPayments: bool = Field(description="Whether each payment is mailed to the account.")
+    emailVerified: bool = Field(
+        description="Whether the account's email is verified (sign-up mails a link)."
+    )
     token: str | None = Field(
         None, description="A new login token, after an email or password change ended the old ones."
     )

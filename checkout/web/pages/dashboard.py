@@ -508,6 +508,7 @@ async def profile_page(
                 "organization": g.account["organization"],
                 "email": g.account["email"],
                 "category": g.account["category"],
+                "notify_payments": bool(g.account.get("notify_payments")),
             }
         )
     password_form = password_form or PasswordForm()
@@ -543,6 +544,7 @@ async def update_profile():
             form.email.data,
             form.category.data,
             form.current_password.data or None,
+            form.notify_payments.data,
         )
     except (InvalidCredentials, RateLimited, EmailTaken) as exc:
         form.current_password.data = ""

@@ -4,6 +4,7 @@ state; plain forms for GET filters, which change nothing."""
 from decimal import Decimal, InvalidOperation
 
 from wtforms import (
+    BooleanField,
     DateField,
     Form,
     HiddenField,
@@ -177,6 +178,7 @@ class ProfileForm(CSRFForm):
     current_password = PasswordField(
         "Current password (needed to change your email)", validators=[Optional(), Length(max=256)]
     )
+    notify_payments = BooleanField("Email me a notice for every payment received")
 
 
 class PasswordForm(CSRFForm):
