@@ -23,7 +23,7 @@ from functools import cache
 from typing import Any
 
 import aiosmtplib
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .. import i18n
 from ..statuses import MailState
@@ -98,7 +98,6 @@ def _environment(locale: str) -> Environment:
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=select_autoescape(["html"], default_for_string=False),
         extensions=["jinja2.ext.i18n"],
-        undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,

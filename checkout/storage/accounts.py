@@ -27,7 +27,7 @@ async def find_account(db, account_id: str) -> dict | None:
     return await db.accounts.find_one({"_id": oid})
 
 
-async def find_accounts(db, account_ids: list, session=None) -> dict:
+async def find_accounts(db, account_ids, session=None) -> dict:
     """id -> account, for the ids that exist (one query)."""
     cursor = db.accounts.find({"_id": {"$in": list(account_ids)}}, session=session)
     return {account["_id"]: account async for account in cursor}

@@ -80,7 +80,9 @@ async def test_refund_and_withdrawal_notices_go_to_the_account_concerned(
     shopper = await register(client, "Refunded Shopper", pin=PIN)
     session = await create_session(client, merchant, Decimal("30.00"))
     assert (await pay(client, session, shopper)).status_code == 200
-    refunded = await refund(client, merchant, session, {"amount": Decimal("10.00"), "reason": "cold"})
+    refunded = await refund(
+        client, merchant, session, {"amount": Decimal("10.00"), "reason": "cold"}
+    )
     assert refunded.status_code == 201, await refunded.get_data()
     withdrawn = await withdraw(client, merchant, Decimal("25.00"))
     assert withdrawn.status_code == 201, await withdrawn.get_data()
