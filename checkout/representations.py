@@ -4,6 +4,7 @@ what webhook events carry. Pure: amounts become Decimal major units, times ISO 8
 from datetime import datetime
 
 from .money import to_major
+from .services.email_verification import is_verified as email_verified
 from .session_rules import effective_status, seconds_left
 
 
@@ -39,7 +40,7 @@ def profile_json(account: dict) -> dict:
         "walletCode": account["default_wallet"],
         "createdAt": timestamp(account.get("created_at")),
         "notifyPayments": bool(account.get("notify_payments")),
-        "emailVerified": bool(account.get("email_verified_at")),
+        "emailVerified": email_verified(account),
     }
 
 

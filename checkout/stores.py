@@ -126,6 +126,9 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     await db.mail_outbox.create_index("created_at", expireAfterSeconds=30 * 24 * 3600)
     await db.mail_attempts.create_index([("mail_id", ASCENDING), ("started_at", ASCENDING)])
     await db.mail_attempts.create_index("started_at", expireAfterSeconds=30 * 24 * 3600)
+    # Reset and verification links (by token hash, the _id); gone a day after they expire.
+    await db.mail_tokens.create_index([("account_id", ASCENDING), ("purpose", ASCENDING)])
+    await db.mail_tokens.create_index("expires_at", expireAfterSeconds=24 * 3600)
 
 
 async def ping(stores: Stores) -> dict[str, str]:

@@ -8,7 +8,7 @@ from ..statuses import Kind
 from ..storage import accounts as account_store
 from ..storage import dashboard_sessions
 from ..storage import wallets as wallet_store
-from . import Context, limits, unit_of_work, utcnow
+from . import Context, email_verification, limits, unit_of_work, utcnow
 from .wallets import issue_credit, new_wallet, with_pending_credits
 
 
@@ -38,6 +38,7 @@ async def register(
         "password_hash": password_hash,
         "default_wallet": wallet["code"],
         "created_at": utcnow(),
+        "email_verified_at": None,
     }
     credit = (
         money.parse_amount(ctx.settings.welcome_credit, ctx.settings.currency)
@@ -54,6 +55,7 @@ async def register(
         await wallet_store.insert_wallet(ctx.db, dict(wallet), uow.session)
         if credit:
             await issue_credit(uow, wallet, credit, Kind.WELCOME_CREDIT)
+        await email_verification.send_link(ctx, account, uow.session)
 
     await unit_of_work.run(ctx, write)
     wallet["balance"] = credit
@@ -132,6 +134,7 @@ async def update_profile(
         changes["organization"] = organization
     if email is not None:
         changes["email"] = email
+        changes["email_verified_at"] = None  # the new address is verified again
     if category is not None:
         changes["category"] = category
     if notify_payments is not None:
@@ -142,7 +145,10 @@ async def update_profile(
         updated = await account_store.update_credentials(ctx.db, account["_id"], changes)
         # The version check already refuses them; deleting frees Redis and is immediate.
         await dashboard_sessions.delete_account_sessions(ctx.redis, str(account["_id"]))
-        return updated or {**account, **changes}
+        updated = updated or {**account, **changes}
+        if email is not None:
+            await email_verification.email_changed(ctx, updated)
+        return updated
     if changes:
         await account_store.update_account(ctx.db, account["_id"], changes)
     return {**account, **changes}

@@ -15,7 +15,7 @@ from ..errors import ApiKeyNotFound, LoginRequired, Unauthenticated
 from ..storage import accounts as account_store
 from ..storage import api_keys as key_store
 from ..stores import STORE_ERRORS
-from . import Context, utcnow
+from . import Context, email_verification, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ async def create_key(
     by_api_key: the caller authenticated with a key, which may not create keys."""
     if by_api_key:
         raise LoginRequired()
+    email_verification.require_verified(ctx, account)
     secret = new_secret()
     doc = {
         "_id": ObjectId(),

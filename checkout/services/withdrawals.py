@@ -15,7 +15,7 @@ from ..money import exponent, to_major
 from ..statuses import Kind, WithdrawalStatus
 from ..storage import wallets as wallet_store
 from ..storage import withdrawals as withdrawal_store
-from . import Context, notices, owned_by, unit_of_work, utcnow
+from . import Context, email_verification, notices, owned_by, unit_of_work, utcnow
 from .limits import verify_password_again
 from .pins import check_pin
 from .wallets import owned_wallet
@@ -57,6 +57,7 @@ async def withdraw(
         done = await withdrawal_store.find_withdrawal_by_idempotency_key(ctx.db, idempotency_key)
         if done is not None:
             return done
+    email_verification.require_verified(ctx, account)
     wallet = await owned_wallet(ctx, account, wallet_code)
     await check_owner_secret(ctx, account, wallet, pin, password, client_ip)
     currency = wallet["currency"]

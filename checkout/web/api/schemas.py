@@ -432,6 +432,19 @@ class ProfileChange(Parameters):
     )
 
 
+class PasswordResetRequest(Parameters):
+    email: Annotated[str, Text(254)]
+
+
+class PasswordResetConfirmation(Parameters):
+    token: Annotated[str, Text(100)] = Field(description="From the link in the reset mail.")
+    password: NewPassword
+
+
+class EmailVerification(Parameters):
+    token: Annotated[str, Text(100)] = Field(description="From the link in the verification mail.")
+
+
 class NewWallet(Parameters):
     name: Annotated[str | None, Text(60)] = None
     pin: OptionalPin = Field(None, description="Chosen PIN; a random one is made if absent.")
@@ -594,6 +607,17 @@ class Profile(Answer):
         None, description="A new login token, after an email or password change ended the old ones."
     )
     expiresIn: int | None = None
+
+
+class Accepted(Answer):
+    status: str = Field(description='"accepted": the request is queued; nothing else is said.')
+
+
+class PasswordReset(Answer):
+    status: str = Field(
+        description='"password_reset": every login token and dashboard session issued '
+        "before it has ended; log in with the new password."
+    )
 
 
 class Session(Answer):

@@ -199,6 +199,36 @@ class PasswordForm(CSRFForm):
     )
 
 
+def new_password_fields():
+    return (
+        PasswordField(
+            "New password",
+            validators=[
+                InputRequired("Enter a new password."),
+                Length(min=8, max=256, message="Use 8 to 256 characters."),
+            ],
+        ),
+        PasswordField(
+            "Repeat the new password",
+            validators=[EqualTo("new_password", message="The two new passwords differ.")],
+        ),
+    )
+
+
+class ForgotPasswordForm(CSRFForm):
+    email = StringField("Email", validators=EMAIL, filters=[lower])
+
+
+class ResetPasswordForm(CSRFForm):
+    # The link's token travels in the form, not in the URL the form posts to.
+    token = HiddenField(validators=[InputRequired(), Length(max=100)])
+    new_password, confirm = new_password_fields()
+
+
+class VerifyEmailForm(CSRFForm):
+    token = HiddenField(validators=[InputRequired(), Length(max=100)])
+
+
 class ApiKeyForm(CSRFForm):
     label = StringField(
         "Label", filters=[strip], validators=[Optional(), Length(max=60), no_control_characters]
