@@ -4,6 +4,7 @@ to it: in-process through the app's own context, or by real worker processes."""
 import dataclasses
 import email
 import threading
+import time
 from email.message import EmailMessage
 from email.policy import default as default_policy
 
@@ -70,6 +71,17 @@ class MailCatcher:
             return found if len(found) >= count else None
 
         return await eventually(arrived, what=f"{count} mail(s) to {address}")
+
+
+def wait_for_blocking(catcher: MailCatcher, address: str, subject: str, timeout: float = 30):
+    """The messages for address with this subject, once one has arrived, for synchronous
+    tests (Playwright's); a deadline for a background process, not a timing claim."""
+    deadline = time.monotonic() + timeout
+    while not (found := catcher.to(address, subject)):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no mail to {address} about {subject!r}")
+        time.sleep(0.1)
+    return found
 
 
 def text_part(message: EmailMessage) -> str:

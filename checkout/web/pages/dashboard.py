@@ -119,7 +119,12 @@ async def page(template: str, status: int = 200, headers: dict | None = None, **
         when=when,
         mask=mask_wallet,
         type_labels=TYPE_LABELS,
-        email_verified=email_verification.is_verified,
+        # The banner, and its resend button, while the account's email waits for its link.
+        verify_banner=bool(
+            g.get("account")
+            and context().settings.email_verification_required
+            and not email_verification.is_verified(g.account)
+        ),
         resend_form=ConfirmForm() if g.get("account") else None,
         **values,
     )
