@@ -265,3 +265,20 @@ class WebhookDisabled(CheckoutError):
 
 class EventNotFound(NotFound):
     code, message = "event_not_found", "No event has this id."
+
+
+# Mail: password reset and email verification
+
+
+class InvalidMailToken(CheckoutError):
+    # Unknown, expired and used links get the same answer: it tells a guesser nothing.
+    status, code = 400, "invalid_token"
+    message = "This link is invalid, expired or already used. Ask for a new one."
+
+
+class EmailNotVerified(CheckoutError):
+    status, code = 403, "email_not_verified"
+    message = (
+        "Verify your account's email first: open the link we mailed you "
+        "(the dashboard can send a new one)."
+    )

@@ -4,6 +4,7 @@ what webhook events carry. Pure: amounts become Decimal major units, times ISO 8
 from datetime import datetime
 
 from .money import to_major
+from .services.email_verification import is_verified as email_verified
 from .session_rules import effective_status, seconds_left
 
 
@@ -38,6 +39,8 @@ def profile_json(account: dict) -> dict:
         "category": account["category"],
         "walletCode": account["default_wallet"],
         "createdAt": timestamp(account.get("created_at")),
+        "notifyPayments": bool(account.get("notify_payments")),
+        "emailVerified": email_verified(account),
     }
 
 

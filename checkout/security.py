@@ -36,6 +36,18 @@ def new_session_id() -> str:
     return "cs_" + secrets.token_hex(16)
 
 
+def new_mail_token() -> str:
+    """The secret in a reset or verification link: 256 random bits."""
+    return secrets.token_urlsafe(32)
+
+
+def mail_token_hash(token: str) -> str:
+    """What is stored of a mail token. A plain hash is enough: the token is 256 random
+    bits, so there is nothing to guess from it, and a copy of the stored hashes opens no
+    link."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def new_pin() -> str:
     return f"{secrets.randbelow(10**6):06d}"
 

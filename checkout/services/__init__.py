@@ -1,5 +1,6 @@
 """Use cases. Each takes a Context (stores, settings, password hasher) as its first argument."""
 
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -7,7 +8,10 @@ from typing import Any
 from ..errors import NotFound
 from ..security import Passwords
 from ..settings import Settings
-from ..stores import Stores
+from ..storage import account_cache
+from ..stores import STORE_ERRORS, Stores
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -43,3 +47,13 @@ def utcnow() -> datetime:
     # MongoDB keeps milliseconds: truncate so a value read back compares equal.
     now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+async def forget_account(ctx: Context, account_id) -> None:
+    """After every write to an account: requests read it from MongoDB again, not from its
+    Redis copy (storage/account_cache.py)."""
+    try:
+        await account_cache.forget_account(ctx.redis, account_id)
+    except STORE_ERRORS:
+        # The copy expires by itself (account_cache.SECONDS); say so loudly meanwhile.
+        log.error("could not drop the cached copy of account %s", account_id)

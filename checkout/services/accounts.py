@@ -10,7 +10,7 @@ from ..storage import account_cache, dashboard_sessions
 from ..storage import accounts as account_store
 from ..storage import wallets as wallet_store
 from ..stores import STORE_ERRORS
-from . import Context, limits, unit_of_work, utcnow
+from . import Context, email_verification, forget_account, limits, unit_of_work, utcnow
 from .wallets import issue_credit, new_wallet, with_pending_credits
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ async def register(
         "password_hash": password_hash,
         "default_wallet": wallet["code"],
         "created_at": utcnow(),
+        "email_verified_at": None,
     }
     credit = (
         money.parse_amount(ctx.settings.welcome_credit, ctx.settings.currency)
@@ -58,6 +59,7 @@ async def register(
         await wallet_store.insert_wallet(ctx.db, dict(wallet), uow.session)
         if credit:
             await issue_credit(uow, wallet, credit, Kind.WELCOME_CREDIT)
+        await email_verification.send_link(ctx, account, uow.session)
 
     await unit_of_work.run(ctx, write)
     wallet["balance"] = credit
@@ -121,15 +123,6 @@ async def account_for_request(ctx: Context, account_id: str) -> dict | None:
     return account
 
 
-async def forget_account(ctx: Context, account_id) -> None:
-    """After every write to an account: the next request reads it from MongoDB again."""
-    try:
-        await account_cache.forget_account(ctx.redis, account_id)
-    except STORE_ERRORS:
-        # The copy expires by itself (account_cache.SECONDS); say so loudly meanwhile.
-        log.error("could not drop the cached copy of account %s", account_id)
-
-
 async def authenticate_token(ctx: Context, token: str) -> dict:
     account_id, version = security.read_token(ctx.settings.jwt_secret, token)
     account = await account_for_request(ctx, account_id)
@@ -150,6 +143,7 @@ async def update_profile(
     category=None,
     password=None,
     current_password=None,
+    notify_payments=None,
 ) -> dict:
     """A password or email change ends every login token and dashboard session issued
     before it (a stolen one must not outlive the credentials); the caller may issue the
@@ -164,8 +158,11 @@ async def update_profile(
         changes["organization"] = organization
     if email is not None:
         changes["email"] = email
+        changes["email_verified_at"] = None  # the new address is verified again
     if category is not None:
         changes["category"] = category
+    if notify_payments is not None:
+        changes["notify_payments"] = bool(notify_payments)
     if password is not None:
         changes["password_hash"] = await asyncio.to_thread(ctx.passwords.hash, password)
     if credentials_change:
@@ -173,7 +170,10 @@ async def update_profile(
         await forget_account(ctx, account["_id"])
         # The version check already refuses them; deleting frees Redis and is immediate.
         await dashboard_sessions.delete_account_sessions(ctx.redis, str(account["_id"]))
-        return updated or {**account, **changes}
+        updated = updated or {**account, **changes}
+        if email is not None:
+            await email_verification.email_changed(ctx, updated)
+        return updated
     if changes:
         await account_store.update_account(ctx.db, account["_id"], changes)
         await forget_account(ctx, account["_id"])

@@ -14,7 +14,7 @@ from bson import ObjectId
 from ..errors import ApiKeyNotFound, LoginRequired, Unauthenticated
 from ..storage import api_keys as key_store
 from ..stores import STORE_ERRORS
-from . import Context, accounts, utcnow
+from . import Context, accounts, email_verification, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,7 @@ async def create_key(
     by_api_key: the caller authenticated with a key, which may not create keys."""
     if by_api_key:
         raise LoginRequired()
+    email_verification.require_verified(ctx, account)
     secret = new_secret()
     doc = {
         "_id": ObjectId(),

@@ -107,6 +107,7 @@ async def update_profile(
     email: str,
     category: str,
     current_password: str | None,
+    notify_payments: bool | None = None,
 ) -> str | None:
     """Saves the profile. An email change ends every session and token like a password
     change: returns the new session id for this browser then, else None."""
@@ -122,6 +123,7 @@ async def update_profile(
         category=category,
         email=email if email_changes else None,
         current_password=current_password if email_changes else None,
+        notify_payments=notify_payments,
     )
     return await new_session(ctx, updated) if email_changes else None
 

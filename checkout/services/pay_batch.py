@@ -42,7 +42,7 @@ from ..storage import sessions as session_store
 from ..storage import transactions as txn_store
 from ..storage import wallets as wallet_store
 from ..stores import STORE_ERRORS
-from . import Context, unit_of_work
+from . import Context, notices, unit_of_work
 from .events import event_data, event_document, publish_pending
 
 log = logging.getLogger(__name__)
@@ -217,6 +217,16 @@ async def apply_batch(ctx: Context, uow, batch: list[Payment]) -> list:
     if rows:
         await txn_store.insert_transactions(db, rows, s)
     await uow.record_events(events)
+    # Receipts and notices: mails that exist if and only if this batch commits.
+    await notices.payments_made(
+        ctx,
+        uow,
+        [
+            (o.session, p.payer, p.now)
+            for p, o in zip(batch, outcomes, strict=True)
+            if isinstance(o, Paid)
+        ],
+    )
     # The balance a wallet shows is settled + pending credits (payments it received that
     # the settler has not added yet); usually none for a shopper's wallet.
     if debits:

@@ -15,7 +15,7 @@ from ..statuses import Kind, SessionStatus
 from ..storage import refunds as refund_store
 from ..storage import sessions as session_store
 from ..storage import wallets as wallet_store
-from . import Context, unit_of_work, utcnow
+from . import Context, notices, unit_of_work, utcnow
 from .payments import session_for_owner
 
 
@@ -155,6 +155,8 @@ async def refund(
         await uow.record_event(
             session["account_id"], "refund.succeeded", record, subject=session_id
         )
+        if payer is not None:
+            await notices.refund_made(ctx, uow, session, record, payer["account_id"])
         return record
 
     try:

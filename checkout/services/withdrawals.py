@@ -15,7 +15,7 @@ from ..money import exponent, to_major
 from ..statuses import Kind, WithdrawalStatus
 from ..storage import wallets as wallet_store
 from ..storage import withdrawals as withdrawal_store
-from . import Context, owned_by, unit_of_work, utcnow
+from . import Context, email_verification, notices, owned_by, unit_of_work, utcnow
 from .limits import verify_password_again
 from .pins import check_pin
 from .wallets import owned_wallet
@@ -57,6 +57,7 @@ async def withdraw(
         done = await withdrawal_store.find_withdrawal_by_idempotency_key(ctx.db, idempotency_key)
         if done is not None:
             return done
+    email_verification.require_verified(ctx, account)
     wallet = await owned_wallet(ctx, account, wallet_code)
     await check_owner_secret(ctx, account, wallet, pin, password, client_ip)
     currency = wallet["currency"]
@@ -119,6 +120,7 @@ async def withdraw(
             ) from None
         withdrawal["journal_id"] = move["entry"]["_id"]
         await withdrawal_store.insert_withdrawal(ctx.db, withdrawal, uow.session)
+        await notices.withdrawal_changed(ctx, uow, withdrawal)
         return {**withdrawal, "wallet_balance": debited[wallet["code"]]["balance"]}
 
     try:
@@ -213,6 +215,7 @@ async def settle(ctx: Context, withdrawal_id: str, outcome: str, note: str | Non
             settled,
             subject=withdrawal_id,
         )
+        await notices.withdrawal_changed(ctx, uow, settled)
         return settled
 
     return await unit_of_work.run(ctx, move_money)

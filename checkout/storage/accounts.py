@@ -32,6 +32,12 @@ async def find_password_hash(db, account_id) -> str | None:
     return None if account is None else account["password_hash"]
 
 
+async def find_accounts(db, account_ids, session=None) -> dict:
+    """id -> account, for the ids that exist (one query)."""
+    cursor = db.accounts.find({"_id": {"$in": list(account_ids)}}, session=session)
+    return {account["_id"]: account async for account in cursor}
+
+
 async def update_account(db, account_id, changes: dict) -> None:
     try:
         await db.accounts.update_one({"_id": account_id}, {"$set": changes})
@@ -50,3 +56,41 @@ async def update_credentials(db, account_id, changes: dict) -> dict | None:
         )
     except DuplicateKeyError:
         raise EmailTaken() from None
+
+
+async def mark_email_verified(db, account_id, email: str, now, session=None) -> dict | None:
+    """Verified, if the account still has this email; None otherwise."""
+    return await db.accounts.find_one_and_update(
+        {"_id": account_id, "email": email},
+        {"$set": {"email_verified_at": now}},
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+
+
+async def reset_password(
+    db, account_id, password_hash: str, mailed_to: str, now, session=None
+) -> dict:
+    """A new password from a reset link: moves the token version on (every login token and
+    dashboard session of the old one stops working) and, the link having reached the
+    mailbox, marks the email verified if it is still the address the link went to.
+    Returns the account after."""
+    account = await db.accounts.find_one_and_update(
+        {"_id": account_id},
+        {
+            "$set": {"password_hash": password_hash, "password_reset_at": now},
+            "$inc": {"token_version": 1},
+        },
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+    if (
+        account is not None
+        and account["email"] == mailed_to
+        and not account.get("email_verified_at")
+    ):
+        await db.accounts.update_one(
+            {"_id": account_id}, {"$set": {"email_verified_at": now}}, session=session
+        )
+        account["email_verified_at"] = now
+    return account

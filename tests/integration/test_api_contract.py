@@ -15,6 +15,10 @@ OPEN_ROUTES = {
     ("POST", "/api/v1/org/register"),
     ("POST", "/api/v1/org/login"),
     ("POST", "/api/v1/txn/accept-payment/{session_id}"),
+    # Reached with a mailed single-use token instead of credentials.
+    ("POST", "/api/v1/org/password-reset"),
+    ("POST", "/api/v1/org/password-reset/confirm"),
+    ("POST", "/api/v1/org/verify-email"),
 }
 
 

@@ -3,11 +3,24 @@ from quart import Blueprint, g
 from ...errors import InvalidRequest
 from ...money import to_major
 from ...representations import profile_json
-from ...services import accounts
+from ...services import accounts, email_verification, password_reset
 from .. import client_ip, context
 from .auth import account_required
 from .contract import answers, body, errors
-from .schemas import LoggedIn, Login, Profile, ProfileChange, Registered, Registration
+from .schemas import (
+    Accepted,
+    EmailVerification,
+    LoggedIn,
+    Login,
+    NoParameters,
+    PasswordReset,
+    PasswordResetConfirmation,
+    PasswordResetRequest,
+    Profile,
+    ProfileChange,
+    Registered,
+    Registration,
+)
 
 blueprint = Blueprint("org", __name__, url_prefix="/api/v1/org")
 
@@ -74,7 +87,7 @@ async def read_profile():
 async def update_profile(data: ProfileChange):
     """Change organization, email, category or password; email and password changes need
     currentPassword and answer a new token (the change ended the old ones)."""
-    known = ("organization", "email", "category", "password")
+    known = ("organization", "email", "category", "password", "notifyPayments")
     if not any(getattr(data, name) is not None for name in known):
         raise InvalidRequest(f"Send at least one of: {', '.join(known)}")
     if (data.email is not None or data.password is not None) and data.currentPassword is None:
@@ -92,6 +105,7 @@ async def update_profile(data: ProfileChange):
         category=data.category,
         password=data.password,
         current_password=data.currentPassword,
+        notify_payments=data.notifyPayments,
     )
     if data.email is None and data.password is None:
         return profile_json(account)
@@ -101,3 +115,44 @@ async def update_profile(data: ProfileChange):
         "token": accounts.login_token(ctx, account),
         "expiresIn": ctx.settings.jwt_ttl,
     }
+
+
+@blueprint.post("/password-reset")
+@errors(429)
+@answers(Accepted, 202)
+@body(PasswordResetRequest)
+async def request_password_reset(data: PasswordResetRequest):
+    """Mail a single-use reset link (valid 30 minutes) if the email has an account. Always
+    202, whether or not it has: the answer does not tell which emails exist."""
+    await password_reset.request_reset(context(), data.email, client_ip())
+    return {"status": "accepted"}, 202
+
+
+@blueprint.post("/password-reset/confirm")
+@answers(PasswordReset)
+@body(PasswordResetConfirmation)
+async def confirm_password_reset(data: PasswordResetConfirmation):
+    """Set a new password with the mailed token. It ends every login token and dashboard
+    session issued before it; an unknown, expired or used token answers 400 invalid_token."""
+    await password_reset.confirm_reset(context(), data.token, data.password)
+    return {"status": "password_reset"}
+
+
+@blueprint.post("/verify-email")
+@answers(Profile)
+@body(EmailVerification)
+async def verify_email(data: EmailVerification):
+    """Verify the account's email with the mailed token (400 invalid_token otherwise)."""
+    account = await email_verification.confirm(context(), data.token)
+    return profile_json(account)
+
+
+@blueprint.post("/verify-email/resend")
+@account_required
+@errors(429)
+@answers(Accepted, 202)
+@body(NoParameters, optional=True)
+async def resend_verification(data: NoParameters):
+    """Mail a new verification link to the account's email (nothing if already verified)."""
+    await email_verification.resend(context(), g.account)
+    return {"status": "accepted"}, 202

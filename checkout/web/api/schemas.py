@@ -427,6 +427,22 @@ class ProfileChange(Parameters):
     category: Annotated[str | None, Text(50)] = None
     password: OptionalNewPassword = None
     currentPassword: OptionalTypedPassword = None
+    notifyPayments: bool | None = Field(
+        None, description='Mail a "payment received" notice for each payment to this account.'
+    )
+
+
+class PasswordResetRequest(Parameters):
+    email: Annotated[str, Text(254)]
+
+
+class PasswordResetConfirmation(Parameters):
+    token: Annotated[str, Text(100)] = Field(description="From the link in the reset mail.")
+    password: NewPassword
+
+
+class EmailVerification(Parameters):
+    token: Annotated[str, Text(100)] = Field(description="From the link in the verification mail.")
 
 
 class NewWallet(Parameters):
@@ -583,10 +599,25 @@ class Profile(Answer):
     category: str
     walletCode: str
     createdAt: Timestamp | None
+    notifyPayments: bool = Field(description="Whether each payment is mailed to the account.")
+    emailVerified: bool = Field(
+        description="Whether the account's email is verified (sign-up mails a link)."
+    )
     token: str | None = Field(
         None, description="A new login token, after an email or password change ended the old ones."
     )
     expiresIn: int | None = None
+
+
+class Accepted(Answer):
+    status: str = Field(description='"accepted": the request is queued; nothing else is said.')
+
+
+class PasswordReset(Answer):
+    status: str = Field(
+        description='"password_reset": every login token and dashboard session issued '
+        "before it has ended; log in with the new password."
+    )
 
 
 class Session(Answer):

@@ -18,7 +18,7 @@ blueprint = Blueprint("withdrawals", __name__, url_prefix="/api/v1/txn")
 @blueprint.post("/withdraw")
 @account_required
 @idempotent
-@errors(402, 404, 409, 422, 423, 429)
+@errors(402, 403, 404, 409, 422, 423, 429)
 @answers(Withdrawal, 201)
 @body(NewWithdrawal)
 async def create_withdrawal(data: NewWithdrawal):

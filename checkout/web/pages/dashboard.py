@@ -26,15 +26,26 @@ from wtforms import SelectChoice
 from ... import session_rules
 from ...errors import (
     CheckoutError,
+    EmailNotVerified,
     EmailTaken,
     InvalidCredentials,
+    InvalidMailToken,
     InvalidRequest,
     RateLimited,
     SessionNotOpen,
 )
 from ...money import format_amount
 from ...representations import mask_wallet
-from ...services import api_keys, dashboard, lifecycle, payments, refunds, utcnow
+from ...services import (
+    api_keys,
+    dashboard,
+    email_verification,
+    lifecycle,
+    password_reset,
+    payments,
+    refunds,
+    utcnow,
+)
 from ...services import wallets as wallet_service
 from ...services.dashboard import TransactionFilter
 from .. import client_ip, context
@@ -44,14 +55,17 @@ from .dashboard_forms import (
     ConfirmForm,
     CreateSessionForm,
     CreateWalletForm,
+    ForgotPasswordForm,
     LoginForm,
     PasswordForm,
     ProfileForm,
     RefundForm,
+    ResetPasswordForm,
     ResetPinForm,
     SessionFilterForm,
     SignUpForm,
     TransactionFilterForm,
+    VerifyEmailForm,
 )
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -105,6 +119,13 @@ async def page(template: str, status: int = 200, headers: dict | None = None, **
         when=when,
         mask=mask_wallet,
         type_labels=TYPE_LABELS,
+        # The banner, and its resend button, while the account's email waits for its link.
+        verify_banner=bool(
+            g.get("account")
+            and context().settings.email_verification_required
+            and not email_verification.is_verified(g.account)
+        ),
+        resend_form=ConfirmForm() if g.get("account") else None,
         **values,
     )
     return body, status, headers or {}
@@ -461,13 +482,16 @@ async def reset_pin(code):
 async def keys():
     ctx = context()
     form = await ApiKeyForm.from_request()
-    created, secret, status = None, None, 200
+    created, secret, status, error = None, None, 200, None
     if request.method == "POST":
-        if form.validate():
-            created, secret = await api_keys.create_key(ctx, g.account, form.label.data or None)
-            form.label.data = ""
-        else:
+        if not form.validate():
             status = 400
+        else:
+            try:
+                created, secret = await api_keys.create_key(ctx, g.account, form.label.data or None)
+            except EmailNotVerified as exc:
+                error, status = exc.message, exc.status
+            form.label.data = ""
     found = await api_keys.list_keys(ctx, g.account)
     return await page(
         "keys.html",
@@ -476,6 +500,7 @@ async def keys():
         keys=found,
         created=created,
         secret=secret,
+        error=error,
         revoke_form=ConfirmForm(),
     )
 
@@ -508,6 +533,7 @@ async def profile_page(
                 "organization": g.account["organization"],
                 "email": g.account["email"],
                 "category": g.account["category"],
+                "notify_payments": bool(g.account.get("notify_payments")),
             }
         )
     password_form = password_form or PasswordForm()
@@ -543,6 +569,7 @@ async def update_profile():
             form.email.data,
             form.category.data,
             form.current_password.data or None,
+            form.notify_payments.data,
         )
     except (InvalidCredentials, RateLimited, EmailTaken) as exc:
         form.current_password.data = ""
@@ -578,3 +605,89 @@ def _blank_passwords(form: PasswordForm) -> PasswordForm:
     for field in (form.current_password, form.new_password, form.confirm):
         field.data = ""
     return form
+
+
+# --- password reset and email verification (reached from mailed links) --------------------
+
+
+@blueprint.route("/forgot-password", methods=["GET", "POST"])
+async def forgot_password():
+    """Ask for a reset link. The answer is the same whether or not the email has an
+    account: the page cannot be used to find out which emails exist."""
+    form = await ForgotPasswordForm.from_request()
+    error, status, headers = None, 200, {}
+    if request.method == "POST":
+        if not form.validate():
+            status = 400
+        else:
+            try:
+                await password_reset.request_reset(context(), form.email.data, client_ip())
+            except RateLimited as exc:
+                error, status = exc.message, exc.status
+                headers["Retry-After"] = str(exc.details.get("retry_after", 60))
+            else:
+                return await page("forgot_password_sent.html", email=form.email.data)
+    return await page("forgot_password.html", status, headers, form=form, error=error)
+
+
+@blueprint.route("/reset-password", methods=["GET", "POST"])
+async def reset_password():
+    """The mailed link opens this page (token in the query); the form carries the token
+    on. A new password ends every session and login token, this browser's too."""
+    form = await ResetPasswordForm.from_request()
+    if request.method == "GET":
+        form.token.data = request.args.get("token", "")
+    error, status = None, 200
+    if request.method == "POST":
+        if not form.validate():
+            status = 400
+        else:
+            try:
+                await password_reset.confirm_reset(
+                    context(), form.token.data, form.new_password.data
+                )
+            except InvalidMailToken as exc:
+                error, status = exc.message, exc.status
+            else:
+                logout_user()
+                await flash("Password changed. Sign in with your new password.")
+                return redirect(url_for("dashboard.login"), 303)
+    form.new_password.data = form.confirm.data = ""
+    return await page("reset_password.html", status, form=form, error=error)
+
+
+@blueprint.route("/verify-email", methods=["GET", "POST"])
+async def verify_email():
+    """The mailed verification link opens this page; its button verifies. (A GET alone
+    changes nothing: mail scanners open links too.)"""
+    form = await VerifyEmailForm.from_request()
+    if request.method == "GET":
+        form.token.data = request.args.get("token", "")
+    error, status = None, 200
+    if request.method == "POST":
+        if not form.validate():
+            status = 400
+        else:
+            try:
+                await email_verification.confirm(context(), form.token.data)
+            except InvalidMailToken as exc:
+                error, status = exc.message, exc.status
+            else:
+                await flash("Email verified. Withdrawals and API keys are open to you now.")
+                return redirect(url_for("dashboard.overview"), 303)
+    return await page("verify_email.html", status, form=form, error=error)
+
+
+@blueprint.post("/verify-email/resend")
+@signed_in
+async def resend_verification():
+    form = await ConfirmForm.from_request()
+    if not form.validate():
+        raise InvalidRequest("This form has expired. Reload the page and try again.")
+    try:
+        await email_verification.resend(context(), g.account)
+    except RateLimited as exc:
+        await flash(exc.message)
+    else:
+        await flash(f"We sent a new link to {g.account['email']}.")
+    return redirect(url_for("dashboard.overview"), 303)

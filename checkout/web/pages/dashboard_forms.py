@@ -4,6 +4,7 @@ state; plain forms for GET filters, which change nothing."""
 from decimal import Decimal, InvalidOperation
 
 from wtforms import (
+    BooleanField,
     DateField,
     Form,
     HiddenField,
@@ -177,6 +178,7 @@ class ProfileForm(CSRFForm):
     current_password = PasswordField(
         "Current password (needed to change your email)", validators=[Optional(), Length(max=256)]
     )
+    notify_payments = BooleanField("Email me a notice for every payment received")
 
 
 class PasswordForm(CSRFForm):
@@ -195,6 +197,36 @@ class PasswordForm(CSRFForm):
         "Repeat the new password",
         validators=[EqualTo("new_password", message="The two new passwords differ.")],
     )
+
+
+def new_password_fields():
+    return (
+        PasswordField(
+            "New password",
+            validators=[
+                InputRequired("Enter a new password."),
+                Length(min=8, max=256, message="Use 8 to 256 characters."),
+            ],
+        ),
+        PasswordField(
+            "Repeat the new password",
+            validators=[EqualTo("new_password", message="The two new passwords differ.")],
+        ),
+    )
+
+
+class ForgotPasswordForm(CSRFForm):
+    email = StringField("Email", validators=EMAIL, filters=[lower])
+
+
+class ResetPasswordForm(CSRFForm):
+    # The link's token travels in the form, not in the URL the form posts to.
+    token = HiddenField(validators=[InputRequired(), Length(max=100)])
+    new_password, confirm = new_password_fields()
+
+
+class VerifyEmailForm(CSRFForm):
+    token = HiddenField(validators=[InputRequired(), Length(max=100)])
 
 
 class ApiKeyForm(CSRFForm):
