@@ -265,3 +265,25 @@ class WebhookDisabled(CheckoutError):
 
 class EventNotFound(NotFound):
     code, message = "event_not_found", "No event has this id."
+
+
+# One-time codes for large payments (services/otp.py)
+
+
+class InvalidOtp(CheckoutError):
+    status, code, message = 401, "invalid_otp", "The one-time code is incorrect."
+
+
+class OtpExpired(CheckoutError):
+    status, code, message = (
+        410,
+        "otp_expired",
+        (
+            "This one-time code can no longer be used. Send the payment again without a "
+            "code to get a new one."
+        ),
+    )
+
+
+class TooManyOtpCodes(RateLimited):
+    code, message = "too_many_otp_codes", "A code was sent too recently. Try again later."
