@@ -44,3 +44,9 @@ TRANSACTION_TYPES = (
     Kind.WITHDRAWAL_REVERSAL,
     Kind.WELCOME_CREDIT,
 )
+
+
+class MailState(StrEnum):
+    PENDING = "pending"  # due now or at next_attempt_at
+    SENT = "sent"  # the SMTP server accepted it
+    FAILED = "failed"  # refused for good, or every attempt of the schedule failed
