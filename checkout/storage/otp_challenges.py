@@ -145,9 +145,3 @@ async def find_challenge(redis, session_id: str, challenge_id: str) -> dict | No
         "seconds_left": max(int(ttl), 0),
         "current": current == challenge_id,
     }
-
-
-async def resend_wait(redis, session_id: str, payer: str) -> int:
-    """Seconds until the payer may have a new code for this session (0: now)."""
-    wait_ms = int(await redis.pttl(COOLDOWN.format(session_id, payer)))
-    return max(0, -(-wait_ms // 1000))
