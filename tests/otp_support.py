@@ -2,6 +2,7 @@
 real SMTP server (tests/mail_support.py) received."""
 
 import re
+import time
 from decimal import Decimal
 
 from checkout.storage import otp_challenges
@@ -35,3 +36,13 @@ async def let_resend_now(redis, session_id: str, wallet_code: str) -> None:
 async def let_code_expire(redis, session_id: str, challenge_id: str) -> None:
     """What the code's five minutes do: Redis drops the challenge at its TTL."""
     await redis.delete(otp_challenges.CHALLENGE.format(session_id, challenge_id))
+
+
+def wait_for_mail(catcher: MailCatcher, address: str, count: int, timeout: float = 30):
+    """For synchronous (browser) tests: the newest mail to address once count have come,
+    sent by a real worker process. A deadline for that process, not a timing claim."""
+    deadline = time.monotonic() + timeout
+    while len(received := catcher.to(address)) < count:
+        assert time.monotonic() < deadline, f"no mail number {count} to {address}"
+        time.sleep(0.1)
+    return received[-1]
