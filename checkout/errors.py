@@ -282,3 +282,25 @@ class EmailNotVerified(CheckoutError):
         "Verify your account's email first: open the link we mailed you "
         "(the dashboard can send a new one)."
     )
+
+
+# One-time codes for large payments (services/otp.py)
+
+
+class InvalidOtp(CheckoutError):
+    status, code, message = 401, "invalid_otp", "The one-time code is incorrect."
+
+
+class OtpExpired(CheckoutError):
+    status, code, message = (
+        410,
+        "otp_expired",
+        (
+            "This one-time code can no longer be used. Send the payment again without a "
+            "code to get a new one."
+        ),
+    )
+
+
+class TooManyOtpCodes(RateLimited):
+    code, message = "too_many_otp_codes", "A code was sent too recently. Try again later."

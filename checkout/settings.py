@@ -146,7 +146,7 @@ class Settings(BaseSettings):
     """A new setting is one field: its variable as validation_alias, its default, its
     checks (ge=, le=, a validator) and a comment; plus a row in README "Configuration".
     Order matters where a default or a check reads an earlier field: CHECKOUT_ENV first,
-    REDIS_HOST/REDIS_PORT before REDIS_URL, CURRENCY before WITHDRAWAL_FEE."""
+    REDIS_HOST/REDIS_PORT before REDIS_URL, CURRENCY before WITHDRAWAL_FEE and OTP_THRESHOLD."""
 
     model_config = SettingsConfigDict(
         frozen=True,
@@ -262,6 +262,10 @@ class Settings(BaseSettings):
     # Bearer token a Prometheus scraper sends to GET /metrics. Unset: /metrics answers 404,
     # so the figures are never public by default.
     metrics_token: str = Field("", validation_alias="METRICS_TOKEN")
+    # A payment whose total (amount plus fee) is at least this, in major units of the
+    # deployment currency, needs a one-time code mailed to the payer after the PIN
+    # (services/otp.py); 0 turns the step off.
+    otp_threshold: Decimal = Field(Decimal("500"), validation_alias="OTP_THRESHOLD", ge=0)
     # Mail (README "Mail"): the SMTP server the worker sends through. Unset: mail waits in
     # the outbox (scripts/run starts a local catcher and sets it in local mode).
     smtp_host: str = Field("", validation_alias="SMTP_HOST")
@@ -340,9 +344,9 @@ class Settings(BaseSettings):
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("withdrawal_fee")
+    @field_validator("withdrawal_fee", "otp_threshold")
     @classmethod
-    def _fee_fits_the_currency(cls, value: Decimal, info: ValidationInfo) -> Decimal:
+    def _fits_the_currency(cls, value: Decimal, info: ValidationInfo) -> Decimal:
         currency = info.data.get("currency")
         if currency is None:  # CURRENCY itself is wrong and reported
             return value

@@ -51,6 +51,9 @@ def store_env(mongo_server, redis_server, request):
         # Tests withdraw and create API keys right after signing up; the verification
         # gate has tests of its own (test_email_verification.py) that turn it on.
         "EMAIL_VERIFICATION_REQUIRED": "false",
+        # Tests pay amounts above the production threshold (500) with the PIN alone; the
+        # one-time-code step has tests of its own (test_payment_otp.py) that turn it on.
+        "OTP_THRESHOLD": "0",
         **TEST_SECRETS,
     }
     # As a deploy does: the app refuses to start on a database that was not migrated.

@@ -23,7 +23,7 @@ from ..statuses import SessionStatus
 from ..storage import sessions as session_store
 from ..storage import wallets as wallet_store
 from ..stores import STORE_ERRORS
-from . import Context, owned_by, pay_batch, utcnow
+from . import Context, otp, owned_by, pay_batch, utcnow
 from .pins import check_pin
 from .wallets import owned_wallet_currency
 
@@ -152,17 +152,24 @@ async def pay(
     pin: str,
     expected_total=None,
     client_ip: str | None = None,
+    code: otp.CodeAnswer | None = None,
+    locale: str | None = None,
 ) -> dict:
     """Pay an open session from the payer's wallet, exactly once (see _pay); counted and
     timed for /metrics by outcome: paid, or the code of the error that refused it."""
     started = time.perf_counter()
     outcome = "error"
     try:
-        result = await _pay(ctx, session_id, payer_code, pin, expected_total, client_ip)
+        result = await _pay(
+            ctx, session_id, payer_code, pin, expected_total, client_ip, code, locale
+        )
         outcome = "paid"
         return result
     except CheckoutError as exc:
         outcome = exc.code
+        raise
+    except otp.CodeRequired:
+        outcome = "requires_otp"  # the code was mailed; nothing moved yet
         raise
     except STORE_ERRORS:
         outcome = StoreUnavailable.code
@@ -179,12 +186,17 @@ async def _pay(
     pin: str,
     expected_total=None,
     client_ip: str | None = None,
+    code: otp.CodeAnswer | None = None,
+    locale: str | None = None,
 ) -> dict:
     """Pay an open session from the payer's wallet, exactly once.
 
     expected_total, when given, is the total the payer agreed to, in major units as sent
     (the API's totalAmount); it must equal the session's total.
-    Returns {"session", "payer_balance"}. Nothing moves unless every step succeeds.
+    A total at or above OTP_THRESHOLD also needs the one-time code mailed to the payer:
+    without `code` (after the right PIN) this mails one and raises otp.CodeRequired
+    (locale: the mail's language). Returns {"session", "payer_balance"}. Nothing moves
+    unless every step succeeds.
     """
     now = utcnow()
     session = await session_for_checkout(ctx, session_id)
@@ -200,7 +212,27 @@ async def _pay(
     # An unknown wallet code gets the same answer as a wrong PIN: no way to probe codes.
     await check_pin(ctx, payer_code, payer, pin, client_ip=client_ip)
     assert payer is not None  # check_pin refuses an unknown wallet like a wrong PIN
-    if payer_code == session["payee_wallet"]:
+    refuse_payer(session, payer)
+    if otp.required(ctx, session):
+        if code is None:
+            raise otp.CodeRequired(await otp.send_code(ctx, session, payer, locale))
+        await otp.use_code(ctx, session, payer_code, code)
+    return await commit_payment(ctx, session_id, payer, now)
+
+
+async def pay_with_code(ctx: Context, session_id: str, code: otp.CodeAnswer) -> dict:
+    """The checkout page's second step: the code alone completes the payment. The
+    challenge stands for the right PIN (it is only made after one) and names the payer."""
+    now = utcnow()
+    session = await session_for_checkout(ctx, session_id)
+    refuse_unpayable(session, now)
+    payer = await otp.challenged_payer(ctx, session_id, code.challenge_id)
+    await otp.use_code(ctx, session, payer["code"], code)
+    return await commit_payment(ctx, session_id, payer, now)
+
+
+def refuse_payer(session: dict, payer: dict) -> None:
+    if payer["code"] == session["payee_wallet"]:
         raise SameWallet()
     if str(payer["account_id"]) == str(session["account_id"]):
         # Moving money between one's own wallets is no payment, and it would carry the
@@ -209,18 +241,20 @@ async def _pay(
     if payer["currency"] != session["currency"]:
         raise CurrencyMismatch()
 
+
+async def commit_payment(ctx: Context, session_id: str, payer: dict, now) -> dict:
     # Group commit (services/pay_batch.py): the payment goes in the next batch
     # transaction. Only the payer's debit is guarded and written now; the payee's and the
     # fee wallet's credits are pending credits, settled in batches by the worker, so no
     # payment writes the merchant's wallet document and payments into one merchant do
     # not collide.
     paid = await pay_batch.batcher_for(ctx).pay(
-        session_id, {"code": payer_code, "account_id": payer["account_id"]}, now
+        session_id, {"code": payer["code"], "account_id": payer["account_id"]}, now
     )
     session = {
         **paid.session,
         "status": SessionStatus.COMPLETE,
-        "payer_wallet": payer_code,
+        "payer_wallet": payer["code"],
         "paid_at": now,
     }
     return {"session": session, "payer_balance": paid.payer_balance}

@@ -13,7 +13,7 @@ only the service knows the currency.
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -27,7 +27,7 @@ from pydantic import (
 )
 from pydantic_core import CoreSchema
 
-from ... import session_options, validation
+from ... import otp_codes, session_options, validation
 from ...errors import InvalidAmount, InvalidRequest
 from ...security import check_pin_format
 from ...services import events as event_rules
@@ -112,6 +112,12 @@ def _pin(value, name):
     return check_pin_format(value)
 
 
+def _otp(value, name):
+    if not otp_codes.is_code(value):
+        raise InvalidRequest(f"{name} must be the 6 digits from the mail, as a string", field=name)
+    return value
+
+
 def _amount(value, name):
     # The JSON provider parses numbers as int or Decimal, never float; a string or a bool
     # is refused with the same answer money.parse_amount gives.
@@ -175,6 +181,17 @@ Metadata = Annotated[
 ]
 Pin = Annotated[str, Checked(_pin, PIN_SCHEMA)]
 OptionalPin = Annotated[str | None, Checked(_pin, PIN_SCHEMA)]
+OptionalOtp = Annotated[
+    str | None,
+    Checked(
+        _otp,
+        {
+            "type": "string",
+            "pattern": "^[0-9]{6}$",
+            "description": "The 6-digit one-time code mailed to the payer.",
+        },
+    ),
+]
 Amount = Annotated[int | Decimal, Checked(_amount, AMOUNT_SCHEMA)]
 OptionalAmount = Annotated[int | Decimal | None, Checked(_amount, AMOUNT_SCHEMA)]
 
@@ -477,9 +494,25 @@ class SessionQuery(Parameters):
 
 
 class Payment(Parameters):
+    """A total of at least OTP_THRESHOLD is answered 202 requires_otp first (a code is
+    mailed to the payer); send the same payment again with otp and otpChallengeId."""
+
     fromWalletCode: Annotated[str, Text(64)]
     totalAmount: Amount
     pin: Pin
+    otp: OptionalOtp = None
+    otpChallengeId: Annotated[str | None, Text(64)] = Field(
+        None, description="The otpChallengeId of the requires_otp answer; needed with otp."
+    )
+
+    @model_validator(mode="after")
+    def code_with_its_challenge(self):
+        for given, needed in (("otp", "otpChallengeId"), ("otpChallengeId", "otp")):
+            if getattr(self, given) is not None and getattr(self, needed) is None:
+                raise InvalidRequest(
+                    f"Missing required fields: {needed} (it goes with {given})", fields=[needed]
+                )
+        return self
 
 
 class TransactionQuery(Parameters):
@@ -668,6 +701,16 @@ class Paid(Answer):
     redirectUrl: str | None
 
 
+class OtpRequired(Answer):
+    """Nothing moved: a one-time code was mailed to the payer account's email. Send the
+    same payment again with otp (the code) and otpChallengeId within 5 minutes."""
+
+    status: Literal["requires_otp"]
+    otpChallengeId: str
+    sentTo: str = Field(description="The address the code went to, masked: j•••@example.com.")
+    expiresAt: Timestamp
+
+
 class Transaction(Answer):
     id: str
     type: str
@@ -829,6 +872,14 @@ class ErrorDetail(Answer):
     fields: list[str] | None = Field(None, description="The parameters at fault.")
     retry_after: int | None = Field(None, description="Seconds to wait (also Retry-After).")
     attempts_left: int | None = Field(None, description="Wrong PINs left before the wallet locks.")
+    attemptsLeft: int | None = Field(
+        None, description="Wrong one-time codes left before the code dies (invalid_otp)."
+    )
+    reason: str | None = Field(
+        None,
+        description="Why a one-time code can no longer be used (otp_expired): expired, used, "
+        "dead (too many wrong codes), replaced (a newer one was sent) or mismatch.",
+    )
     refundable: Money | None = Field(None, description="What is left to refund.")
     status: str | None = Field(None, description="The session's status (session_not_open).")
     withdrawal_status: str | None = Field(

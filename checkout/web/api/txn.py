@@ -3,7 +3,7 @@ from quart import Blueprint, g
 from ... import session_rules
 from ...money import parse_amount, to_major
 from ...representations import session_json, timestamp, transaction_json
-from ...services import lifecycle, payments, transactions, utcnow
+from ...services import lifecycle, otp, payments, transactions, utcnow
 from ...session_options import priced_line_items
 from .. import client_ip, context
 from .auth import account_required
@@ -11,6 +11,7 @@ from .contract import answers, body, errors, query
 from .idempotency import idempotent
 from .schemas import (
     NewSession,
+    OtpRequired,
     Paid,
     Payment,
     Session,
@@ -108,17 +109,33 @@ async def expire_payment_session(session_id):
 @blueprint.post("/accept-payment/<session_id>")
 @errors(401, 402, 409, 410, 422, 423, 429)
 @answers(Paid)
+@answers(OtpRequired, 202)
 @body(Payment)
 async def accept_payment(session_id, data: Payment):
-    """Pay a session from a wallet with its PIN (no login: the shopper's own wallet)."""
-    result = await payments.pay(
-        context(),
-        session_id,
-        data.fromWalletCode,
-        data.pin,
-        expected_total=data.totalAmount,
-        client_ip=client_ip(),
-    )
+    """Pay a session from a wallet with its PIN (no login: the shopper's own wallet).
+
+    A total of at least OTP_THRESHOLD answers 202 requires_otp and moves nothing: a code
+    was mailed to the payer. The same call with otp and otpChallengeId then pays (401
+    invalid_otp with attemptsLeft for a wrong code, 410 otp_expired once it is used, out
+    of tries or 5 minutes old; 429 too_many_otp_codes when asking for codes too often)."""
+    code = None if data.otp is None else otp.CodeAnswer(data.otpChallengeId or "", data.otp)
+    try:
+        result = await payments.pay(
+            context(),
+            session_id,
+            data.fromWalletCode,
+            data.pin,
+            expected_total=data.totalAmount,
+            client_ip=client_ip(),
+            code=code,
+        )
+    except otp.CodeRequired as step:
+        return {
+            "status": "requires_otp",
+            "otpChallengeId": step.challenge.id,
+            "sentTo": step.challenge.sent_to,
+            "expiresAt": timestamp(step.challenge.expires_at),
+        }, 202
     paid = result["session"]
     currency = paid["currency"]
     return {

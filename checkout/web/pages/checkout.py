@@ -12,9 +12,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from quart import Blueprint, g, redirect, render_template, request, url_for
+from quart import session as browser_session
 
 from ... import session_rules
-from ...errors import CheckoutError, PaymentLinkLimitReached, SessionNotFound
+from ...errors import CheckoutError, OtpExpired, PaymentLinkLimitReached, SessionNotFound
 from ...i18n import (
     current_locale,
     explicit_locale,
@@ -24,10 +25,10 @@ from ...i18n import (
     preselect_locale,
 )
 from ...representations import mask_wallet
-from ...services import payments, utcnow
+from ...services import otp, payments, utcnow
 from ...statuses import SessionStatus
 from .. import client_ip, context
-from .forms import PayForm
+from .forms import CodeForm, ContinueForm, PayForm
 
 blueprint = Blueprint("checkout", __name__)
 
@@ -65,42 +66,148 @@ async def checkout_page(session_id):
     state = session_rules.effective_status(session, now)
     if state != SessionStatus.OPEN:
         return await render_state(session, state, resubmitted=request.method == "POST")
-    form = await PayForm.from_request()
-
     allow_redirect_to(session)
-    error, status, headers = None, 200, {}
-    if request.method == "POST":
+    step = (await request.form).get("step", "pin") if request.method == "POST" else None
+    if step in CODE_STEPS:
+        return await code_step(ctx, session, step)
+    if step is None:
+        challenge = await remembered_challenge(ctx, session_id)
+        if challenge is not None and challenge["state"] == "open" and challenge["current"]:
+            return await pay_page(
+                session, code_form=await CodeForm.from_request(), challenge=challenge
+            )
+    form = await PayForm.from_request()
+    if request.method == "GET":
+        return await pay_page(session, form)
+    if not form.validate():
+        return await pay_page(session, form, error=form_error(form), status=400)
+    try:
+        result = await payments.pay(
+            ctx,
+            session_id,
+            form.wallet_code.data,
+            form.pin.data,
+            client_ip=client_ip(),
+            locale=current_locale(),
+        )
+    except otp.CodeRequired as step_up:
+        # Post/redirect/get: reloading the code step must not mail another code.
+        remember_challenge(session_id, step_up.challenge.id)
+        return redirect(own_url(session_id), 303)
+    except CheckoutError as exc:
+        return await refused(ctx, session, exc, form)
+    return redirect(session_rules.success_redirect(result["session"]) or own_url(session_id), 303)
+
+
+async def code_step(ctx, session: dict, step: str):
+    """The second step of a large payment: the code from the email (step "code"), a new
+    code ("resend") or back to the PIN with another wallet ("restart"). The browser's
+    signed session cookie names the challenge; the challenge stands for the right PIN."""
+    session_id = session["_id"]
+    challenge_id = remembered_challenge_id(session_id)
+    if challenge_id is None or step == "restart":
+        form = await ContinueForm.from_request()
+        if form.validate():
+            remember_challenge(session_id, None)
+        return redirect(own_url(session_id), 303)
+    if step == "resend":
+        form = await ContinueForm.from_request()
         if not form.validate():
-            error, status = form_error(form), 400
-        else:
-            try:
-                result = await payments.pay(
-                    ctx, session_id, form.wallet_code.data, form.pin.data, client_ip=client_ip()
-                )
-            except PaymentLinkLimitReached:
-                # The link took its last payment while this page was open: say so, with no
-                # form left to submit (this session can never be paid now).
-                return await render_template("checkout/sold_out.html", session=session), 422
-            except CheckoutError as exc:
-                if exc.status in (409, 410):  # paid, canceled or gone meanwhile: show that
-                    # From MongoDB, the truth: a cached copy may still say "open".
-                    fresh = await payments.durable_session(ctx, session_id) or session
-                    fresh_state = session_rules.effective_status(fresh, utcnow())
-                    if fresh_state != SessionStatus.OPEN:
-                        return await render_state(fresh, fresh_state, resubmitted=True)
-                error, status = payment_error(exc), exc.status
-                if "retry_after" in exc.details:
-                    headers["Retry-After"] = str(exc.details["retry_after"])
-            else:
-                target = session_rules.success_redirect(result["session"])
-                return redirect(target or own_url(session_id), 303)
+            return await code_page(ctx, session, challenge_id, form_error(form), 400)
+        try:
+            challenge = await otp.resend_code(ctx, session, challenge_id, current_locale())
+        except CheckoutError as exc:
+            return await refused(ctx, session, exc)
+        remember_challenge(session_id, challenge.id)
+        return redirect(own_url(session_id), 303)
+    code_form = await CodeForm.from_request()
+    if not code_form.validate():
+        return await code_page(ctx, session, challenge_id, form_error(code_form), 400, code_form)
+    try:
+        result = await payments.pay_with_code(
+            ctx, session_id, otp.CodeAnswer(challenge_id, code_form.code.data)
+        )
+    except CheckoutError as exc:
+        return await refused(ctx, session, exc, code_form=code_form)
+    remember_challenge(session_id, None)
+    return redirect(session_rules.success_redirect(result["session"]) or own_url(session_id), 303)
+
+
+async def refused(ctx, session: dict, exc: CheckoutError, form=None, code_form=None):
+    """The page for a refused step: the state the session is in now, the code step again
+    (a wrong code, a new one asked for too soon), or the PIN form with the reason."""
+    session_id = session["_id"]
+    if isinstance(exc, PaymentLinkLimitReached):
+        # The link took its last payment while this page was open: say so, with no
+        # form left to submit (this session can never be paid now).
+        remember_challenge(session_id, None)
+        return await render_template("checkout/sold_out.html", session=session), 422
+    if exc.status in (409, 410):  # paid, canceled or gone meanwhile: show that
+        # From MongoDB, the truth: a cached copy may still say "open".
+        fresh = await payments.durable_session(ctx, session_id) or session
+        fresh_state = session_rules.effective_status(fresh, utcnow())
+        if fresh_state != SessionStatus.OPEN:
+            remember_challenge(session_id, None)
+            return await render_state(fresh, fresh_state, resubmitted=True)
+    error = payment_error(exc)
+    headers = {}
+    if "retry_after" in exc.details:
+        headers["Retry-After"] = str(exc.details["retry_after"])
+    challenge_id = remembered_challenge_id(session_id)
+    if challenge_id is not None and exc.code in ("invalid_otp", "too_many_otp_codes"):
+        return await code_page(ctx, session, challenge_id, error, exc.status, code_form, headers)
+    if code_form is not None or exc.code == "otp_expired":
+        remember_challenge(session_id, None)  # that code is gone: the PIN again, for a new one
+    return await pay_page(
+        session,
+        form or await PayForm.from_request(),
+        error=error,
+        status=exc.status,
+        headers=headers,
+    )
+
+
+async def code_page(ctx, session, challenge_id, error, status, code_form=None, headers=None):
+    challenge = await otp.find_challenge(ctx, session["_id"], challenge_id)
+    if challenge is None:  # its five minutes are up: back to the PIN
+        remember_challenge(session["_id"], None)
+        error = payment_error(OtpExpired(reason="expired"))
+        return await pay_page(session, await PayForm.from_request(), error=error, status=410)
+    code_form = code_form or await CodeForm.from_request()
+    code_form.code.data = ""
+    return await pay_page(
+        session,
+        code_form=code_form,
+        challenge=challenge,
+        error=error,
+        status=status,
+        headers=headers,
+    )
+
+
+async def pay_page(
+    session: dict,
+    form=None,
+    *,
+    code_form=None,
+    challenge=None,
+    error=None,
+    status=200,
+    headers=None,
+):
+    """The open session's page: the wallet code and PIN form, or (with a challenge) the
+    one-time code form."""
+    if form is not None:
         form.pin.data = ""
-    seconds_left = session_rules.seconds_left(session, now)
+    seconds_left = session_rules.seconds_left(session, utcnow())
     return (
         await render_template(
             "checkout/pay.html",
             session=session,
             form=form,
+            code_form=code_form,
+            challenge=challenge,
+            resend_form=ContinueForm() if challenge else None,
             error=error,
             seconds_left=seconds_left,
             time_left=clock(seconds_left),
@@ -111,8 +218,38 @@ async def checkout_page(session_id):
             },
         ),
         status,
-        headers,
+        headers or {},
     )
+
+
+# The browser's pending code steps live in its signed session cookie: checkout session id
+# -> challenge id (never the code). A few at most: one per checkout page left open.
+CODE_STEPS = ("code", "resend", "restart")
+CHALLENGES_COOKIE_KEY = "otp_challenges"
+CHALLENGES_KEPT = 5
+
+
+def remembered_challenge_id(session_id: str) -> str | None:
+    challenges = browser_session.get(CHALLENGES_COOKIE_KEY) or {}
+    return challenges.get(session_id) if isinstance(challenges, dict) else None
+
+
+async def remembered_challenge(ctx, session_id: str) -> dict | None:
+    challenge_id = remembered_challenge_id(session_id)
+    if challenge_id is None:
+        return None
+    return await otp.find_challenge(ctx, session_id, challenge_id)
+
+
+def remember_challenge(session_id: str, challenge_id: str | None) -> None:
+    challenges = dict(browser_session.get(CHALLENGES_COOKIE_KEY) or {})
+    challenges.pop(session_id, None)
+    if challenge_id is not None:
+        challenges[session_id] = challenge_id
+    if challenges:
+        browser_session[CHALLENGES_COOKIE_KEY] = dict(list(challenges.items())[-CHALLENGES_KEPT:])
+    else:
+        browser_session.pop(CHALLENGES_COOKIE_KEY, None)
 
 
 async def render_state(session: dict, state: str, resubmitted: bool = False):
@@ -215,9 +352,47 @@ def payment_error(exc: CheckoutError) -> dict:
         )
     elif code == "currency_mismatch":
         message = gettext("This wallet holds a different currency from this payment.")
+    elif code in ("invalid_otp", "otp_expired", "too_many_otp_codes"):
+        message = code_error(exc)
     else:
         message = gettext("We could not take this payment.")
     return {"code": code, "message": message + " " + gettext("Nothing was charged.")}
+
+
+def code_error(exc: CheckoutError) -> str:
+    """The shopper's words for the one-time code's refusals."""
+    if exc.code == "invalid_otp":
+        left = exc.details.get("attemptsLeft") or 0
+        if left == 0:
+            return gettext("The code is incorrect. That was the last attempt: ask for a new code.")
+        return ngettext(
+            "The code is incorrect. %(num)d attempt left.",
+            "The code is incorrect. %(num)d attempts left.",
+            left,
+        )
+    if exc.code == "too_many_otp_codes":
+        seconds = max(1, int(exc.details.get("retry_after") or 30))
+        if seconds < 120:
+            return ngettext(
+                "You can ask for a new code in %(num)d second.",
+                "You can ask for a new code in %(num)d seconds.",
+                seconds,
+            )
+        return ngettext(
+            "Too many codes for this wallet. Try again in %(num)d minute.",
+            "Too many codes for this wallet. Try again in %(num)d minutes.",
+            math.ceil(seconds / 60),
+        )
+    reason = exc.details.get("reason")
+    if reason == "used":
+        gone = gettext("This code has already been used.")
+    elif reason == "dead":
+        gone = gettext("Too many wrong codes.")
+    elif reason == "replaced":
+        gone = gettext("A newer code was sent: only the newest one works.")
+    else:
+        gone = gettext("The code has expired.")
+    return gone + " " + gettext("Enter your PIN again to get a new code.")
 
 
 def allow_redirect_to(session: dict) -> None:

@@ -48,6 +48,20 @@ class PayForm(CSRFForm):
     )
 
 
+class CodeForm(CSRFForm):
+    """The one-time code mailed to the payer (a large payment's second step)."""
+
+    code = StringField(
+        _l("Code from the email"),
+        validators=[
+            InputRequired(_l("Enter the 6-digit code from the email.")),
+            Regexp(r"^[0-9]{6}$", message=_l("The code is 6 digits.")),
+        ],
+        # Pasted codes often come with spaces ("123 456").
+        filters=[lambda value: "".join(value.split()) if value else value],
+    )
+
+
 class ContinueForm(CSRFForm):
     """The payment link's Continue button: only the CSRF token, so a session is opened by a
     shopper's own submit from our page, never by a crawler or a cross-site post."""
