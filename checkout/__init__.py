@@ -89,6 +89,9 @@ def create_app(settings: Settings | None = None) -> Quart:
     from .web.api import events as event_api
 
     app.register_blueprint(event_api.blueprint)
+    from .web.api import invoices as invoice_api
+
+    app.register_blueprint(invoice_api.blueprint)
     register_request_ids(app)
     register_error_handlers(app)
     init_openapi(app)  # after the blueprints: it documents their routes

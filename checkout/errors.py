@@ -265,3 +265,20 @@ class WebhookDisabled(CheckoutError):
 
 class EventNotFound(NotFound):
     code, message = "event_not_found", "No event has this id."
+
+
+# Invoices
+
+
+class InvoiceNotFound(NotFound):
+    code, message = "invoice_not_found", "No invoice has this id."
+
+
+class InvalidInvoiceState(CheckoutError):
+    """A transition the invoice's status does not allow (details: status)."""
+
+    status, code, message = (
+        409,
+        "invalid_invoice_state",
+        "The invoice's status does not allow this.",
+    )

@@ -44,3 +44,11 @@ TRANSACTION_TYPES = (
     Kind.WITHDRAWAL_REVERSAL,
     Kind.WELCOME_CREDIT,
 )
+
+
+class InvoiceStatus(StrEnum):
+    DRAFT = "draft"  # editable; no number yet
+    OPEN = "open"  # finalized: numbered, payable
+    PAID = "paid"
+    VOID = "void"
+    UNCOLLECTIBLE = "uncollectible"  # written off; can still be paid, or voided

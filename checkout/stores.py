@@ -120,6 +120,17 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     await db.payment_sessions.create_index("idempotency_key", unique=True, sparse=True)
     await db.withdrawals.create_index([("account_id", ASCENDING), ("created_at", DESCENDING)])
     await db.payment_links.create_index([("account_id", ASCENDING), ("created_at", DESCENDING)])
+    await db.invoices.create_index(
+        [("account_id", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)]
+    )
+    await db.invoices.create_index([("account_id", ASCENDING), ("created_at", DESCENDING)])
+    # The worker's overdue sweep; a number is unique within its merchant.
+    await db.invoices.create_index([("status", ASCENDING), ("due_at", ASCENDING)])
+    await db.invoices.create_index(
+        [("account_id", ASCENDING), ("number", ASCENDING)],
+        unique=True,
+        partialFilterExpression={"number": {"$type": "string"}},
+    )
 
 
 async def ping(stores: Stores) -> dict[str, str]:
