@@ -95,7 +95,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m checkout")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("reconcile", help="check that the ledger balances")
-    commands.add_parser("worker", help="deliver webhooks, expire sessions, relay events")
+    commands.add_parser("worker", help="deliver webhooks, expire sessions, relay events, send mail")
+    catcher = commands.add_parser(
+        "mail-catcher", help="local development: an SMTP server that keeps mail as .eml files"
+    )
+    catcher.add_argument("--host", default="127.0.0.1")
+    catcher.add_argument("--port", type=int, default=1025)
+    catcher.add_argument("--dir", default="var/mail", help="folder for the .eml files")
     payouts = commands.add_parser(
         "payouts", help="list pending withdrawals, mark them paid or failed"
     )
@@ -106,6 +112,10 @@ def main(argv=None) -> int:
     mark.add_argument("outcome", choices=("paid", "failed"))
     mark.add_argument("--note", help="why (kept with the withdrawal)")
     args = parser.parse_args(argv)
+    if args.command == "mail-catcher":  # needs no settings and no stores
+        from .mail_catcher import main as run_catcher
+
+        return run_catcher(args.host, args.port, args.dir)
     # Run from the project folder after scripts/run: use the secrets it generated in ./var
     # and the store addresses it used.
     load_local_settings(path=LOCAL_STORES_FILE)

@@ -45,6 +45,9 @@ LOCAL_STORES_FILE = Path("var") / "local-stores.env"
 # Seconds between webhook attempts after each failure: 1 m, 5 m, 30 m, 2 h, 5 h, 10 h,
 # then every 12 h; the last of 12 attempts comes about 3 days after the first.
 DEFAULT_WEBHOOK_RETRY_SCHEDULE = (60, 300, 1800, 7200, 18000, 36000) + (43200,) * 5
+# Seconds between mail attempts after each failure: 30 s, 1 m, 5 m, 15 m, 30 m, 1 h, then
+# every 2 h; an SMTP server down for a day loses nothing.
+DEFAULT_MAIL_RETRY_SCHEDULE = (30, 60, 300, 900, 1800, 3600) + (7200,) * 12
 
 
 class SettingsError(Exception):
@@ -229,6 +232,29 @@ class Settings(BaseSettings):
     welcome_credit_withdrawable: EnvBool = Field(
         False, validation_alias="WELCOME_CREDIT_WITHDRAWABLE"
     )
+    # Mail (README "Mail"): the SMTP server the worker sends through. Unset: mail waits in
+    # the outbox (scripts/run starts a local catcher and sets it in local mode).
+    smtp_host: str = Field("", validation_alias="SMTP_HOST")
+    smtp_port: int = Field(587, validation_alias="SMTP_PORT", ge=1, le=65535)
+    smtp_username: str = Field("", validation_alias="SMTP_USERNAME")
+    smtp_password: str = Field("", validation_alias="SMTP_PASSWORD", repr=False)
+    # true: the connection must be upgraded with STARTTLS (port 465 always speaks TLS).
+    smtp_starttls: EnvBool = Field(True, validation_alias="SMTP_STARTTLS")
+    # Seconds one SMTP conversation may take.
+    smtp_timeout: float = Field(
+        30.0, validation_alias="SMTP_TIMEOUT", ge=1, le=300, allow_inf_nan=False
+    )
+    # The sender address; the From header shows PLATFORM_NAME as its display name.
+    mail_from: str = Field("noreply@localhost", validation_alias="MAIL_FROM", min_length=3)
+    # Seconds between mail attempts after each failure, e.g. MAIL_RETRY_SCHEDULE=30,60.
+    mail_retry_schedule: RetrySchedule = Field(
+        DEFAULT_MAIL_RETRY_SCHEDULE, validation_alias="MAIL_RETRY_SCHEDULE"
+    )
+    # Until an account's email is verified it cannot withdraw or create API keys. false
+    # is for closed deployments that create the accounts themselves (mail is still sent).
+    email_verification_required: EnvBool = Field(
+        True, validation_alias="EMAIL_VERIFICATION_REQUIRED"
+    )
     # Not configurable: password hashing cost; tests lower it so the suite stays fast.
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536
@@ -250,6 +276,15 @@ class Settings(BaseSettings):
     @classmethod
     def _trim_platform_name(cls, value: Any) -> Any:
         return value.strip() if isinstance(value, str) else value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _one_address(cls, value: str) -> str:
+        value = value.strip()
+        local, at, domain = value.rpartition("@")
+        if not (local and at and domain) or any(c in value for c in " <>,\r\n"):
+            raise ValueError("must be one plain address, e.g. noreply@example.com")
+        return value
 
     @field_validator("public_base_url")
     @classmethod

@@ -11,6 +11,8 @@ Four loops share one process:
 - retries: sends deliveries whose next attempt is due (backoff, redeliveries, and any
   attempt a dead worker left behind: its lease runs out).
 - housekeeping: the expiry sweeper, the overdue-invoice notices and the outbox relay.
+- mail: sends the mail outbox's due messages over SMTP (services/mail.py), leased like
+  webhook deliveries; without SMTP_HOST the messages wait.
 """
 
 import asyncio
@@ -26,7 +28,7 @@ from redis.exceptions import RedisError
 
 from .logs import configure_logging
 from .security import Passwords
-from .services import Context, invoices, lifecycle, settlement, utcnow, webhooks
+from .services import Context, invoices, lifecycle, mail, settlement, utcnow, webhooks
 from .services.events import PING, publish_pending
 from .settings import Settings
 from .storage import events as event_store
@@ -58,6 +60,7 @@ class Worker:
             self._guard(self.events, stop),
             self._guard(self.retries, stop),
             self._guard(self.housekeeping, stop),
+            self._guard(self.mail, stop),
         )
         log.info("worker %s stopped", self.name)
 
@@ -205,6 +208,15 @@ class Worker:
             if relayed:
                 log.info("relayed %d events that missed the stream", relayed)
             await _sleep(stop, self.poll)
+
+    async def mail(self, stop: asyncio.Event) -> None:
+        if not self.ctx.settings.smtp_host:
+            log.warning("SMTP_HOST is not set: mail stays in the outbox until it is")
+            await stop.wait()
+            return
+        while not stop.is_set():
+            if await mail.send_due(self.ctx) < mail.SEND_BATCH:  # a full batch: more wait
+                await _sleep(stop, self.poll)
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:

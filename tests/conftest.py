@@ -48,6 +48,9 @@ def store_env(mongo_server, redis_server, request):
         "LINK_SESSIONS_PER_MINUTE": "1000000",
         # Withdrawal tests spend the welcome credit; its lock has tests of its own.
         "WELCOME_CREDIT_WITHDRAWABLE": "true",
+        # Tests withdraw and create API keys right after signing up; the verification
+        # gate has tests of its own (test_email_verification.py) that turn it on.
+        "EMAIL_VERIFICATION_REQUIRED": "false",
         **TEST_SECRETS,
     }
 
@@ -86,3 +89,13 @@ def pytest_collection_modifyitems(config, items):
     """Browser tests last: Playwright's sync API keeps its own event loop running in this
     thread while its session fixture lives, and asyncio tests cannot start under it."""
     items.sort(key=lambda item: "/tests/browser/" in str(item.path))
+
+
+@pytest.fixture
+def mail_catcher():
+    """A real SMTP server (aiosmtpd) on a free port; .messages holds what it received."""
+    from .mail_support import MailCatcher
+
+    catcher = MailCatcher()
+    yield catcher
+    catcher.stop()

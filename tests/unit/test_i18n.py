@@ -17,6 +17,7 @@ CHECKOUT_SOURCES = [
     *sorted((ROOT / "templates" / "checkout").glob("*.html")),
     *sorted((ROOT / "templates" / "errors").glob("*.html")),
     *sorted((ROOT / "templates" / "links").glob("*.html")),
+    *sorted((ROOT / "templates" / "mail").glob("*.*")),
     ROOT / "templates" / "base.html",
     ROOT / "checkout" / "web" / "pages" / "checkout.py",
     ROOT / "checkout" / "web" / "pages" / "forms.py",
@@ -28,8 +29,9 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_ge
 def checkout_messages() -> set:
     found = set()
     for path in CHECKOUT_SOURCES:
-        method = "jinja2.ext:babel_extract" if path.suffix == ".html" else "python"
-        options = {"extensions": "jinja2.ext.i18n"} if path.suffix == ".html" else {}
+        jinja = path.suffix in (".html", ".txt")
+        method = "jinja2.ext:babel_extract" if jinja else "python"
+        options = {"extensions": "jinja2.ext.i18n"} if jinja else {}
         for _, message, _, _ in extract_from_file(
             method, str(path), keywords=KEYWORDS, options=options
         ):
