@@ -46,16 +46,15 @@ TRANSACTION_TYPES = (
 )
 
 
-<<<<<<< HEAD
 class InvoiceStatus(StrEnum):
     DRAFT = "draft"  # editable; no number yet
     OPEN = "open"  # finalized: numbered, payable
     PAID = "paid"
     VOID = "void"
     UNCOLLECTIBLE = "uncollectible"  # written off; can still be paid, or voided
-=======
+
+
 class MailState(StrEnum):
     PENDING = "pending"  # due now or at next_attempt_at
     SENT = "sent"  # the SMTP server accepted it
     FAILED = "failed"  # refused for good, or every attempt of the schedule failed
->>>>>>> mail

@@ -120,7 +120,6 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     await db.payment_sessions.create_index("idempotency_key", unique=True, sparse=True)
     await db.withdrawals.create_index([("account_id", ASCENDING), ("created_at", DESCENDING)])
     await db.payment_links.create_index([("account_id", ASCENDING), ("created_at", DESCENDING)])
-<<<<<<< HEAD
     await db.invoices.create_index(
         [("account_id", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)]
     )
@@ -132,14 +131,12 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
         unique=True,
         partialFilterExpression={"number": {"$type": "string"}},
     )
-=======
     # Mail: the worker's due messages; the outbox and its delivery log are kept 30 days
     # (far longer than MAIL_RETRY_SCHEDULE can keep a message pending).
     await db.mail_outbox.create_index([("state", ASCENDING), ("next_attempt_at", ASCENDING)])
     await db.mail_outbox.create_index("created_at", expireAfterSeconds=30 * 24 * 3600)
     await db.mail_attempts.create_index([("mail_id", ASCENDING), ("started_at", ASCENDING)])
     await db.mail_attempts.create_index("started_at", expireAfterSeconds=30 * 24 * 3600)
->>>>>>> mail
 
 
 async def ping(stores: Stores) -> dict[str, str]:
