@@ -271,6 +271,9 @@ async def open_payment_session(ctx: Context, invoice_id, client_ip: str | None) 
         customer_email=invoice["customer_email"],
         line_items=invoice["line_items"],
         metadata={"invoiceId": invoice["_id"], "invoiceNumber": invoice["number"]},
+        # Back to the invoice, which then says it is paid and offers the receipt.
+        success_url=f"{ctx.settings.public_base_url}/invoice/{invoice['_id']}",
+        cancel_url=f"{ctx.settings.public_base_url}/invoice/{invoice['_id']}",
         invoice_id=invoice["_id"],
     )
 

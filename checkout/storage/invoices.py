@@ -1,5 +1,6 @@
 """Invoices and each merchant's invoice-number counter."""
 
+import contextlib
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -44,12 +45,10 @@ async def change_invoice(
 async def ensure_counter(db, account_id) -> None:
     """The account's invoice counter exists (outside any transaction: two transactions
     inserting it at once would conflict on the unique _id rather than wait)."""
-    try:
+    with contextlib.suppress(DuplicateKeyError):  # a concurrent call created it
         await db.invoice_counters.update_one(
             {"_id": account_id}, {"$setOnInsert": {"last_number": 0}}, upsert=True
         )
-    except DuplicateKeyError:
-        pass  # a concurrent call created it
 
 
 async def take_next_number(db, account_id, session) -> int:

@@ -32,7 +32,7 @@ async def test_draft_edit_finalize_void_lifecycle(client, app, store_env):
     draft = await create_invoice(client, merchant, dueDate="2030-01-31", memo="Thank you")
     assert draft["id"].startswith("inv_") and draft["status"] == "draft"
     assert draft["number"] is None
-    # 1 × 120.00 + 3 × 4.35 = 133.05 exactly; the fee is the sessions' 0.2 % rounded half up.
+    # 1 x 120.00 + 3 x 4.35 = 133.05 exactly; the fee is the sessions' 0.2 % rounded half up.
     assert [line["amount"] for line in draft["lineItems"]] == [Decimal("120.00"), Decimal("13.05")]
     assert draft["subtotal"] == Decimal("133.05")
     assert draft["serviceFee"] == Decimal("0.27")

@@ -10,7 +10,7 @@ from .contract import answers, body, errors, query
 from .idempotency import idempotent
 from .schemas import Invoice, InvoiceChange, InvoiceQuery, Invoices, NewInvoice, NoParameters
 
-blueprint = Blueprint("invoices", __name__, url_prefix="/api/v1/invoices")
+blueprint = Blueprint("invoice_api", __name__, url_prefix="/api/v1/invoices")
 
 
 def answer(invoice: dict) -> dict:

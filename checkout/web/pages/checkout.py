@@ -215,6 +215,8 @@ def payment_error(exc: CheckoutError) -> dict:
         )
     elif code == "currency_mismatch":
         message = gettext("This wallet holds a different currency from this payment.")
+    elif code == "invalid_invoice_state":
+        message = gettext("This invoice can no longer be paid.")
     else:
         message = gettext("We could not take this payment.")
     return {"code": code, "message": message + " " + gettext("Nothing was charged.")}
