@@ -16,7 +16,7 @@ from ..session_options import priced_line_items
 from ..statuses import InvoiceStatus
 from ..storage import accounts as account_store
 from ..storage import invoices as invoice_store
-from . import Context, limits, owned_by, unit_of_work, utcnow
+from . import Context, limits, mail, owned_by, unit_of_work, utcnow
 from .payments import create_session
 from .wallets import owned_wallet
 
@@ -244,11 +244,48 @@ async def mark_uncollectible(ctx: Context, account: dict, invoice_id) -> dict:
     )
 
 
-async def mark_sent(ctx: Context, invoice: dict) -> dict:
-    changed = await invoice_store.change_invoice(
-        ctx.db, invoice["_id"], tuple(STATUSES), {"sent_at": utcnow()}
-    )
-    return changed or invoice
+async def invoice_to_send(ctx: Context, account: dict, invoice_id) -> dict:
+    """The caller's invoice, if it can be sent: finalized and still payable."""
+    invoice = await invoice_for_owner(ctx, account, invoice_id)
+    if invoice["status"] not in PAYABLE:
+        raise refuse(invoice, "sent")
+    return invoice
+
+
+async def send_invoice(ctx: Context, invoice: dict, pdf: bytes, locale: str) -> dict:
+    """Email the customer a link to the hosted invoice with its PDF attached: queued in
+    the mail outbox in the transaction that records sent_at, so the worker sends it once
+    even if this request is retried after a crash."""
+    url = f"{ctx.settings.public_base_url}/invoice/{invoice['_id']}"
+
+    async def work(uow):
+        changed = await invoice_store.change_invoice(
+            ctx.db, invoice["_id"], PAYABLE, {"sent_at": utcnow()}, uow.session
+        )
+        if changed is None:  # paid or voided meanwhile
+            raise refuse(
+                await invoice_store.find_invoice(ctx.db, invoice["_id"]) or invoice, "sent"
+            )
+        await mail.queue_mail(
+            ctx,
+            to=invoice["customer_email"],
+            template="invoice",
+            locale=locale,
+            context={
+                "merchant": invoice["merchant_name"],
+                "number": invoice["number"],
+                "total": invoice["total"],
+                "currency": invoice["currency"],
+                "due_date": invoice.get("due_date"),
+                "url": url,
+            },
+            session=uow.session,
+            attachments=[(f"{invoice['number']}.pdf", "application/pdf", pdf)],
+        )
+        return changed
+
+    sent: dict = await unit_of_work.run(ctx, work)
+    return sent
 
 
 async def open_payment_session(ctx: Context, invoice_id, client_ip: str | None) -> dict:

@@ -18,6 +18,7 @@ from tests.integration.invoice_support import (
 )
 from tests.integration.money_out_support import PIN, balance, checkout_command
 from tests.integration.test_security_headers import assert_strict_headers
+from tests.mail_support import send_queued_mail, text_part
 from tests.support import body, call, register
 
 
@@ -203,3 +204,35 @@ async def test_invoice_and_receipt_pdfs_carry_the_number_lines_and_totals(client
     assert "Receipt" in checkout_text and "$133.32" in checkout_text and session_id in checkout_text
     page = await (await client.get(f"/checkout/{session_id}")).get_data(as_text=True)
     assert f"/checkout/{session_id}/receipt.pdf" in page
+
+
+async def test_send_emails_the_link_and_the_pdf_to_a_real_smtp_server(client, app, mail_catcher):
+    merchant = await register(client, "Hillside School")
+    address = f"parent-{merchant['userCode']}@example.com"
+    draft = await create_invoice(client, merchant, customerEmail=address)
+    assert (await act(client, merchant, draft, "send")).status_code == 409  # not finalized
+    invoice = await finalized_invoice(client, merchant, customerEmail=address)
+    headers = {**merchant["headers"], "Idempotency-Key": f"send-{invoice['id']}"}
+    url = f"{INVOICES}/{invoice['id']}/send"
+    sent = await call(client, "POST", url, {"locale": "fr"}, headers)
+    assert sent.status_code == 200, await sent.get_data()
+    assert (await body(sent))["sentAt"]
+    replay = await call(client, "POST", url, {"locale": "fr"}, headers)
+    assert replay.headers["Idempotent-Replayed"] == "true"  # queued once, not twice
+    bad = await call(client, "POST", url, {"locale": "de"}, merchant["headers"])
+    assert bad.status_code == 400 and (await body(bad))["error"]["field"] == "locale"
+
+    assert await send_queued_mail(app, mail_catcher) == 1
+    (message,) = await mail_catcher.wait_for(address)
+    assert str(message["Subject"]) == f"Facture {invoice['number']} de Hillside School"
+    assert invoice["hostedUrl"] in text_part(message)
+    (attachment,) = list(message.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_filename() == f"{invoice['number']}.pdf"
+    text = pdf_text(attachment.get_content())
+    assert "Facture INV-000001" in text and "Autumn term fees" in text and "133,32" in text
+    # Once sent, the outbox forgets the attachment; a void invoice is not sent again.
+    db = app.app.extensions["checkout"].db
+    assert await db.mail_outbox.count_documents({"to": address, "attachments": {"$exists": 1}}) == 0
+    assert (await act(client, merchant, invoice, "void")).status_code == 200
+    assert (await act(client, merchant, invoice, "send")).status_code == 409

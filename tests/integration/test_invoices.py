@@ -235,7 +235,7 @@ async def test_openapi_documents_the_invoice_routes(client):
     paths = document["paths"]
     assert set(paths[INVOICES]) == {"get", "post"}
     assert set(paths[INVOICES + "/{invoice_id}"]) == {"get", "patch"}
-    for action in ("finalize", "void", "mark-uncollectible"):
+    for action in ("finalize", "void", "mark-uncollectible", "send"):
         assert "409" in paths[f"{INVOICES}/{{invoice_id}}/{action}"]["post"]["responses"]
     schema = document["components"]["schemas"]["Invoice"]
     assert {"number", "status", "subtotal", "serviceFee", "total", "hostedUrl", "pdfUrl"} <= set(

@@ -5,10 +5,19 @@ from quart import Blueprint, g
 from ...representations import invoice_json
 from ...services import invoices
 from .. import context
+from ..pages.invoices import invoice_pdf_bytes
 from .auth import account_required
 from .contract import answers, body, errors, query
 from .idempotency import idempotent
-from .schemas import Invoice, InvoiceChange, InvoiceQuery, Invoices, NewInvoice, NoParameters
+from .schemas import (
+    Invoice,
+    InvoiceChange,
+    InvoiceQuery,
+    Invoices,
+    NewInvoice,
+    NoParameters,
+    SendInvoice,
+)
 
 blueprint = Blueprint("invoice_api", __name__, url_prefix="/api/v1/invoices")
 
@@ -119,3 +128,19 @@ async def void_invoice(invoice_id, data: NoParameters):
 async def mark_uncollectible(invoice_id, data: NoParameters):
     """Written off: still payable by the customer, or voidable."""
     return answer(await invoices.mark_uncollectible(context(), g.account, invoice_id))
+
+
+@blueprint.post("/<invoice_id>/send")
+@account_required
+@idempotent
+@errors(409)
+@answers(Invoice)
+@body(SendInvoice, optional=True)
+async def send_invoice(invoice_id, data: SendInvoice):
+    """Email the customer (customerEmail) a link to the hosted invoice, with its PDF
+    attached; the worker sends it. Open or uncollectible invoices only."""
+    ctx = context()
+    invoice = await invoices.invoice_to_send(ctx, g.account, invoice_id)
+    locale = data.locale if data.locale in ("fr", "ar") else "en"
+    pdf = await invoice_pdf_bytes(invoice, locale)
+    return answer(await invoices.send_invoice(ctx, invoice, pdf, locale))

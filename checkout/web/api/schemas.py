@@ -940,6 +940,19 @@ class InvoiceChange(Parameters):
     metadata: Metadata = None
 
 
+class SendInvoice(Parameters):
+    locale: Annotated[
+        str | None,
+        Checked(
+            _locale,
+            {
+                "enum": ["en", "fr", "ar"],
+                "description": "The language of the mail and its PDF; en if absent.",
+            },
+        ),
+    ] = None
+
+
 class InvoiceQuery(Parameters):
     limit: Annotated[int, Limit(MAX_INVOICE_PAGE)] = 20
     status: Annotated[

@@ -7,11 +7,11 @@ marked paid in that payment's transaction, so only one of its sessions can ever 
 
 import asyncio
 
-from quart import Blueprint, Response, redirect, render_template, request, url_for
+from quart import Blueprint, Response, g, redirect, render_template, request, url_for
 
 from ...documents import render_pdf
 from ...errors import InvalidInvoiceState, InvoiceNotFound, RateLimited
-from ...i18n import current_locale, format_timestamp, gettext, ngettext
+from ...i18n import DEFAULT_LOCALE, current_locale, format_timestamp, gettext, ngettext
 from ...representations import mask_wallet
 from ...services import invoices, payments
 from ...statuses import InvoiceStatus, SessionStatus
@@ -124,9 +124,14 @@ async def invoice_pdf_response(invoice: dict) -> Response:
     )
 
 
-async def invoice_pdf_bytes(invoice: dict) -> bytes:
-    """The invoice's PDF, for the mail that sends it."""
-    html = await render_template("invoices/pdf.html", receipt=False, **page_context(invoice))
+async def invoice_pdf_bytes(invoice: dict, locale: str) -> bytes:
+    """The invoice's PDF in locale, for the mail that sends it (rendered during an API
+    request, whose own language does not matter)."""
+    g.locale = locale
+    try:
+        html = await render_template("invoices/pdf.html", receipt=False, **page_context(invoice))
+    finally:
+        g.locale = DEFAULT_LOCALE
     return await asyncio.to_thread(render_pdf, html)
 
 
