@@ -90,10 +90,12 @@ def create_app(settings: Settings | None = None) -> Quart:
 
     app.register_blueprint(event_api.blueprint)
     from .web.api import invoices as invoice_api
+    from .web.pages import dashboard_invoices
     from .web.pages import invoices as invoice_pages
 
     app.register_blueprint(invoice_api.blueprint)
     app.register_blueprint(invoice_pages.blueprint)
+    app.register_blueprint(dashboard_invoices.blueprint)
     register_request_ids(app)
     register_error_handlers(app)
     init_openapi(app)  # after the blueprints: it documents their routes
