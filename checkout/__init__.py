@@ -102,6 +102,13 @@ def create_app(settings: Settings | None = None) -> Quart:
     from .web.api import events as event_api
 
     app.register_blueprint(event_api.blueprint)
+    from .web.api import invoices as invoice_api
+    from .web.pages import dashboard_invoices
+    from .web.pages import invoices as invoice_pages
+
+    app.register_blueprint(invoice_api.blueprint)
+    app.register_blueprint(invoice_pages.blueprint)
+    app.register_blueprint(dashboard_invoices.blueprint)
     register_request_ids(app)
     metrics_page.register_request_metrics(app)
     register_error_handlers(app)

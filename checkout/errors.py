@@ -304,3 +304,20 @@ class OtpExpired(CheckoutError):
 
 class TooManyOtpCodes(RateLimited):
     code, message = "too_many_otp_codes", "A code was sent too recently. Try again later."
+
+
+# Invoices
+
+
+class InvoiceNotFound(NotFound):
+    code, message = "invoice_not_found", "No invoice has this id."
+
+
+class InvalidInvoiceState(CheckoutError):
+    """A transition the invoice's status does not allow (details: status)."""
+
+    status, code, message = (
+        409,
+        "invalid_invoice_state",
+        "The invoice's status does not allow this.",
+    )

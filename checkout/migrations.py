@@ -77,6 +77,18 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     await db.payment_sessions.create_index("idempotency_key", unique=True, sparse=True)
     await db.withdrawals.create_index([("account_id", ASCENDING), ("created_at", DESCENDING)])
     await db.payment_links.create_index([("account_id", ASCENDING), ("created_at", DESCENDING)])
+    # Invoices: the merchant's list (by status too), the worker's overdue sweep; a number
+    # is unique within its merchant.
+    await db.invoices.create_index(
+        [("account_id", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)]
+    )
+    await db.invoices.create_index([("account_id", ASCENDING), ("created_at", DESCENDING)])
+    await db.invoices.create_index([("status", ASCENDING), ("due_at", ASCENDING)])
+    await db.invoices.create_index(
+        [("account_id", ASCENDING), ("number", ASCENDING)],
+        unique=True,
+        partialFilterExpression={"number": {"$type": "string"}},
+    )
     # Mail: the worker's due messages; the outbox and its delivery log are kept 30 days
     # (far longer than MAIL_RETRY_SCHEDULE can keep a message pending).
     await db.mail_outbox.create_index([("state", ASCENDING), ("next_attempt_at", ASCENDING)])

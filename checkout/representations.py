@@ -173,3 +173,39 @@ def custom_amount_json(bounds: dict | None, currency: str) -> dict | None:
         "maximum": to_major(bounds["maximum"], currency),
         "preset": None if preset is None else to_major(preset, currency),
     }
+
+
+def invoice_json(invoice: dict, base_url: str) -> dict:
+    currency = invoice["currency"]
+    return {
+        "object": "invoice",
+        "id": invoice["_id"],
+        "number": invoice.get("number"),
+        "status": invoice["status"],
+        "walletCode": invoice["wallet_code"],
+        "customerEmail": invoice["customer_email"],
+        "customerName": invoice.get("customer_name"),
+        "currency": currency,
+        "lineItems": [line_item_json(item, currency) for item in invoice["line_items"]],
+        "subtotal": to_major(invoice["subtotal"], currency),
+        "serviceFee": to_major(invoice["fee"], currency),
+        "total": to_major(invoice["total"], currency),
+        "dueDate": invoice.get("due_date"),
+        "memo": invoice.get("memo"),
+        "metadata": invoice.get("metadata") or {},
+        "hostedUrl": f"{base_url}/invoice/{invoice['_id']}",
+        "pdfUrl": f"{base_url}/invoice/{invoice['_id']}.pdf",
+        "receiptPdfUrl": (
+            f"{base_url}/invoice/{invoice['_id']}/receipt.pdf"
+            if invoice["status"] == "paid"
+            else None
+        ),
+        "transactionTraceId": invoice.get("session_id"),
+        "createdAt": timestamp(invoice["created_at"]),
+        "finalizedAt": timestamp(invoice.get("finalized_at")),
+        "paidAt": timestamp(invoice.get("paid_at")),
+        "voidedAt": timestamp(invoice.get("voided_at")),
+        "markedUncollectibleAt": timestamp(invoice.get("marked_uncollectible_at")),
+        "overdueAt": timestamp(invoice.get("overdue_at")),
+        "sentAt": timestamp(invoice.get("sent_at")),
+    }

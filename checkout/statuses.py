@@ -46,6 +46,14 @@ TRANSACTION_TYPES = (
 )
 
 
+class InvoiceStatus(StrEnum):
+    DRAFT = "draft"  # editable; no number yet
+    OPEN = "open"  # finalized: numbered, payable
+    PAID = "paid"
+    VOID = "void"
+    UNCOLLECTIBLE = "uncollectible"  # written off; can still be paid, or voided
+
+
 class MailState(StrEnum):
     PENDING = "pending"  # due now or at next_attempt_at
     SENT = "sent"  # the SMTP server accepted it

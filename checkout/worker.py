@@ -10,7 +10,7 @@ Four loops share one process:
   attempt can take.
 - retries: sends deliveries whose next attempt is due (backoff, redeliveries, and any
   attempt a dead worker left behind: its lease runs out).
-- housekeeping: the expiry sweeper and the outbox relay.
+- housekeeping: the expiry sweeper, the overdue-invoice notices and the outbox relay.
 - mail: sends the mail outbox's due messages over SMTP (services/mail.py), leased like
   webhook deliveries; without SMTP_HOST the messages wait.
 """
@@ -29,7 +29,7 @@ from redis.exceptions import RedisError
 from .logs import configure_logging
 from .migrations import check_schema
 from .security import Passwords
-from .services import Context, lifecycle, mail, settlement, utcnow, webhooks
+from .services import Context, invoices, lifecycle, mail, settlement, utcnow, webhooks
 from .services.events import PING, publish_pending
 from .settings import Settings
 from .storage import events as event_store
@@ -201,6 +201,9 @@ class Worker:
             expired = await lifecycle.expire_overdue_sessions(self.ctx)
             if expired:
                 log.info("expired %d payment sessions", expired)
+            overdue = await invoices.notice_overdue(self.ctx)
+            if overdue:
+                log.info("%d invoices became overdue", overdue)
             # Entries younger than this are normally pushed by the request that made them.
             relayed = await publish_pending(self.ctx, min_age=max(5 * self.poll, 1))
             if relayed:

@@ -36,8 +36,11 @@ TEMPLATES_DIR = i18n.TRANSLATIONS_DIR.parent / "templates"
 # Recipients the SMTP server refuses with these codes will never take the message.
 PERMANENT_SMTP_CODES = range(500, 600)
 SEND_BATCH = 10
-# Outbox fields that may carry a secret (a reset link, a code): deleted once sent.
-FORGOTTEN_WHEN_DONE = ("context",)
+# Outbox fields that may carry a secret (a reset link, a code), and attached files (an
+# invoice PDF, bulky): deleted once sent.
+FORGOTTEN_WHEN_DONE = ("context", "attachments")
+# One message's attached files, at most (they sit in the outbox document until sent).
+MAX_ATTACHMENT_BYTES = 4 * 1024 * 1024
 
 
 def new_message_id() -> str:
@@ -45,20 +48,41 @@ def new_message_id() -> str:
 
 
 async def queue_mail(
-    ctx: Context, *, to: str, template: str, locale: str, context: dict, session=None
+    ctx: Context,
+    *,
+    to: str,
+    template: str,
+    locale: str,
+    context: dict,
+    session=None,
+    attachments: list[tuple[str, str, bytes]] | None = None,
 ) -> None:
     """Queue one message for the worker. With session (a PyMongo client session in a
     transaction) it is queued only if that transaction commits. context holds what the
-    template shows, as BSON values (str, int minor units, datetime, bool)."""
-    await store.insert_messages(ctx.db, [mail_document(to, template, locale, context)], session)
+    template shows, as BSON values (str, int minor units, datetime, bool). attachments:
+    (filename, content type, bytes) of files sent with it, e.g. an invoice's PDF."""
+    document = mail_document(to, template, locale, context, attachments)
+    await store.insert_messages(ctx.db, [document], session)
 
 
-def mail_document(to: str, template: str, locale: str | None, context: dict) -> dict:
+def mail_document(
+    to: str,
+    template: str,
+    locale: str | None,
+    context: dict,
+    attachments: list[tuple[str, str, bytes]] | None = None,
+) -> dict:
     """An outbox message, due now (for queue_many: many in one insert)."""
     if not to or "@" not in to or any(c in to for c in "\r\n,<>"):
         raise ValueError("a mail needs one plain recipient address")
     if not (TEMPLATES_DIR / "mail" / f"{template}.txt").is_file():
         raise ValueError(f"no mail template {template!r}")
+    files = [
+        {"filename": name, "content_type": content_type, "data": bytes(data)}
+        for name, content_type, data in attachments or ()
+    ]
+    if sum(len(f["data"]) for f in files) > MAX_ATTACHMENT_BYTES:
+        raise ValueError("attachments too large for one mail")
     now = utcnow()
     return {
         "_id": new_message_id(),
@@ -73,6 +97,7 @@ def mail_document(to: str, template: str, locale: str | None, context: dict) -> 
         "lease_until": None,
         "lease_token": None,
         "created_at": now,
+        **({"attachments": files} if files else {}),
     }
 
 
@@ -147,6 +172,14 @@ def compose(ctx: Context, message: dict) -> EmailMessage:
     email.set_content(text)
     email.add_alternative(html, subtype="html")
     email["Content-Language"] = message["locale"]  # after: set_content drops Content-*
+    for attached in message.get("attachments") or ():
+        maintype, _, subtype = attached["content_type"].partition("/")
+        email.add_attachment(
+            bytes(attached["data"]),
+            maintype=maintype,
+            subtype=subtype,
+            filename=attached["filename"],
+        )
     return email
 
 

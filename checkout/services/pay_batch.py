@@ -44,6 +44,7 @@ from ..storage import wallets as wallet_store
 from ..stores import STORE_ERRORS
 from . import Context, notices, unit_of_work
 from .events import event_data, event_document, publish_pending
+from .invoice_payments import mark_invoice_paid
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +166,8 @@ async def apply_batch(ctx: Context, uow, batch: list[Payment]) -> list:
                 db, session["link_code"], s
             ):
                 raise PaymentLinkLimitReached()
+            if session.get("invoice_id"):  # last: the invoice is paid only if this payment is
+                events.append(await mark_invoice_paid(ctx, session, code, payment.now, s))
         except CheckoutError as refused:
             outcomes.append(refused)
             continue

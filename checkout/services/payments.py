@@ -47,6 +47,7 @@ async def create_session(
     customer_email=None,
     line_items=None,
     locale=None,
+    invoice_id=None,
 ) -> dict:
     """A new open session, durable in MongoDB and copied to Redis for the page.
 
@@ -91,6 +92,8 @@ async def create_session(
         "line_items": line_items or [],
         "locale": locale,
     }
+    if invoice_id is not None:
+        session["invoice_id"] = invoice_id  # the invoice it pays (services/invoices.py)
     if idempotency_key is not None:
         session["idempotency_key"] = idempotency_key
     # MongoDB first: it is the truth. Redis only makes the checkout page fast.

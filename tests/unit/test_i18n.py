@@ -17,11 +17,13 @@ CHECKOUT_SOURCES = [
     *sorted((ROOT / "templates" / "checkout").glob("*.html")),
     *sorted((ROOT / "templates" / "errors").glob("*.html")),
     *sorted((ROOT / "templates" / "links").glob("*.html")),
+    *sorted((ROOT / "templates" / "invoices").glob("*.html")),
     *sorted((ROOT / "templates" / "mail").glob("*.*")),
     ROOT / "templates" / "base.html",
     ROOT / "checkout" / "web" / "pages" / "checkout.py",
     ROOT / "checkout" / "web" / "pages" / "forms.py",
     ROOT / "checkout" / "web" / "pages" / "links.py",
+    ROOT / "checkout" / "web" / "pages" / "invoices.py",
 ]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 

@@ -11,7 +11,7 @@ only the service knows the currency.
 """
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, get_args
 
@@ -937,5 +937,146 @@ class Event(Answer):
 
 class Events(Answer):
     data: list[Event]
+    hasMore: bool
+    nextCursor: str | None
+
+
+# --- invoices (issue 16): kept together here ---
+
+MAX_INVOICE_PAGE = 100
+
+
+def _due_date(value, name):
+    """A calendar date, YYYY-MM-DD: the invoice is due through that day (UTC)."""
+    problem = f"{name} must be a date, YYYY-MM-DD"
+    if not isinstance(value, str) or len(value) != 10:
+        raise InvalidRequest(problem, field=name)
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise InvalidRequest(problem, field=name) from None
+    if not 2000 <= day.year <= 2999:
+        raise InvalidRequest(f"{name} must be a date from 2000 to 2999", field=name)
+    return day
+
+
+DueDate = Annotated[
+    date | None,
+    Checked(
+        _due_date,
+        {"type": "string", "format": "date", "description": "Due through this day (UTC)."},
+    ),
+]
+# Required wherever it appears: null is refused by _line_items, naming the field.
+InvoiceLineItems = Annotated[
+    list[dict[str, Any]],
+    Checked(
+        _line_items,
+        {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": session_options.MAX_LINE_ITEMS,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["description", "quantity", "unitAmount"],
+                "properties": {
+                    "description": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "quantity": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": session_options.MAX_QUANTITY,
+                    },
+                    "unitAmount": AMOUNT_SCHEMA,
+                },
+            },
+            "description": "What is billed; the subtotal is their exact sum.",
+        },
+        nullable=False,
+    ),
+]
+
+
+class NewInvoice(Parameters):
+    """A draft invoice; finalize it to number it and make it payable."""
+
+    walletCode: Annotated[str, Text(64)]
+    customerEmail: Email
+    customerName: Annotated[str | None, Text(200)] = None
+    lineItems: InvoiceLineItems
+    dueDate: DueDate = None
+    memo: Annotated[str | None, Text(1000)] = None
+    metadata: Metadata = None
+
+
+class InvoiceChange(Parameters):
+    """Drafts only; the fields sent replace the draft's (lineItems as a whole)."""
+
+    customerEmail: OptionalEmail = None
+    customerName: Annotated[str | None, Text(200)] = None
+    lineItems: Annotated[list[dict[str, Any]] | None, Checked(_line_items, {"type": "array"})] = (
+        None
+    )
+    dueDate: DueDate = None
+    memo: Annotated[str | None, Text(1000)] = None
+    metadata: Metadata = None
+
+
+class SendInvoice(Parameters):
+    locale: Annotated[
+        str | None,
+        Checked(
+            _locale,
+            {
+                "enum": ["en", "fr", "ar"],
+                "description": "The language of the mail and its PDF; en if absent.",
+            },
+        ),
+    ] = None
+
+
+class InvoiceQuery(Parameters):
+    limit: Annotated[int, Limit(MAX_INVOICE_PAGE)] = 20
+    status: Annotated[
+        str | None,
+        Checked(
+            _as_given,
+            {"enum": ["draft", "open", "paid", "void", "uncollectible"]},
+        ),
+    ] = None
+    startingAfter: Annotated[str | None, Text(64)] = None
+
+
+class Invoice(Answer):
+    object: str
+    id: str
+    number: str | None = Field(description="INV-000001, given on finalize; null for a draft.")
+    status: str = Field(description="draft, open, paid, void or uncollectible.")
+    walletCode: str
+    customerEmail: str
+    customerName: str | None
+    currency: str
+    lineItems: list[LineItem]
+    subtotal: Money
+    serviceFee: Money
+    total: Money
+    dueDate: str | None
+    memo: str | None
+    metadata: dict[str, str]
+    hostedUrl: str
+    pdfUrl: str
+    receiptPdfUrl: str | None
+    transactionTraceId: str | None = Field(description="The payment session that paid it.")
+    createdAt: Timestamp
+    finalizedAt: Timestamp | None
+    paidAt: Timestamp | None
+    voidedAt: Timestamp | None
+    markedUncollectibleAt: Timestamp | None
+    overdueAt: Timestamp | None
+    sentAt: Timestamp | None
+
+
+class Invoices(Answer):
+    data: list[Invoice]
     hasMore: bool
     nextCursor: str | None

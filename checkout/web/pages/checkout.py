@@ -354,6 +354,8 @@ def payment_error(exc: CheckoutError) -> dict:
         message = gettext("This wallet holds a different currency from this payment.")
     elif code in ("invalid_otp", "otp_expired", "too_many_otp_codes"):
         message = code_error(exc)
+    elif code == "invalid_invoice_state":
+        message = gettext("This invoice can no longer be paid.")
     else:
         message = gettext("We could not take this payment.")
     return {"code": code, "message": message + " " + gettext("Nothing was charged.")}
