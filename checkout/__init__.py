@@ -86,9 +86,11 @@ def create_app(settings: Settings | None = None) -> Quart:
         webhooks.blueprint,
     ):
         app.register_blueprint(blueprint)
+    from .web.admin import views as admin
     from .web.api import events as event_api
 
     app.register_blueprint(event_api.blueprint)
+    app.register_blueprint(admin.blueprint)
     register_request_ids(app)
     register_error_handlers(app)
     init_openapi(app)  # after the blueprints: it documents their routes

@@ -265,3 +265,35 @@ class WebhookDisabled(CheckoutError):
 
 class EventNotFound(NotFound):
     code, message = "event_not_found", "No event has this id."
+
+
+class OperatorRequired(Forbidden):
+    code, message = "operator_role_required", "Your operator role does not allow this action."
+
+
+class SelfApproval(Forbidden):
+    code, message = (
+        "self_approval",
+        "A top-up must be approved by an admin other than its requester.",
+    )
+
+
+class TopUpNotFound(NotFound):
+    code, message = "topup_not_found", "No top-up has this id."
+
+
+class TopUpNotPending(CheckoutError):
+    status, code, message = (
+        409,
+        "topup_not_pending",
+        "This top-up is no longer waiting for approval.",
+    )
+
+
+class TopUpReferenceConflict(CheckoutError):
+    status, code = 409, "topup_reference_conflict"
+    message = "This reference was already used for a different top-up."
+
+
+class OperatorExists(AlreadyExists):
+    code, message = "operator_exists", "An operator with this email already exists."

@@ -140,6 +140,20 @@ def withdrawal_json(withdrawal: dict) -> dict:
     return data
 
 
+def topup_json(topup: dict) -> dict:
+    """A credited top-up as its wallet's owner sees it (the wallet.topped_up event)."""
+    currency = topup["currency"]
+    return {
+        "object": "top_up",
+        "id": topup["_id"],
+        "walletCode": topup["wallet_code"],
+        "amount": to_major(topup["amount"], currency),
+        "currency": currency,
+        "reference": topup["reference"],
+        "createdAt": timestamp(topup.get("credited_at") or topup["created_at"]),
+    }
+
+
 def payment_link_json(link: dict, base_url: str) -> dict:
     currency = link["currency"]
     return {

@@ -229,6 +229,11 @@ class Settings(BaseSettings):
     welcome_credit_withdrawable: EnvBool = Field(
         False, validation_alias="WELCOME_CREDIT_WITHDRAWABLE"
     )
+    # Top-ups above this amount (major units) wait until a second admin approves them;
+    # 0: every top-up needs a second admin.
+    topup_approval_threshold: Decimal = Field(
+        Decimal("1000"), validation_alias="TOPUP_APPROVAL_THRESHOLD", ge=0
+    )
     # Not configurable: password hashing cost; tests lower it so the suite stays fast.
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536
@@ -256,7 +261,7 @@ class Settings(BaseSettings):
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("withdrawal_fee")
+    @field_validator("withdrawal_fee", "topup_approval_threshold")
     @classmethod
     def _fee_fits_the_currency(cls, value: Decimal, info: ValidationInfo) -> Decimal:
         currency = info.data.get("currency")

@@ -18,7 +18,7 @@ from redis.exceptions import RedisError
 
 from ..errors import EventNotFound, InvalidRequest
 from ..jsonenc import dumps
-from ..representations import refund_json, session_json, withdrawal_json
+from ..representations import refund_json, session_json, topup_json, withdrawal_json
 from ..storage import events as event_store
 from . import Context, owned_by, utcnow
 
@@ -31,6 +31,7 @@ EVENT_TYPES = (
     "refund.succeeded",
     "withdrawal.paid",
     "withdrawal.failed",
+    "wallet.topped_up",
 )
 # A test event (POST /api/v1/webhooks/:id/test): sent to the one endpoint it names, never
 # to a subscription, so it is not in EVENT_TYPES even for endpoints taking ["*"].
@@ -76,6 +77,8 @@ def event_data(event_type: str, record: dict, base_url: str) -> dict:
         return refund_json(record)
     if event_type.startswith("withdrawal."):
         return withdrawal_json(record)
+    if event_type == "wallet.topped_up":
+        return topup_json(record)
     raise ValueError(f"no representation for event type {event_type!r}")
 
 

@@ -1,0 +1,235 @@
+"""The operator console. Handlers stay thin: read a form, call a service, render."""
+
+from datetime import datetime
+
+import segno
+from markupsafe import Markup
+from quart import Blueprint, flash, g, redirect, render_template, request, url_for
+
+from ... import totp
+from ...errors import CheckoutError, InvalidCredentials, InvalidRequest, RateLimited
+from ...money import format_amount
+from ...representations import mask_wallet
+from ...services import audit, operators, topups
+from ...services.audit import operator_actor
+from ...statuses import OperatorRole, TopUpStatus
+from .. import client_ip, context
+from .auth import (
+    admin_required,
+    load_cookie,
+    operator_required,
+    replace_cookie,
+    store_cookie,
+)
+from .forms import ConfirmForm, LoginForm, SetupForm, TopUpForm
+
+blueprint = Blueprint("admin", __name__, url_prefix="/admin")
+blueprint.before_request(load_cookie)
+blueprint.after_request(store_cookie)
+
+
+def when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "—"
+
+
+async def page(template: str, status: int = 200, headers: dict | None = None, **values):
+    operator = g.get("operator")
+    body = await render_template(
+        f"admin/{template}",
+        operator=operator,
+        is_admin=bool(operator and operator["role"] == OperatorRole.ADMIN),
+        logout_form=ConfirmForm() if operator else None,
+        money=format_amount,
+        when=when,
+        mask=mask_wallet,
+        **values,
+    )
+    return body, status, headers or {}
+
+
+def actor():
+    return operator_actor(g.operator, client_ip())
+
+
+def retry_headers(exc: CheckoutError) -> dict:
+    return {"Retry-After": str(exc.details["retry_after"])} if "retry_after" in exc.details else {}
+
+
+# --- sign-in -----------------------------------------------------------------------------
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+async def login():
+    ctx = context()
+    if await operators.session_operator(ctx, g.operator_token, operators.SIGNED_IN):
+        return redirect(url_for("admin.overview"), 303)
+    form = await LoginForm.from_request()
+    error, status, headers = None, 200, {}
+    if request.method == "POST":
+        if not form.validate():
+            status = 400
+        else:
+            try:
+                _, token, stage = await operators.sign_in(
+                    ctx, form.email.data, form.password.data, form.code.data or None, client_ip()
+                )
+            except (InvalidCredentials, RateLimited) as exc:
+                error, status, headers = exc.message, exc.status, retry_headers(exc)
+            else:
+                replace_cookie(token)
+                target = "admin.overview" if stage == operators.SIGNED_IN else "admin.setup"
+                return redirect(url_for(target), 303)
+    form.password.data = ""
+    form.code.data = ""
+    return await page("login.html", status, headers, form=form, error=error)
+
+
+@blueprint.route("/setup", methods=["GET", "POST"])
+async def setup():
+    """First sign-in: enrol the authenticator app and replace the setup password."""
+    ctx = context()
+    operator = await operators.session_operator(ctx, g.operator_token, operators.SETUP)
+    if operator is None:
+        return redirect(url_for("admin.login"), 303)
+    form = await SetupForm.from_request()
+    error, status, headers = None, 200, {}
+    if request.method == "POST":
+        if not form.validate():
+            status = 400
+        else:
+            try:
+                token = await operators.complete_setup(
+                    ctx,
+                    operator,
+                    g.operator_token,
+                    form.new_password.data,
+                    form.code.data,
+                    client_ip(),
+                )
+            except (InvalidCredentials, RateLimited) as exc:
+                error, status, headers = exc.message, exc.status, retry_headers(exc)
+            else:
+                replace_cookie(token)
+                await flash("Two-factor sign-in is on. Use a fresh code at every sign-in.")
+                return redirect(url_for("admin.overview"), 303)
+    secret = await operators.pending_secret(ctx, g.operator_token)
+    uri = totp.provisioning_uri(secret, operator["email"], ctx.settings.platform_name)
+    qr = segno.make(uri, error="m").svg_inline(
+        scale=4, title="QR code of the authenticator secret", dark="#111", light="#fff"
+    )
+    for field in (form.new_password, form.confirm, form.code):
+        field.data = ""
+    return await page(
+        "setup.html",
+        status,
+        headers,
+        form=form,
+        error=error,
+        setup_email=operator["email"],
+        secret=secret,
+        uri=uri,
+        qr=Markup(qr),  # made by segno from our own URI: no user markup in it
+    )
+
+
+@blueprint.post("/logout")
+@operator_required()
+async def logout():
+    form = await ConfirmForm.from_request()
+    if not form.validate():
+        raise InvalidRequest("This form has expired. Reload the page and try again.")
+    await operators.sign_out(context(), g.operator, g.operator_token, client_ip())
+    replace_cookie(operators.anonymous_token())
+    return redirect(url_for("admin.login"), 303)
+
+
+# --- overview and audit ----------------------------------------------------------------------
+
+
+@blueprint.get("/")
+@operator_required()
+async def overview():
+    pending = await topups.list_topups(context(), TopUpStatus.PENDING_APPROVAL)
+    return await page("overview.html", pending_topups=len(pending))
+
+
+@blueprint.get("/audit")
+@operator_required()
+async def audit_log():
+    return await page("audit.html", entries=await audit.latest(context()))
+
+
+# --- top-ups -------------------------------------------------------------------------------
+
+
+async def topups_page(form: TopUpForm | None = None, status: int = 200, error=None, done=None):
+    ctx = context()
+    return await page(
+        "topups.html",
+        status,
+        form=form or TopUpForm(currency=ctx.settings.currency),
+        error=error,
+        done=done,
+        pending=await topups.list_topups(ctx, TopUpStatus.PENDING_APPROVAL),
+        recent=await topups.list_topups(ctx),
+        decide_form=ConfirmForm(),
+        threshold=ctx.settings.topup_approval_threshold,
+        currency=ctx.settings.currency,
+    )
+
+
+@blueprint.get("/topups")
+@operator_required()
+async def topups_list():
+    return await topups_page()
+
+
+@blueprint.post("/topups")
+@admin_required
+async def topup_create():
+    ctx = context()
+    form = await TopUpForm.from_request(currency=ctx.settings.currency)
+    if not form.validate():
+        return await topups_page(form, 400)
+    try:
+        done = await topups.top_up(
+            ctx,
+            actor(),
+            form.wallet.data,
+            form.amount_minor,
+            form.reference.data,
+            form.reason.data or None,
+        )
+    except CheckoutError as exc:
+        if exc.code == "wallet_not_found":
+            form.wallet.errors = ["No merchant wallet has this code."]
+            return await topups_page(form, exc.status)
+        return await topups_page(form, exc.status, error=exc.message)
+    if done.get("repeated"):
+        message = f"Reference {done['reference']} was already used: nothing credited again."
+    elif done["status"] == TopUpStatus.PENDING_APPROVAL:
+        message = "Above the approval threshold: waiting for a second admin."
+    else:
+        message = (
+            f"Credited {format_amount(done['amount'], done['currency'])} to {done['wallet_code']}."
+        )
+    await flash(message)
+    return redirect(url_for("admin.topups_list"), 303)
+
+
+@blueprint.post("/topups/<topup_id>/<decision>")
+@admin_required
+async def topup_decide(topup_id, decision):
+    if decision not in ("approve", "reject"):
+        raise InvalidRequest("Unknown decision.")
+    form = await ConfirmForm.from_request()
+    if not form.validate():
+        return await topups_page(status=400, error="This form has expired. Please submit it again.")
+    try:
+        done = await topups.decide(
+            context(), actor(), topup_id, decision == "approve", form.reason.data or None
+        )
+    except CheckoutError as exc:
+        return await topups_page(status=exc.status, error=exc.message)
+    await flash(f"Top-up {done['reference']} {done['status'].replace('_', ' ')}.")
+    return redirect(url_for("admin.topups_list"), 303)
