@@ -267,6 +267,21 @@ class EventNotFound(NotFound):
     code, message = "event_not_found", "No event has this id."
 
 
+class AccountFrozen(Forbidden):
+    code = "account_frozen"
+    message = (
+        "This account is frozen by the platform operator: it cannot create payment sessions,"
+        " receive payments or withdraw. Contact the operator."
+    )
+
+
+class PayeeFrozen(CheckoutError):
+    """Paying an open session of a frozen merchant: refused, nothing moves."""
+
+    status, code = 409, "account_frozen"
+    message = "This merchant cannot take payments at the moment. Nothing was charged."
+
+
 class OperatorRequired(Forbidden):
     code, message = "operator_role_required", "Your operator role does not allow this action."
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from .. import ledger
 from ..errors import (
+    AccountFrozen,
     DuplicateIdempotencyKey,
     InsufficientFunds,
     WithdrawalNotFound,
@@ -57,6 +58,8 @@ async def withdraw(
         done = await withdrawal_store.find_withdrawal_by_idempotency_key(ctx.db, idempotency_key)
         if done is not None:
             return done
+    if account.get("frozen"):
+        raise AccountFrozen()
     wallet = await owned_wallet(ctx, account, wallet_code)
     await check_owner_secret(ctx, account, wallet, pin, password, client_ip)
     currency = wallet["currency"]

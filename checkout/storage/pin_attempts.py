@@ -69,3 +69,12 @@ async def finish_check(redis, wallet_code: str, matched: bool, window_seconds: i
             window_seconds,
         )
     )
+
+
+async def lock_state(redis, wallet_code: str) -> tuple[int, int]:
+    """(wrong PINs counted now, seconds until they are forgotten; -2 or -1 when none)."""
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.get(FAILURES.format(wallet_code))
+        pipe.ttl(FAILURES.format(wallet_code))
+        failures, ttl = await pipe.execute()
+    return int(failures or 0), int(ttl)

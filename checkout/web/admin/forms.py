@@ -1,6 +1,6 @@
 """Console forms: CSRF-protected with the console's own token (auth.OperatorCSRF)."""
 
-from wtforms import PasswordField, StringField
+from wtforms import Form, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, Optional, Regexp
 
 from ..pages.dashboard_forms import (
@@ -51,6 +51,16 @@ class ConfirmForm(ConsoleForm):
     """A button that changes state: only the CSRF token (and an optional reason)."""
 
     reason = StringField("Reason", filters=[strip], validators=REASON)
+
+
+class SearchForm(Form):
+    """A GET search: changes nothing, so no CSRF token."""
+
+    q = StringField(
+        "Email, organization or wallet code",
+        filters=[strip],
+        validators=[Optional(), Length(max=100)],
+    )
 
 
 class TopUpForm(ConsoleForm):

@@ -11,6 +11,7 @@ from ...errors import CheckoutError, InvalidCredentials, InvalidRequest, RateLim
 from ...money import format_amount
 from ...representations import mask_wallet
 from ...services import audit, operators, topups
+from ...services import merchants as merchant_service
 from ...services.audit import operator_actor
 from ...statuses import OperatorRole, TopUpStatus
 from .. import client_ip, context
@@ -21,7 +22,7 @@ from .auth import (
     replace_cookie,
     store_cookie,
 )
-from .forms import ConfirmForm, LoginForm, SetupForm, TopUpForm
+from .forms import ConfirmForm, LoginForm, SearchForm, SetupForm, TopUpForm
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 blueprint.before_request(load_cookie)
@@ -233,3 +234,75 @@ async def topup_decide(topup_id, decision):
         return await topups_page(status=exc.status, error=exc.message)
     await flash(f"Top-up {done['reference']} {done['status'].replace('_', ' ')}.")
     return redirect(url_for("admin.topups_list"), 303)
+
+
+# --- merchants and wallets -----------------------------------------------------------------
+
+
+@blueprint.get("/merchants")
+@operator_required()
+async def merchants():
+    form = SearchForm(formdata=request.args)
+    query = (form.q.data or "") if form.validate() else ""
+    found = await merchant_service.search(context(), query)
+    return await page("merchants.html", form=form, merchants=found, query=query)
+
+
+async def merchant_page(account_id, status: int = 200, error: str | None = None):
+    data = await merchant_service.detail(context(), account_id)
+    return await page("merchant.html", status, **data, freeze_form=ConfirmForm(), error=error)
+
+
+@blueprint.get("/merchants/<account_id>")
+@operator_required()
+async def merchant_detail(account_id):
+    return await merchant_page(account_id)
+
+
+@blueprint.post("/merchants/<account_id>/<action>")
+@admin_required
+async def merchant_freeze(account_id, action):
+    if action not in ("freeze", "unfreeze"):
+        raise InvalidRequest("Unknown action.")
+    form = await ConfirmForm.from_request()
+    if not form.validate():
+        return await merchant_page(
+            account_id, 400, "This form has expired. Please submit it again."
+        )
+    done = await merchant_service.set_frozen(
+        context(), actor(), account_id, action == "freeze", form.reason.data or None
+    )
+    await flash(f"{done['organization']} is {'frozen' if done['frozen'] else 'active again'}.")
+    return redirect(url_for("admin.merchant_detail", account_id=account_id), 303)
+
+
+@blueprint.get("/wallets")
+@operator_required()
+async def wallet_lookup():
+    form = SearchForm(formdata=request.args)
+    code = (form.q.data or "").strip().lower() if form.validate() else ""
+    if code:
+        return redirect(url_for("admin.wallet_detail", code=code), 303)
+    return await page("wallet_lookup.html", form=form)
+
+
+async def wallet_page(code: str, status: int = 200):
+    data = await merchant_service.wallet_detail(context(), code, request.args.get("before"))
+    return await page("wallet.html", status, **data, unlock_form=ConfirmForm())
+
+
+@blueprint.get("/wallets/<code>")
+@operator_required()
+async def wallet_detail(code):
+    return await wallet_page(code)
+
+
+@blueprint.post("/wallets/<code>/unlock")
+@operator_required()  # support may unlock wallets
+async def wallet_unlock(code):
+    form = await ConfirmForm.from_request()
+    if not form.validate():
+        raise InvalidRequest("This form has expired. Reload the page and try again.")
+    await merchant_service.unlock_pin(context(), actor(), code, form.reason.data or None)
+    await flash("PIN lock lifted: the owner can try again now.")
+    return redirect(url_for("admin.wallet_detail", code=code), 303)

@@ -65,6 +65,10 @@ async def checkout_page(session_id):
     state = session_rules.effective_status(session, now)
     if state != SessionStatus.OPEN:
         return await render_state(session, state, resubmitted=request.method == "POST")
+    if session.get("account_frozen"):
+        # The operator froze this merchant: no form, and a post moves nothing.
+        page = await render_template("checkout/closed.html", session=session, state="frozen")
+        return page, 409 if request.method == "POST" else 200
     form = await PayForm.from_request()
 
     allow_redirect_to(session)
