@@ -3,6 +3,7 @@ what webhook events carry. Pure: amounts become Decimal major units, times ISO 8
 
 from datetime import datetime
 
+from .destinations import mask_destination
 from .money import to_major
 from .session_rules import effective_status, seconds_left
 
@@ -134,6 +135,7 @@ def withdrawal_json(withdrawal: dict) -> dict:
         "createdAt": timestamp(withdrawal["created_at"]),
         "settledAt": timestamp(withdrawal.get("settled_at")),
         "note": withdrawal.get("note"),
+        "destination": mask_destination(withdrawal.get("destination")),
     }
     if "wallet_balance" in withdrawal:
         data["balance"] = to_major(withdrawal["wallet_balance"], currency)

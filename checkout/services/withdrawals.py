@@ -50,6 +50,7 @@ async def withdraw(
     password: str | None = None,
     idempotency_key: str | None = None,
     client_ip: str | None = None,
+    destination: dict | None = None,
 ) -> dict:
     """amount + WITHDRAWAL_FEE leave the wallet in one entry; the withdrawal is pending.
     Returns the withdrawal with the wallet's new balance in "wallet_balance".
@@ -97,6 +98,7 @@ async def withdraw(
             "created_at": now,
             "settled_at": None,
             "note": None,
+            "destination": destination,  # destinations.parse_destination; None: not given
         }
         if idempotency_key is not None:
             withdrawal["idempotency_key"] = idempotency_key

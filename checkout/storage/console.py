@@ -30,3 +30,9 @@ async def count_open_sessions(db, account_id) -> int:
     return await db.payment_sessions.count_documents(
         {"account_id": account_id, "status": SessionStatus.OPEN}
     )
+
+
+async def find_accounts(db, account_ids: list) -> dict:
+    """{account id: account} for the given ids (password hashes left out)."""
+    cursor = db.accounts.find({"_id": {"$in": list(set(account_ids))}}, {"password_hash": 0})
+    return {a["_id"]: a async for a in cursor}

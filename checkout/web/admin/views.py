@@ -4,16 +4,16 @@ from datetime import datetime
 
 import segno
 from markupsafe import Markup
-from quart import Blueprint, flash, g, redirect, render_template, request, url_for
+from quart import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
 from ... import totp
 from ...errors import CheckoutError, InvalidCredentials, InvalidRequest, RateLimited
 from ...money import format_amount
 from ...representations import mask_wallet
-from ...services import audit, operators, topups
+from ...services import audit, operators, payouts, topups, utcnow
 from ...services import merchants as merchant_service
 from ...services.audit import operator_actor
-from ...statuses import OperatorRole, TopUpStatus
+from ...statuses import OperatorRole, TopUpStatus, WithdrawalStatus
 from .. import client_ip, context
 from .auth import (
     admin_required,
@@ -306,3 +306,51 @@ async def wallet_unlock(code):
     await merchant_service.unlock_pin(context(), actor(), code, form.reason.data or None)
     await flash("PIN lock lifted: the owner can try again now.")
     return redirect(url_for("admin.wallet_detail", code=code), 303)
+
+
+# --- payouts -------------------------------------------------------------------------------
+
+
+async def payouts_page(status: int = 200, error: str | None = None):
+    return await page(
+        "payouts.html",
+        status,
+        pending=await payouts.pending(context()),
+        settle_form=ConfirmForm(),
+        error=error,
+    )
+
+
+@blueprint.get("/payouts")
+@operator_required()
+async def payouts_list():
+    return await payouts_page()
+
+
+@blueprint.post("/payouts/<withdrawal_id>/<outcome>")
+@admin_required
+async def payout_settle(withdrawal_id, outcome):
+    if outcome not in (WithdrawalStatus.PAID, WithdrawalStatus.FAILED):
+        raise InvalidRequest("Mark a payout paid or failed.")
+    form = await ConfirmForm.from_request()
+    if not form.validate():
+        return await payouts_page(400, "This form has expired. Please submit it again.")
+    try:
+        done = await payouts.settle(
+            context(), actor(), withdrawal_id, outcome, form.reason.data or None
+        )
+    except CheckoutError as exc:
+        return await payouts_page(exc.status, exc.message)
+    returned = ": amount and fee returned to the wallet" if outcome == "failed" else ""
+    await flash(f"Withdrawal {done['_id']} marked {outcome}{returned}.")
+    return redirect(url_for("admin.payouts_list"), 303)
+
+
+@blueprint.get("/payouts.csv")
+@admin_required
+async def payouts_csv():
+    body = await payouts.pending_csv(context(), actor())
+    name = f"payouts-{utcnow():%Y%m%d-%H%M%S}.csv"
+    return Response(
+        body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
