@@ -47,6 +47,14 @@ def create_app(settings: Settings | None = None) -> Quart:
         await ensure_indexes(stores.db)
         for fee_wallet in settings.fee_wallets:
             await ensure_platform_wallet(stores.db, fee_wallet, settings.currency, utcnow())
+        await ensure_platform_wallet(
+            stores.db,
+            settings.platform_operating_wallet,
+            settings.currency,
+            utcnow(),
+            kind="platform_operating",
+            name="Platform operating",
+        )
         app.extensions["checkout"] = Context(
             stores=stores,
             settings=settings,

@@ -9,7 +9,6 @@ from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
 from .money import format_amount
-from .services.reconcile import reconcile
 from .settings import LOCAL_STORES_FILE, Settings, SettingsError, load_local_settings
 from .stores import Stores, open_stores
 
@@ -43,12 +42,33 @@ def redact(url: str) -> str:
     return scheme + sep + rest
 
 
+class ReconcileRun:
+    """A kept run (services/platform.run_reconcile) read like the report it came from."""
+
+    def __init__(self, run: dict):
+        self.entries_checked = run["entries_checked"]
+        self.wallets_checked = run["wallets_checked"]
+        self.total_issued = run["total_issued"]
+        self.total_balances = run["total_balances"]
+        self.ok = run["ok"]
+        self.problems = run["problems"]  # the first 50
+        self.problem_count = run["problem_count"]
+
+
 async def run_reconcile(settings: Settings) -> int:
+    from .security import Passwords
+    from .services import Context, platform
+
     stores = await open_reachable_stores(settings)
     try:
-        report = await reconcile(stores)
+        # Kept, like a run from the console, for the console's overview.
+        ctx = Context(
+            stores=stores, settings=settings, passwords=Passwords(), dummy_password_hash=""
+        )
+        run = await platform.run_reconcile(ctx, "cli")
     finally:
         await stores.close()
+    report = ReconcileRun(run)
     print(f"journal entries checked: {report.entries_checked}")
     print(f"wallets checked:         {report.wallets_checked}")
     print(f"total issued:            {format_amount(report.total_issued, settings.currency)}")
@@ -56,7 +76,7 @@ async def run_reconcile(settings: Settings) -> int:
     if report.ok:
         print("reconciliation OK: every entry balances and every balance matches its postings")
         return 0
-    print(f"reconciliation FAILED: {len(report.problems)} problem(s)")
+    print(f"reconciliation FAILED: {report.problem_count} problem(s)")
     for problem in report.problems:
         print(f"  - {problem}")
     return 1

@@ -183,8 +183,10 @@ class Settings(BaseSettings):
     currency: str = Field("USD", validation_alias="CURRENCY")
     # Seconds a login token lives.
     jwt_ttl: int = Field(3600, validation_alias="JWT_TTL")
-    # Not configurable: the code of the first platform fee wallet.
+    # Not configurable: the code of the first platform fee wallet, and of the wallet the
+    # operator sweeps the fee wallets into.
     platform_fee_wallet: str = "wllt-platform-fees"
+    platform_operating_wallet: str = "wllt-platform-operating"
     # Fees are spread over this many platform wallets: with one, every payment's
     # transaction writes the same document and concurrent payments collide and retry.
     fee_wallet_shards: int = Field(16, validation_alias="FEE_WALLET_SHARDS", ge=1, le=100)

@@ -35,6 +35,7 @@ class Kind(StrEnum):
     WITHDRAWAL_REVERSAL = "withdrawal_reversal"  # the owner's row for a failed payout
     WELCOME_CREDIT = "welcome_credit"
     TOP_UP = "top_up"  # an operator credited the wallet from issuance (money in)
+    FEE_SWEEP = "fee_sweep"  # journal only: fee wallets emptied into the operating wallet
 
 
 class TopUpStatus(StrEnum):

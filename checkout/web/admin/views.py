@@ -10,7 +10,7 @@ from ... import totp
 from ...errors import CheckoutError, InvalidCredentials, InvalidRequest, RateLimited
 from ...money import format_amount
 from ...representations import mask_wallet
-from ...services import audit, operators, payouts, topups, utcnow
+from ...services import audit, operators, payouts, platform, topups, utcnow
 from ...services import merchants as merchant_service
 from ...services.audit import operator_actor
 from ...statuses import OperatorRole, TopUpStatus, WithdrawalStatus
@@ -150,8 +150,60 @@ async def logout():
 @blueprint.get("/")
 @operator_required()
 async def overview():
-    pending = await topups.list_topups(context(), TopUpStatus.PENDING_APPROVAL)
-    return await page("overview.html", pending_topups=len(pending))
+    ctx = context()
+    pending = await topups.list_topups(ctx, TopUpStatus.PENDING_APPROVAL)
+    return await page(
+        "overview.html",
+        pending_topups=len(pending),
+        figures=await platform.figures(ctx),
+        last_run=await platform.last_reconcile(ctx),
+        run_form=ConfirmForm(),
+        currency=ctx.settings.currency,
+    )
+
+
+@blueprint.post("/reconcile")
+@operator_required()  # read-only: support may run it too
+async def reconcile_now():
+    form = await ConfirmForm.from_request()
+    if not form.validate():
+        raise InvalidRequest("This form has expired. Reload the page and try again.")
+    run = await platform.run_reconcile(context(), g.operator["email"])
+    await audit.record(context(), actor(), "reconcile.run", None, None, ok=run["ok"])
+    await flash(
+        "Reconcile OK." if run["ok"] else f"Reconcile FAILED: {run['problem_count']} problem(s)."
+    )
+    return redirect(url_for("admin.overview"), 303)
+
+
+@blueprint.get("/revenue")
+@operator_required()
+async def revenue_page():
+    ctx = context()
+    return await page(
+        "revenue.html",
+        **await platform.fee_revenue(ctx),
+        figures=await platform.figures(ctx),
+        sweep_form=ConfirmForm(),
+        currency=ctx.settings.currency,
+        operating_wallet=ctx.settings.platform_operating_wallet,
+    )
+
+
+@blueprint.post("/revenue/sweep")
+@admin_required
+async def sweep():
+    ctx = context()
+    form = await ConfirmForm.from_request()
+    if not form.validate():
+        raise InvalidRequest("This form has expired. Reload the page and try again.")
+    swept = await platform.sweep_fees(ctx, actor(), form.reason.data or None)
+    await flash(
+        f"Swept {format_amount(swept, ctx.settings.currency)} into the operating wallet."
+        if swept
+        else "The fee wallets are empty: nothing to sweep."
+    )
+    return redirect(url_for("admin.revenue_page"), 303)
 
 
 @blueprint.get("/audit")
