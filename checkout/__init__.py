@@ -58,6 +58,14 @@ def create_app(settings: Settings | None = None) -> Quart:
         for fee_wallet in settings.fee_wallets:
             await ensure_platform_wallet(stores.db, fee_wallet, settings.currency, utcnow())
         stop_through_the_master_on_sigterm()
+        await ensure_platform_wallet(
+            stores.db,
+            settings.platform_operating_wallet,
+            settings.currency,
+            utcnow(),
+            kind="platform_operating",
+            name="Platform operating",
+        )
         app.extensions["checkout"] = Context(
             stores=stores,
             settings=settings,
@@ -99,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Quart:
         webhooks.blueprint,
     ):
         app.register_blueprint(blueprint)
+    from .web.admin import views as admin
     from .web.api import events as event_api
 
     app.register_blueprint(event_api.blueprint)
@@ -109,6 +118,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(invoice_api.blueprint)
     app.register_blueprint(invoice_pages.blueprint)
     app.register_blueprint(dashboard_invoices.blueprint)
+    app.register_blueprint(admin.blueprint)
     register_request_ids(app)
     metrics_page.register_request_metrics(app)
     register_error_handlers(app)

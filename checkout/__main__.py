@@ -1,5 +1,6 @@
 """Commands: python -m checkout serve | migrate | worker | reconcile | payouts list |
-payouts mark ID paid|failed"""
+payouts mark ID paid|failed | operators create EMAIL --role admin|support |
+topup WALLET AMOUNT --reference REF"""
 
 import argparse
 import asyncio
@@ -9,10 +10,7 @@ from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
 from .money import format_amount
-from .services import utcnow
-from .services.reconcile import reconcile
 from .settings import LOCAL_STORES_FILE, Settings, SettingsError, load_local_settings
-from .storage import reconcile_runs
 from .stores import Stores, open_stores
 
 
@@ -50,16 +48,34 @@ def redact(url: str) -> str:
     return scheme + sep + rest
 
 
+class ReconcileRun:
+    """A kept run (services/platform.run_reconcile) read like the report it came from."""
+
+    def __init__(self, run: dict):
+        self.entries_checked = run["entries_checked"]
+        self.wallets_checked = run["wallets_checked"]
+        self.total_issued = run["total_issued"]
+        self.total_balances = run["total_balances"]
+        self.ok = run["ok"]
+        self.problems = run["problems"]  # the first 50
+        self.problem_count = run["problem_count"]
+
+
 async def run_reconcile(settings: Settings) -> int:
+    from .security import Passwords
+    from .services import Context, platform
+
     stores = await open_reachable_stores(settings)
     try:
-        report = await reconcile(stores)
-        # For /metrics (checkout_reconcile_ok): a scheduler runs this, Prometheus alerts.
-        await reconcile_runs.record_run(
-            stores.db, report.ok, len(report.problems), report.entries_checked, utcnow()
+        # Kept, like a run from the console, for the console's overview and for /metrics
+        # (checkout_reconcile_ok): a scheduler runs this, Prometheus alerts.
+        ctx = Context(
+            stores=stores, settings=settings, passwords=Passwords(), dummy_password_hash=""
         )
+        run = await platform.run_reconcile(ctx, "cli")
     finally:
         await stores.close()
+    report = ReconcileRun(run)
     print(f"journal entries checked: {report.entries_checked}")
     print(f"wallets checked:         {report.wallets_checked}")
     print(f"total issued:            {format_amount(report.total_issued, settings.currency)}")
@@ -67,7 +83,7 @@ async def run_reconcile(settings: Settings) -> int:
     if report.ok:
         print("reconciliation OK: every entry balances and every balance matches its postings")
         return 0
-    print(f"reconciliation FAILED: {len(report.problems)} problem(s)")
+    print(f"reconciliation FAILED: {report.problem_count} problem(s)")
     for problem in report.problems:
         print(f"  - {problem}")
     return 1
@@ -119,6 +135,82 @@ async def run_payouts(settings: Settings, args) -> int:
         await stores.close()
 
 
+def cli_context(stores: Stores, settings: Settings):
+    from .security import Passwords
+    from .services import Context
+
+    return Context(
+        stores=stores,
+        settings=settings,
+        passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_cost),
+        dummy_password_hash="",
+    )
+
+
+async def run_operators(settings: Settings, args) -> int:
+    from .errors import CheckoutError
+    from .services import operators
+
+    stores = await open_reachable_stores(settings)
+    try:
+        from .migrations import ensure_indexes
+
+        await ensure_indexes(stores.db)  # the unique email index guards this insert
+        try:
+            operator, setup_password = await operators.create_operator(
+                cli_context(stores, settings), args.email, args.role
+            )
+        except CheckoutError as exc:
+            print(f"not created: {exc.message}", file=sys.stderr)
+            return 1
+    finally:
+        await stores.close()
+    print(f"operator {operator['email']} ({operator['role']}) created.")
+    print(f"one-time setup password: {setup_password}")
+    print(
+        f"sign in at {settings.public_base_url}/admin/login with it (no code) within a day;"
+        " the setup page enrols the authenticator app and sets a new password."
+    )
+    return 0
+
+
+async def run_topup(settings: Settings, args) -> int:
+    import getpass
+    from decimal import Decimal, InvalidOperation
+
+    from .errors import CheckoutError
+    from .money import parse_amount
+    from .services import topups
+    from .services.audit import Actor
+    from .statuses import OperatorRole
+
+    try:
+        amount = parse_amount(Decimal(args.amount), settings.currency)
+    except (InvalidOperation, CheckoutError) as exc:
+        message = getattr(exc, "message", "amount must be a number, e.g. 50.00")
+        print(f"not topped up: {message}", file=sys.stderr)
+        return 2
+    stores = await open_reachable_stores(settings)
+    actor = Actor(None, f"cli:{getpass.getuser()}", OperatorRole.ADMIN)
+    try:
+        done = await topups.top_up(
+            cli_context(stores, settings), actor, args.wallet, amount, args.reference, args.reason
+        )
+    except CheckoutError as exc:
+        print(f"not topped up: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        await stores.close()
+    shown = f"{format_amount(done['amount'], done['currency'])} to {done['wallet_code']}"
+    if done.get("repeated"):
+        print(f"reference {done['reference']} was already used ({done['status']}): nothing new")
+    elif done["status"] == "pending_approval":
+        print(f"top-up {done['_id']} of {shown} waits for an admin's approval in the console")
+    else:
+        print(f"top-up {done['_id']}: credited {shown}")
+    return 0
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["serve"]:
@@ -151,6 +243,16 @@ def main(argv=None) -> int:
     mark.add_argument("withdrawal_id")
     mark.add_argument("outcome", choices=("paid", "failed"))
     mark.add_argument("--note", help="why (kept with the withdrawal)")
+    ops = commands.add_parser("operators", help="operator accounts of the /admin console")
+    op_actions = ops.add_subparsers(dest="action", required=True)
+    create = op_actions.add_parser("create", help="a new operator with a one-time setup password")
+    create.add_argument("email")
+    create.add_argument("--role", choices=("admin", "support"), required=True)
+    topup = commands.add_parser("topup", help="credit a merchant wallet from issuance")
+    topup.add_argument("wallet")
+    topup.add_argument("amount", help="in major units, e.g. 50.00")
+    topup.add_argument("--reference", required=True, help="unique: never credits twice")
+    topup.add_argument("--reason", help="why (kept in the audit log)")
     args = parser.parse_args(argv)
     if args.command == "mail-catcher":  # needs no settings and no stores
         from .mail_catcher import main as run_catcher
@@ -178,6 +280,10 @@ def main(argv=None) -> int:
             return run_worker(settings)
         if args.command == "payouts":
             return asyncio.run(run_payouts(settings, args))
+        if args.command == "operators":
+            return asyncio.run(run_operators(settings, args))
+        if args.command == "topup":
+            return asyncio.run(run_topup(settings, args))
     except StoreUnreachable as exc:
         print(f"store unavailable: {exc}", file=sys.stderr)
         return 3

@@ -321,3 +321,50 @@ class InvalidInvoiceState(CheckoutError):
         "invalid_invoice_state",
         "The invoice's status does not allow this.",
     )
+
+
+class AccountFrozen(Forbidden):
+    code = "account_frozen"
+    message = (
+        "This account is frozen by the platform operator: it cannot create payment sessions,"
+        " receive payments or withdraw. Contact the operator."
+    )
+
+
+class PayeeFrozen(CheckoutError):
+    """Paying an open session of a frozen merchant: refused, nothing moves."""
+
+    status, code = 409, "account_frozen"
+    message = "This merchant cannot take payments at the moment. Nothing was charged."
+
+
+class OperatorRequired(Forbidden):
+    code, message = "operator_role_required", "Your operator role does not allow this action."
+
+
+class SelfApproval(Forbidden):
+    code, message = (
+        "self_approval",
+        "A top-up must be approved by an admin other than its requester.",
+    )
+
+
+class TopUpNotFound(NotFound):
+    code, message = "topup_not_found", "No top-up has this id."
+
+
+class TopUpNotPending(CheckoutError):
+    status, code, message = (
+        409,
+        "topup_not_pending",
+        "This top-up is no longer waiting for approval.",
+    )
+
+
+class TopUpReferenceConflict(CheckoutError):
+    status, code = 409, "topup_reference_conflict"
+    message = "This reference was already used for a different top-up."
+
+
+class OperatorExists(AlreadyExists):
+    code, message = "operator_exists", "An operator with this email already exists."

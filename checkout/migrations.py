@@ -77,6 +77,10 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
     await db.payment_sessions.create_index("idempotency_key", unique=True, sparse=True)
     await db.withdrawals.create_index([("account_id", ASCENDING), ("created_at", DESCENDING)])
     await db.payment_links.create_index([("account_id", ASCENDING), ("created_at", DESCENDING)])
+    # The operator console: operators by email; a top-up reference credits once.
+    await db.operators.create_index("email", unique=True)
+    await db.topups.create_index("reference", unique=True)
+    await db.topups.create_index([("status", ASCENDING), ("created_at", DESCENDING)])
     # Invoices: the merchant's list (by status too), the worker's overdue sweep; a number
     # is unique within its merchant.
     await db.invoices.create_index(

@@ -3,6 +3,7 @@ what webhook events carry. Pure: amounts become Decimal major units, times ISO 8
 
 from datetime import datetime
 
+from .destinations import mask_destination
 from .money import to_major
 from .services.email_verification import is_verified as email_verified
 from .session_rules import effective_status, seconds_left
@@ -137,10 +138,25 @@ def withdrawal_json(withdrawal: dict) -> dict:
         "createdAt": timestamp(withdrawal["created_at"]),
         "settledAt": timestamp(withdrawal.get("settled_at")),
         "note": withdrawal.get("note"),
+        "destination": mask_destination(withdrawal.get("destination")),
     }
     if "wallet_balance" in withdrawal:
         data["balance"] = to_major(withdrawal["wallet_balance"], currency)
     return data
+
+
+def topup_json(topup: dict) -> dict:
+    """A credited top-up as its wallet's owner sees it (the wallet.topped_up event)."""
+    currency = topup["currency"]
+    return {
+        "object": "top_up",
+        "id": topup["_id"],
+        "walletCode": topup["wallet_code"],
+        "amount": to_major(topup["amount"], currency),
+        "currency": currency,
+        "reference": topup["reference"],
+        "createdAt": timestamp(topup.get("credited_at") or topup["created_at"]),
+    }
 
 
 def payment_link_json(link: dict, base_url: str) -> dict:

@@ -213,8 +213,10 @@ class Settings(BaseSettings):
     currency: str = Field("USD", validation_alias="CURRENCY")
     # Seconds a login token lives.
     jwt_ttl: int = Field(3600, validation_alias="JWT_TTL")
-    # Not configurable: the code of the first platform fee wallet.
+    # Not configurable: the code of the first platform fee wallet, and of the wallet the
+    # operator sweeps the fee wallets into.
     platform_fee_wallet: str = "wllt-platform-fees"
+    platform_operating_wallet: str = "wllt-platform-operating"
     # Fees are spread over this many platform wallets: with one, every payment's
     # transaction writes the same document and concurrent payments collide and retry.
     fee_wallet_shards: int = Field(16, validation_alias="FEE_WALLET_SHARDS", ge=1, le=100)
@@ -289,6 +291,11 @@ class Settings(BaseSettings):
     email_verification_required: EnvBool = Field(
         True, validation_alias="EMAIL_VERIFICATION_REQUIRED"
     )
+    # Top-ups above this amount (major units) wait until a second admin approves them;
+    # 0: every top-up needs a second admin.
+    topup_approval_threshold: Decimal = Field(
+        Decimal("1000"), validation_alias="TOPUP_APPROVAL_THRESHOLD", ge=0
+    )
     # Not configurable: password hashing cost; tests lower it so the suite stays fast.
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536
@@ -345,6 +352,7 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
     @field_validator("withdrawal_fee", "otp_threshold")
+    @field_validator("withdrawal_fee", "topup_approval_threshold")
     @classmethod
     def _fits_the_currency(cls, value: Decimal, info: ValidationInfo) -> Decimal:
         currency = info.data.get("currency")

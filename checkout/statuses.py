@@ -34,6 +34,19 @@ class Kind(StrEnum):
     WITHDRAWAL_FAILED = "withdrawal_failed"  # journal kind of a reversal
     WITHDRAWAL_REVERSAL = "withdrawal_reversal"  # the owner's row for a failed payout
     WELCOME_CREDIT = "welcome_credit"
+    TOP_UP = "top_up"  # an operator credited the wallet from issuance (money in)
+    FEE_SWEEP = "fee_sweep"  # journal only: fee wallets emptied into the operating wallet
+
+
+class TopUpStatus(StrEnum):
+    CREDITED = "credited"
+    PENDING_APPROVAL = "pending_approval"  # above TOPUP_APPROVAL_THRESHOLD: a second admin decides
+    REJECTED = "rejected"
+
+
+class OperatorRole(StrEnum):
+    SUPPORT = "support"  # reads everything, unlocks wallets
+    ADMIN = "admin"  # also tops up, approves, freezes and settles
 
 
 # What a merchant can filter the transaction list by: the row types that are written.
@@ -43,6 +56,7 @@ TRANSACTION_TYPES = (
     Kind.WITHDRAWAL,
     Kind.WITHDRAWAL_REVERSAL,
     Kind.WELCOME_CREDIT,
+    Kind.TOP_UP,
 )
 
 

@@ -18,7 +18,13 @@ from redis.exceptions import RedisError
 
 from ..errors import EventNotFound, InvalidRequest
 from ..jsonenc import dumps
-from ..representations import invoice_json, refund_json, session_json, withdrawal_json
+from ..representations import (
+    invoice_json,
+    refund_json,
+    session_json,
+    topup_json,
+    withdrawal_json,
+)
 from ..storage import events as event_store
 from . import Context, owned_by, utcnow
 
@@ -35,6 +41,7 @@ EVENT_TYPES = (
     "invoice.paid",
     "invoice.voided",
     "invoice.overdue",
+    "wallet.topped_up",
 )
 # A test event (POST /api/v1/webhooks/:id/test): sent to the one endpoint it names, never
 # to a subscription, so it is not in EVENT_TYPES even for endpoints taking ["*"].
@@ -82,6 +89,8 @@ def event_data(event_type: str, record: dict, base_url: str) -> dict:
         return withdrawal_json(record)
     if event_type.startswith("invoice."):
         return invoice_json(record, base_url)
+    if event_type == "wallet.topped_up":
+        return topup_json(record)
     raise ValueError(f"no representation for event type {event_type!r}")
 
 

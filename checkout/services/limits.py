@@ -53,6 +53,18 @@ async def count_login(
         )
 
 
+async def count_operator_login(ctx: Context, email: str, client_ip: str | None) -> None:
+    """One console sign-in attempt (password or TOTP code), counted before either is
+    checked: per email and per client address, apart from the merchants' counters."""
+    await count_attempt(ctx, "operator-login-email", email, "sign-in attempts")
+    if client_ip:
+        await count_attempt(ctx, "operator-login-ip", client_ip, "sign-in attempts")
+
+
+async def clear_operator_login(ctx: Context, email: str) -> None:
+    await rate_limits.clear_attempts(ctx.redis, "operator-login-email", email)
+
+
 async def clear_login(ctx: Context, email: str) -> None:
     await rate_limits.clear_attempts(ctx.redis, "login-email", email)
 

@@ -3,7 +3,8 @@
 from prometheus_client.core import Metric
 
 from ..metrics import gauge
-from ..storage import backlogs, reconcile_runs
+from ..storage import backlogs
+from ..storage import platform as platform_store
 from . import Context
 
 
@@ -42,7 +43,7 @@ async def store_figures(ctx: Context) -> list[Metric]:
     )
     family.add_metric(["paused"], waiting["paused"])
     figures.append(family)
-    last = await reconcile_runs.last_run(ctx.db)
+    last = await platform_store.last_reconcile_run(ctx.db)
     if last is not None:
         figures += [
             gauge(
@@ -53,12 +54,12 @@ async def store_figures(ctx: Context) -> list[Metric]:
             gauge(
                 "checkout_reconcile_problems",
                 "Problems the last reconcile found.",
-                last["problems"],
+                last["problem_count"],
             ),
             gauge(
                 "checkout_reconcile_last_run_timestamp_seconds",
                 "When the last reconcile finished (Unix time).",
-                last["finished_at"].timestamp(),
+                last["at"].timestamp(),
             ),
         ]
     return figures

@@ -6,11 +6,13 @@ from datetime import timedelta
 
 from .. import metrics, money, security, session_options
 from ..errors import (
+    AccountFrozen,
     AlreadyPaid,
     AmountMismatch,
     CheckoutError,
     CurrencyMismatch,
     DuplicateIdempotencyKey,
+    PayeeFrozen,
     SameAccount,
     SameWallet,
     SessionCanceled,
@@ -56,6 +58,7 @@ async def create_session(
     With an idempotency key, a retry returns the session the first try made, even when
     that try answered an error after its insert (the key is unique on the session record).
     """
+    refuse_frozen(account)
     if idempotency_key is not None:
         done = await session_store.find_session_by_idempotency_key(ctx.db, idempotency_key)
         if done is not None:
@@ -114,6 +117,11 @@ async def create_session(
     return session
 
 
+def refuse_frozen(account: dict) -> None:
+    if account.get("frozen"):
+        raise AccountFrozen()
+
+
 async def session_for_owner(ctx: Context, account: dict, session_id) -> dict:
     session = await session_store.find_session(ctx.db, session_id)
     return owned_by(session, account, SessionNotFound)
@@ -140,6 +148,8 @@ async def durable_session(ctx: Context, session_id: str) -> dict | None:
 
 def refuse_unpayable(session: dict, now) -> None:
     status = effective_status(session, now)
+    if status == SessionStatus.OPEN and session.get("account_frozen"):
+        raise PayeeFrozen()
     if status == SessionStatus.COMPLETE:
         raise AlreadyPaid()
     if status == SessionStatus.EXPIRED:

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from .. import ledger
 from ..errors import (
+    AccountFrozen,
     DuplicateIdempotencyKey,
     InsufficientFunds,
     WithdrawalNotFound,
@@ -49,6 +50,7 @@ async def withdraw(
     password: str | None = None,
     idempotency_key: str | None = None,
     client_ip: str | None = None,
+    destination: dict | None = None,
 ) -> dict:
     """amount + WITHDRAWAL_FEE leave the wallet in one entry; the withdrawal is pending.
     Returns the withdrawal with the wallet's new balance in "wallet_balance".
@@ -58,6 +60,8 @@ async def withdraw(
         if done is not None:
             return done
     email_verification.require_verified(ctx, account)
+    if account.get("frozen"):
+        raise AccountFrozen()
     wallet = await owned_wallet(ctx, account, wallet_code)
     await check_owner_secret(ctx, account, wallet, pin, password, client_ip)
     currency = wallet["currency"]
@@ -95,6 +99,7 @@ async def withdraw(
             "created_at": now,
             "settled_at": None,
             "note": None,
+            "destination": destination,  # destinations.parse_destination; None: not given
         }
         if idempotency_key is not None:
             withdrawal["idempotency_key"] = idempotency_key

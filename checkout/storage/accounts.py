@@ -45,6 +45,15 @@ async def update_account(db, account_id, changes: dict) -> None:
         raise EmailTaken() from None
 
 
+async def set_frozen(db, account_id, frozen: bool, now, session) -> dict | None:
+    """Freeze or unfreeze; returns the account before the change (None: no such account)."""
+    return await db.accounts.find_one_and_update(
+        {"_id": account_id},
+        {"$set": {"frozen": frozen, "frozen_changed_at": now}},
+        session=session,
+    )
+
+
 async def update_credentials(db, account_id, changes: dict) -> dict | None:
     """Apply a password or email change and move the token version on, in one write, so
     no token or dashboard session of the old version outlives it. Returns the account after."""

@@ -63,3 +63,12 @@ async def finish_check(redis, wallet_code: str, matched: bool, window_seconds: i
 
 def _keys(wallet_code: str) -> tuple[str, str]:
     return FAILURES.format(wallet_code), IN_FLIGHT.format(wallet_code)
+
+
+async def lock_state(redis, wallet_code: str) -> tuple[int, int]:
+    """(wrong PINs counted now, seconds until they are forgotten; -2 or -1 when none)."""
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.get(FAILURES.format(wallet_code))
+        pipe.ttl(FAILURES.format(wallet_code))
+        failures, ttl = await pipe.execute()
+    return int(failures or 0), int(ttl)

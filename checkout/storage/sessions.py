@@ -88,6 +88,25 @@ async def complete_sessions(db, completions: list[dict], session) -> bool:
     return result.modified_count == len(completions)
 
 
+async def flag_open_sessions_frozen(db, account_id, frozen: bool, session) -> list[str]:
+    """Copy a freeze onto the merchant's open sessions (returns their ids). The pay batch
+    already reads each session it pays, so the check costs it nothing; and because freezing
+    writes these documents, a batch that read one before the freeze conflicts and runs
+    again, then sees the flag: no payment slips in past a committed freeze."""
+    query = {"account_id": account_id, "status": SessionStatus.OPEN}
+    ids = [
+        d["_id"]
+        for d in await db.payment_sessions.find(query, {"_id": 1}, session=session).to_list(None)
+    ]
+    if ids:
+        await db.payment_sessions.update_many(
+            {"_id": {"$in": ids}, "status": SessionStatus.OPEN},
+            {"$set": {"account_frozen": frozen}},
+            session=session,
+        )
+    return ids
+
+
 async def forget_cached_sessions(redis, session_ids: list[str]) -> None:
     if session_ids:
         await redis.delete(*(KEY.format(s) for s in session_ids))

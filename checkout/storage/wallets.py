@@ -18,16 +18,19 @@ async def list_wallets(db, account_id) -> list[dict]:
     return await cursor.to_list(length=None)
 
 
-async def ensure_platform_wallet(db, code: str, currency: str, now) -> None:
-    """The wallet that receives service fees, so every cent has an owner."""
+async def ensure_platform_wallet(
+    db, code: str, currency: str, now, kind: str = "platform_fees", name: str = "Platform fees"
+) -> None:
+    """A wallet of the platform (no account): the fee wallets, which receive service fees so
+    every cent has an owner, and the operating wallet their fees are swept into."""
     await db.wallets.update_one(
         {"code": code},
         {
             "$setOnInsert": {
                 "code": code,
                 "account_id": None,
-                "kind": "platform_fees",
-                "name": "Platform fees",
+                "kind": kind,
+                "name": name,
                 "currency": currency,
                 "balance": 0,
                 "pin_hash": None,

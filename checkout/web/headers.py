@@ -32,6 +32,6 @@ def register_security_headers(app, settings) -> None:
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=63072000; includeSubDomains"
             )
-        if request.path.startswith(("/checkout/", "/api/", "/dashboard")):
+        if request.path.startswith(("/checkout/", "/api/", "/dashboard", "/admin")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -2,7 +2,7 @@ from functools import wraps
 
 from quart import g, request
 
-from ...errors import Unauthenticated
+from ...errors import AccountFrozen, Unauthenticated
 from ...services import accounts, api_keys
 from .. import context
 from .contract import authenticated
@@ -23,6 +23,8 @@ def account_required(handler):
             g.account = await api_keys.authenticate_key(context(), token)
         else:
             g.account = await accounts.authenticate_token(context(), token)
+        if g.account.get("frozen"):
+            raise AccountFrozen()
         return await handler(*args, **kwargs)
 
     return authenticated(wrapper)

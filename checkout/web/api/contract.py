@@ -141,7 +141,7 @@ class CheckoutOpenAPI(OpenAPIProvider):
         func = self._app.view_functions[rule.endpoint]
         statuses = {400, 503, *getattr(func, ERRORS_ATTRIBUTE, ())}
         if getattr(func, "_quart_schema_security_tag", None):
-            statuses.add(401)
+            statuses.update((401, 403))  # 403 account_frozen: the operator froze the account
         if rule.arguments:
             statuses.add(404)
         for operations in paths.values():

@@ -527,6 +527,15 @@ class NewRefund(Parameters):
     reason: Annotated[str | None, Text(500)] = None
 
 
+class Destination(BaseModel):
+    """Where the money goes: iban with holderName, or a free-form reference."""
+
+    model_config = ConfigDict(extra="forbid")
+    iban: str | None = Field(None, description="Checked: country format, length, check digits.")
+    holderName: str | None = Field(None, description="The account holder's name (with iban).")
+    reference: str | None = Field(None, description="For other rails, e.g. a mobile wallet.")
+
+
 class NewWithdrawal(Parameters):
     """Send the wallet's pin or the account password (one of them)."""
 
@@ -534,6 +543,9 @@ class NewWithdrawal(Parameters):
     amount: Amount
     pin: OptionalPin = None
     password: OptionalTypedPassword = None
+    destination: Destination | None = Field(
+        None, description="Where the payout goes; stored, and shown masked."
+    )
 
 
 class NewPaymentLink(Parameters):
@@ -766,6 +778,9 @@ class Withdrawal(Answer):
     createdAt: Timestamp
     settledAt: Timestamp | None
     note: str | None
+    destination: str | None = Field(
+        None, description="Where the payout goes, masked (e.g. DE89 •••• 3000 · Jane Doe)."
+    )
     balance: Money | None = Field(
         None, description="The wallet's balance (in the answer to a withdrawal)."
     )

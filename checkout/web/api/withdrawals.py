@@ -2,6 +2,7 @@
 
 from quart import Blueprint, g
 
+from ...destinations import parse_destination
 from ...errors import InvalidRequest
 from ...money import parse_amount
 from ...representations import withdrawal_json
@@ -30,6 +31,12 @@ async def create_withdrawal(data: NewWithdrawal):
             "Send the wallet's pin or the account password (one of them).",
             fields=["pin", "password"],
         )
+    given = data.destination
+    destination = parse_destination(
+        given.iban if given else None,
+        given.holderName if given else None,
+        given.reference if given else None,
+    )
     withdrawal = await withdrawals.withdraw(
         ctx,
         g.account,
@@ -39,6 +46,7 @@ async def create_withdrawal(data: NewWithdrawal):
         password=data.password,
         idempotency_key=g.idempotency_key,
         client_ip=client_ip(),
+        destination=destination,
     )
     return withdrawal_json(withdrawal), 201
 

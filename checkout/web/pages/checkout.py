@@ -66,6 +66,10 @@ async def checkout_page(session_id):
     state = session_rules.effective_status(session, now)
     if state != SessionStatus.OPEN:
         return await render_state(session, state, resubmitted=request.method == "POST")
+    if session.get("account_frozen"):
+        # The operator froze this merchant: no form, and a post moves nothing.
+        page = await render_template("checkout/closed.html", session=session, state="frozen")
+        return page, 409 if request.method == "POST" else 200
     allow_redirect_to(session)
     step = (await request.form).get("step", "pin") if request.method == "POST" else None
     if step in CODE_STEPS:

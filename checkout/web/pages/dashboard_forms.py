@@ -253,6 +253,7 @@ TYPE_LABELS = {
     "withdrawal": "Withdrawal",
     "withdrawal_reversal": "Withdrawal reversal",
     "welcome_credit": "Welcome credit",
+    "top_up": "Top-up",
 }
 
 
