@@ -351,8 +351,7 @@ class Settings(BaseSettings):
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("withdrawal_fee", "otp_threshold")
-    @field_validator("withdrawal_fee", "topup_approval_threshold")
+    @field_validator("withdrawal_fee", "otp_threshold", "topup_approval_threshold")
     @classmethod
     def _fits_the_currency(cls, value: Decimal, info: ValidationInfo) -> Decimal:
         currency = info.data.get("currency")
