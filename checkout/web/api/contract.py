@@ -39,6 +39,7 @@ ERROR_DESCRIPTIONS = {
     404: "Not found (another account's resource answers the same).",
     409: "Conflicts with the resource's state, or an Idempotency-Key still in flight.",
     410: "Gone: expired session or inactive payment link.",
+    413: "The request body is too large.",
     422: "Well-formed but cannot be processed.",
     423: "Wallet locked after too many wrong PINs.",
     429: "Rate limited; see Retry-After.",

@@ -28,6 +28,7 @@ from ...services import payments, utcnow
 from ...statuses import SessionStatus
 from .. import client_ip, context
 from .forms import PayForm
+from .shoppers import take_new_wallet
 
 blueprint = Blueprint("checkout", __name__)
 
@@ -66,6 +67,10 @@ async def checkout_page(session_id):
     if state != SessionStatus.OPEN:
         return await render_state(session, state, resubmitted=request.method == "POST")
     form = await PayForm.from_request()
+    # A wallet the shopper just opened from this page ("Don't have a wallet?"): filled in.
+    new_wallet = take_new_wallet(session_id) if request.method == "GET" else None
+    if new_wallet:
+        form.wallet_code.data = new_wallet
 
     allow_redirect_to(session)
     error, status, headers = None, 200, {}
@@ -102,6 +107,7 @@ async def checkout_page(session_id):
             session=session,
             form=form,
             error=error,
+            new_wallet=new_wallet,
             seconds_left=seconds_left,
             time_left=clock(seconds_left),
             announcements={

@@ -21,6 +21,7 @@ from quart import (
     url_for,
 )
 from quart_auth import AuthUser, current_user, login_user, logout_user
+from werkzeug.datastructures import CombinedMultiDict
 from wtforms import SelectChoice
 
 from ... import session_rules
@@ -35,12 +36,14 @@ from ...errors import (
 from ...money import format_amount
 from ...representations import mask_wallet
 from ...services import api_keys, dashboard, lifecycle, payments, refunds, utcnow
+from ...services import branding as branding_service
 from ...services import wallets as wallet_service
 from ...services.dashboard import TransactionFilter
 from .. import client_ip, context
 from .dashboard_forms import (
     TYPE_LABELS,
     ApiKeyForm,
+    BrandingForm,
     ConfirmForm,
     CreateSessionForm,
     CreateWalletForm,
@@ -497,6 +500,7 @@ async def revoke_key(key_id):
 async def profile_page(
     profile_form=None,
     password_form=None,
+    branding_form=None,
     status=200,
     profile_error=None,
     password_error=None,
@@ -517,6 +521,8 @@ async def profile_page(
         headers,
         profile_form=profile_form,
         password_form=password_form,
+        branding_form=branding_form or branding_form_for(g.account),
+        branding=g.account.get("branding") or {},
         profile_error=profile_error,
         password_error=password_error,
     )
@@ -578,3 +584,40 @@ def _blank_passwords(form: PasswordForm) -> PasswordForm:
     for field in (form.current_password, form.new_password, form.confirm):
         field.data = ""
     return form
+
+
+# --- checkout branding (part of the profile page) ------------------------------------------
+
+
+def branding_form_for(account: dict) -> BrandingForm:
+    brand = account.get("branding") or {}
+    return BrandingForm(data={name: brand.get(name) or "" for name in branding_service.FIELDS})
+
+
+@blueprint.post("/profile/branding")
+@signed_in
+async def update_branding():
+    """The profile page's branding form: text fields and an optional logo file (this path
+    alone takes a body that large, see web/uploads.py)."""
+    ctx = context()
+    form = BrandingForm(formdata=CombinedMultiDict([await request.form, await request.files]))
+    if not form.validate():
+        return await profile_page(branding_form=form, status=400)
+    upload = form.logo.data
+    logo: bytes | None | object = branding_service.KEEP
+    if form.remove_logo.data:
+        logo = None
+    elif upload is not None and getattr(upload, "filename", ""):
+        logo = upload.read()
+    try:
+        await branding_service.save_branding(
+            ctx,
+            g.account,
+            {name: getattr(form, name).data for name in branding_service.FIELDS},
+            logo,
+        )
+    except InvalidRequest as exc:  # the logo: the text fields were checked by the form
+        form.logo.errors = [exc.message]
+        return await profile_page(branding_form=form, status=exc.status)
+    await flash("Branding saved. New payment pages show it.")
+    return redirect(url_for("dashboard.profile", _anchor="branding-title"), 303)
