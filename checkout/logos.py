@@ -60,7 +60,12 @@ def clean_logo(data: bytes, field: str = "logo") -> Logo:
             clean = redraw(image, keep_alpha=ext == "png")
     except InvalidRequest:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
+    except Image.DecompressionBombError:  # Pillow's own guard, at open, for absurd sizes
+        raise InvalidRequest(
+            f"{field} claims far more pixels than allowed; at most {MAX_SIDE}x{MAX_SIDE} please",
+            field=field,
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise not_an_image from None
     clean.thumbnail((SERVED_SIDE, SERVED_SIDE))
     out = io.BytesIO()

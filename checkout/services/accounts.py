@@ -11,7 +11,6 @@ from ..storage import wallets as wallet_store
 from . import Context, limits, unit_of_work, utcnow
 from .wallets import issue_credit, new_wallet, with_pending_credits
 
-
 MERCHANT, INDIVIDUAL = "merchant", "individual"
 
 
@@ -49,7 +48,9 @@ async def register_individual(
     """A shopper's own wallet account (no organization or category): it can pay and receive
     refunds. The welcome credit comes with it, locked like a merchant's (locked_credit.py),
     and stays locked in whatever wallet it is paid to."""
-    return await open_account(ctx, {"kind": INDIVIDUAL, "name": name}, email, password, pin, client_ip)
+    return await open_account(
+        ctx, {"kind": INDIVIDUAL, "name": name}, email, password, pin, client_ip
+    )
 
 
 async def open_account(

@@ -189,7 +189,11 @@ async def apply_batch(ctx: Context, uow, batch: list[Payment]) -> list:
         entries.append(
             pending_store.mark_pending(
                 move["entry"],
-                {session["payee_wallet"]: locked_credit.locked_share_for_payee(from_lock, session["amount"])},
+                {
+                    session["payee_wallet"]: locked_credit.locked_share_for_payee(
+                        from_lock, session["amount"]
+                    )
+                },
             )
         )
         rows += move["rows"]

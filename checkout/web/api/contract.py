@@ -116,6 +116,20 @@ def errors(*statuses: int):
     return decorator
 
 
+RAW_BODY_ATTRIBUTE = "_checkout_raw_body"
+
+
+def raw_body(*content_types: str):
+    """Documents a body that is a file rather than JSON (a logo upload): the handler reads
+    it with request.get_data()."""
+
+    def decorator(handler):
+        setattr(handler, RAW_BODY_ATTRIBUTE, content_types)
+        return handler
+
+    return decorator
+
+
 def authenticated(handler):
     return security_scheme(BEARER)(handler)
 
@@ -145,8 +159,15 @@ class CheckoutOpenAPI(OpenAPIProvider):
             statuses.add(401)
         if rule.arguments:
             statuses.add(404)
+        raw = getattr(func, RAW_BODY_ATTRIBUTE, ())
         for operations in paths.values():
             for operation in operations.values():
+                if raw:
+                    binary = {"schema": {"type": "string", "format": "binary"}}
+                    operation["requestBody"] = {
+                        "required": True,
+                        "content": {content_type: binary for content_type in raw},
+                    }
                 # str keys: quart-schema uses ints, and sorted JSON needs one key type.
                 responses = {str(code): answer for code, answer in operation["responses"].items()}
                 for status in sorted(statuses):

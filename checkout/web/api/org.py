@@ -6,7 +6,7 @@ from ...representations import profile_json
 from ...services import accounts, branding
 from .. import client_ip, context
 from .auth import account_required, any_account_required
-from .contract import answers, body, errors
+from .contract import answers, body, errors, raw_body
 from .schemas import LoggedIn, Login, Profile, ProfileChange, Registered, Registration
 
 blueprint = Blueprint("org", __name__, url_prefix="/api/v1/org")
@@ -138,6 +138,7 @@ async def update_profile(data: ProfileChange):
 @account_required
 @errors(413)
 @answers(Profile)
+@raw_body("image/png", "image/jpeg")
 async def upload_logo():
     """The request body is the logo itself: a PNG or JPEG of at most 512 KB and 2048x2048
     pixels. It is decoded and re-encoded (no metadata kept), scaled to fit 256x256 and served

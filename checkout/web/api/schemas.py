@@ -442,9 +442,7 @@ class ProfileChange(Parameters):
             {"type": "string", "minLength": 1, "maxLength": branding.DISPLAY_NAME_MAX},
         ),
     ] = Field(None, description="The name shoppers see on the checkout pages.")
-    supportEmail: Annotated[str | None, Checked(branding.support_email, EMAIL_SCHEMA)] = (
-        None
-    )
+    supportEmail: Annotated[str | None, Checked(branding.support_email, EMAIL_SCHEMA)] = None
     supportUrl: Annotated[
         str | None,
         Checked(
@@ -452,9 +450,7 @@ class ProfileChange(Parameters):
             {**URL_SCHEMA, "description": "An https:// address."},
         ),
     ] = None
-    brandColor: Annotated[
-        str | None, Checked(branding.brand_color, BRAND_COLOR_SCHEMA)
-    ] = None
+    brandColor: Annotated[str | None, Checked(branding.brand_color, BRAND_COLOR_SCHEMA)] = None
 
 
 class NewWallet(Parameters):

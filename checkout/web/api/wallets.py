@@ -3,7 +3,7 @@ from quart import Blueprint, g
 from ...representations import wallet_json
 from ...services import wallets
 from .. import context
-from .auth import account_required, any_account_required
+from .auth import any_account_required
 from .contract import answers, body, errors, query
 from .idempotency import idempotent
 from .schemas import NewWallet, NewWalletAnswer, NoParameters, Wallets

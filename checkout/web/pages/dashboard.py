@@ -30,12 +30,13 @@ from ...errors import (
     EmailTaken,
     InvalidCredentials,
     InvalidRequest,
+    MerchantOnly,
     RateLimited,
     SessionNotOpen,
 )
 from ...money import format_amount
 from ...representations import mask_wallet
-from ...services import api_keys, dashboard, lifecycle, payments, refunds, utcnow
+from ...services import accounts, api_keys, dashboard, lifecycle, payments, refunds, utcnow
 from ...services import branding as branding_service
 from ...services import wallets as wallet_service
 from ...services.dashboard import TransactionFilter
@@ -90,9 +91,27 @@ def signed_in(handler):
             target = request.full_path.rstrip("?") if request.method == "GET" else None
             return redirect(url_for("dashboard.login", next=target), 303)
         g.account = account
+        if not accounts.is_merchant(account) and request.endpoint not in PERSONAL_PAGES:
+            raise MerchantOnly()
         return await handler(*args, **kwargs)
 
     return wrapper
+
+
+# What a personal (individual) wallet account may open: its money, never merchant pages
+# (any page not listed here, including pages added later, answers 403 merchant_only).
+PERSONAL_PAGES = frozenset(
+    {
+        "dashboard.overview",
+        "dashboard.transactions",
+        "dashboard.transactions_csv",
+        "dashboard.wallets",
+        "dashboard.wallet_statement",
+        "dashboard.reset_pin",
+        "dashboard.change_password",
+        "dashboard.logout",
+    }
+)
 
 
 def when(value: datetime | None) -> str:
@@ -604,7 +623,7 @@ async def update_branding():
     if not form.validate():
         return await profile_page(branding_form=form, status=400)
     upload = form.logo.data
-    logo: bytes | None | object = branding_service.KEEP
+    logo: bytes | object | None = branding_service.KEEP
     if form.remove_logo.data:
         logo = None
     elif upload is not None and getattr(upload, "filename", ""):

@@ -259,16 +259,24 @@ class BrandingForm(CSRFForm):
     """What shoppers see on the checkout, payment-link and receipt pages; empty clears."""
 
     display_name = StringField(
-        "Display name", filters=[strip], validators=[checked_by(branding.display_name, "The display name")]
+        "Display name",
+        filters=[strip],
+        validators=[checked_by(branding.display_name, "The display name")],
     )
     support_email = StringField(
-        "Support email", filters=[lower], validators=[checked_by(branding.support_email, "The support email")]
+        "Support email",
+        filters=[lower],
+        validators=[checked_by(branding.support_email, "The support email")],
     )
     support_url = StringField(
-        "Support page (https)", filters=[strip], validators=[checked_by(branding.support_url, "The support page")]
+        "Support page (https)",
+        filters=[strip],
+        validators=[checked_by(branding.support_url, "The support page")],
     )
     brand_color = StringField(
-        "Brand colour", filters=[lower], validators=[checked_by(branding.brand_color, "The brand colour")]
+        "Brand colour",
+        filters=[lower],
+        validators=[checked_by(branding.brand_color, "The brand colour")],
     )
     logo = FileField("Logo (PNG or JPEG, up to 512 KB)")
     remove_logo = BooleanField("Remove the logo")

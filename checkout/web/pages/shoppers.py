@@ -1,4 +1,4 @@
-""""Don't have a wallet?": a shopper opens a personal wallet account from a checkout page
+""" "Don't have a wallet?": a shopper opens a personal wallet account from a checkout page
 and comes back to that same page to pay.
 
 The page belongs to a checkout session (/checkout/<id>/wallet), so the way back is always
