@@ -14,7 +14,7 @@ KEEP = object()  # save_branding's logo argument: leave the logo as it is
 
 
 async def save_branding(
-    ctx: Context, account: dict, changes: dict, logo: bytes | None | object = KEEP
+    ctx: Context, account: dict, changes: dict, logo: bytes | object | None = KEEP
 ) -> dict:
     """changes: some of FIELDS, each a value to check and keep, or None/"" to clear it.
     logo: the uploaded file's bytes, None to remove the logo, or KEEP. Everything is

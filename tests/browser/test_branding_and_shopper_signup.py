@@ -65,9 +65,10 @@ def test_the_branded_checkout_page(new_context, brand, viewport, lang):
     assert page.locator("#merchant-name").inner_text() == "Harbour Hall"
     logo = page.locator(".brand-logo img")
     assert logo.evaluate("img => img.complete && img.naturalWidth") == 256  # loaded, re-encoded
-    assert page.locator("button.pay-button").evaluate(
-        "b => getComputedStyle(b).backgroundColor"
-    ) == BRAND_RGB
+    assert (
+        page.locator("button.pay-button").evaluate("b => getComputedStyle(b).backgroundColor")
+        == BRAND_RGB
+    )
     support = page.locator("#merchant-support a[href^='https:']")
     assert support.get_attribute("rel") == "noopener noreferrer"
     assert page.locator("#merchant-support a[href^='mailto:']").inner_text() == (

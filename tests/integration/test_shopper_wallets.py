@@ -1,4 +1,4 @@
-""""Don't have a wallet?": a shopper opens a personal wallet account from the checkout page,
+""" "Don't have a wallet?": a shopper opens a personal wallet account from the checkout page,
 comes back to it and pays; personal accounts keep to paying and refunds; the welcome credit
 they get cannot become withdrawable money, even paid to a merchant account they own."""
 
@@ -170,13 +170,19 @@ async def test_a_personal_account_is_refused_merchant_features(client):
     refused = [
         ("POST", f"/api/v1/txn/payment-session/{person['walletCode']}", {"amount": 5}),
         ("GET", "/api/v1/txn/payment-sessions", None),
-        ("POST", "/api/v1/payment-links", {"walletCode": person["walletCode"],
-                                           "description": "x", "amount": 5}),
+        (
+            "POST",
+            "/api/v1/payment-links",
+            {"walletCode": person["walletCode"], "description": "x", "amount": 5},
+        ),
         ("POST", "/api/v1/keys", {}),
         ("GET", "/api/v1/keys", None),
         ("POST", "/api/v1/webhooks", {"url": "https://example.com/h", "events": ["*"]}),
-        ("POST", "/api/v1/txn/withdraw", {"walletCode": person["walletCode"], "amount": 1,
-                                          "pin": SHOPPER_PIN}),
+        (
+            "POST",
+            "/api/v1/txn/withdraw",
+            {"walletCode": person["walletCode"], "amount": 1, "pin": SHOPPER_PIN},
+        ),
         ("GET", "/api/v1/events", None),
         ("PUT", "/api/v1/org/profile", {"organization": "Mine"}),
         ("PUT", "/api/v1/org/profile", {"brandColor": "#0a58ca"}),
@@ -199,8 +205,12 @@ async def test_a_personal_account_is_refused_merchant_features(client):
     await sign_in(client, person, ip)
     for url in ("/dashboard/", "/dashboard/wallets", "/dashboard/transactions"):
         assert (await client.get(url, scope_base={"client": ip})).status_code == 200, url
-    for url in ("/dashboard/sessions", "/dashboard/sessions/new", "/dashboard/keys",
-                "/dashboard/profile"):
+    for url in (
+        "/dashboard/sessions",
+        "/dashboard/sessions/new",
+        "/dashboard/keys",
+        "/dashboard/profile",
+    ):
         answer = await client.get(url, scope_base={"client": ip})
         assert answer.status_code == 403, url
         assert "merchant accounts" in await answer.get_data(as_text=True)
@@ -223,8 +233,11 @@ async def test_a_personal_wallets_credit_cannot_be_withdrawn_through_a_merchant_
         client,
         "POST",
         f"/api/v1/txn/accept-payment/{session['transactionTraceId']}",
-        {"fromWalletCode": person["walletCode"], "totalAmount": session["totalAmount"],
-         "pin": SHOPPER_PIN},
+        {
+            "fromWalletCode": person["walletCode"],
+            "totalAmount": session["totalAmount"],
+            "pin": SHOPPER_PIN,
+        },
     )
     assert paid.status_code == 200, await paid.get_data()
     assert await balance(client, merchant) == Decimal("1800.00")

@@ -113,8 +113,9 @@ async def test_giving_a_refund_never_unlocks_the_merchants_own_credit(client, lo
 
 
 async def test_partial_refunds_give_back_the_locked_part_first(client, locked_app, settings):
-    """The shopper earned 300.00 (from a customer paying with money of its own) before paying 1,200.00 + 2.40 fee, so the
-    payment took all 1,000.00 of its credit and 202.40 of its earnings. Two partial refunds
+    """The shopper earned 300.00 (from a customer paying with money of its own) before
+    paying 1,200.00 + 2.40 fee, so the payment took all 1,000.00 of its credit and 202.40
+    of its earnings. Two partial refunds
     give 1,000.00 back locked, the other 200.00 free: it can withdraw 297.60, no more."""
     merchant = await register(client, pin=PIN)
     shopper = await register(client, "Shopper", pin=PIN)
@@ -138,9 +139,9 @@ async def test_partial_refunds_give_back_the_locked_part_first(client, locked_ap
 
 
 async def test_the_credit_is_spent_first(settings):
-    """D2: M has 1,000 of credit, earns 500 (from a shopper paying money of its own), pays 600 + 1.20 fee: the 601.20 came out of
-    the credit, so the 500 it earned can leave. (No withdrawal fee here, so that the
-    figure is the review's: 500.00.)"""
+    """D2: M has 1,000 of credit, earns 500 (from a shopper paying money of its own), pays
+    600 + 1.20 fee: the 601.20 came out of the credit, so the 500 it earned can leave.
+    (No withdrawal fee here, so that the figure is the review's: 500.00.)"""
     app = create_app(
         settings.replace(welcome_credit_withdrawable=False, withdrawal_fee=Decimal("0"))
     )

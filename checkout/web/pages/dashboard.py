@@ -21,7 +21,7 @@ from quart import (
     url_for,
 )
 from quart_auth import AuthUser, current_user, login_user, logout_user
-from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.datastructures import CombinedMultiDict, FileStorage
 from wtforms import SelectChoice
 
 from ... import session_rules
@@ -626,7 +626,7 @@ async def update_branding():
     logo: bytes | object | None = branding_service.KEEP
     if form.remove_logo.data:
         logo = None
-    elif upload is not None and getattr(upload, "filename", ""):
+    elif isinstance(upload, FileStorage) and upload.filename:  # a file was chosen
         logo = upload.read()
     try:
         await branding_service.save_branding(
