@@ -192,7 +192,16 @@ async def test_a_personal_account_is_refused_merchant_features(client):
         assert answer.status_code == 403, (method, url, await answer.get_data())
         assert (await body(answer))["error"]["code"] == "merchant_only", (method, url)
 
+    mixed = await call(
+        client,
+        "PUT",
+        "/api/v1/org/profile",
+        {"email": unique_email(), "currentPassword": person["password"], "displayName": "Me"},
+        headers,
+    )
+    assert mixed.status_code == 403  # refused whole: the email did not change either
     profile = await body(await call(client, "GET", "/api/v1/org/profile", None, headers))
+    assert profile["email"] == person["email"]
     assert (profile["kind"], profile["name"], profile["organization"]) == (
         "individual",
         "Sam Shopper",

@@ -98,10 +98,10 @@ async def update_profile(data: ProfileChange):
     }
     if not brand_changes and not any(getattr(data, name) is not None for name in known):
         raise InvalidRequest(f"Send at least one of: {', '.join(known)}")
-    if (data.organization is not None or data.category is not None) and not accounts.is_merchant(
-        g.account
-    ):
-        raise MerchantOnly("A personal account has no organization or category.")
+    merchant_fields = data.organization is not None or data.category is not None
+    if (merchant_fields or brand_changes) and not accounts.is_merchant(g.account):
+        # Refused before anything is written.
+        raise MerchantOnly("A personal account has no organization, category or branding.")
     if (data.email is not None or data.password is not None) and data.currentPassword is None:
         # Changing how one signs in needs more than a token that may have leaked.
         raise InvalidRequest(
