@@ -129,15 +129,15 @@ async def test_the_form_checks_its_fields_and_csrf(client):
     assert (await client.get("/checkout/cs_unknown/wallet")).status_code == 404
 
 
-async def test_sign_ups_from_the_checkout_page_are_limited_per_address(settings):
+async def test_sign_ups_from_the_checkout_page_are_limited_per_address(client, settings):
+    merchant = await register(client, pin=PIN)
+    trace = (await create_session(client, merchant))["transactionTraceId"]
     app = create_app(settings.replace(registrations_per_hour=1))
     async with app.test_app() as test_app:
-        client = test_app.test_client()
+        limited_client = test_app.test_client()
         ip = new_ip()
-        merchant = await register(client, pin=PIN)  # another address (the test client's)
-        trace = (await create_session(client, merchant))["transactionTraceId"]
-        assert (await open_wallet(client, trace, ip))[0].status_code == 303
-        limited, _ = await open_wallet(client, trace, ip)
+        assert (await open_wallet(limited_client, trace, ip))[0].status_code == 303
+        limited, _ = await open_wallet(limited_client, trace, ip)
         assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
         assert "Too many wallets were opened" in await limited.get_data(as_text=True)
 
