@@ -87,7 +87,10 @@ def create_app(settings: Settings | None = None) -> Quart:
     from .web.errors import register_error_handlers
     from .web.headers import register_security_headers
     from .web.json import MoneyJSONProvider
-    from .web.pages import checkout, dashboard, home, links
+    from .web.pages import brand, checkout, dashboard, home, links, shoppers
+    from .web.uploads import CheckoutRequest
+
+    app.request_class = CheckoutRequest  # a larger body cap on the logo upload routes only
     from .web.request_ids import register_request_ids
 
     for blueprint in (
@@ -102,6 +105,8 @@ def create_app(settings: Settings | None = None) -> Quart:
         withdrawals.blueprint,
         payment_links.blueprint,
         links.blueprint,
+        brand.blueprint,
+        shoppers.blueprint,
         keys.blueprint,
         dashboard.blueprint,
         webhooks.blueprint,

@@ -48,6 +48,14 @@ class Forbidden(CheckoutError):
     status, code, message = 403, "forbidden", "This resource belongs to another account."
 
 
+class MerchantOnly(CheckoutError):
+    status, code = 403, "merchant_only"
+    message = (
+        "This is for merchant accounts. A personal wallet account can pay and receive "
+        "refunds, not take payments or withdraw."
+    )
+
+
 class NotFound(CheckoutError):
     status, code, message = 404, "not_found", "Not found."
 

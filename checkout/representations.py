@@ -31,14 +31,22 @@ def wallet_json(wallet: dict) -> dict:
     }
 
 
-def profile_json(account: dict) -> dict:
+def profile_json(account: dict, base_url: str) -> dict:
+    brand = account.get("branding") or {}
     return {
         "userCode": account["user_code"],
-        "merchant": account["organization"],
-        "organization": account["organization"],
+        "kind": account.get("kind", "merchant"),
+        "name": account.get("name"),
+        "merchant": account.get("organization"),
+        "organization": account.get("organization"),
         "email": account["email"],
-        "category": account["category"],
+        "category": account.get("category"),
         "walletCode": account["default_wallet"],
+        "displayName": brand.get("display_name"),
+        "supportEmail": brand.get("support_email"),
+        "supportUrl": brand.get("support_url"),
+        "brandColor": brand.get("brand_color"),
+        "logoUrl": f"{base_url}/brand/logos/{brand['logo']}" if brand.get("logo") else None,
         "createdAt": timestamp(account.get("created_at")),
         "notifyPayments": bool(account.get("notify_payments")),
         "emailVerified": email_verified(account),

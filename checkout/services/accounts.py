@@ -4,7 +4,7 @@ import logging
 from bson import ObjectId
 
 from .. import money, security
-from ..errors import InvalidCredentials, Unauthenticated
+from ..errors import InvalidCredentials, MerchantOnly, Unauthenticated
 from ..statuses import Kind
 from ..storage import account_cache, dashboard_sessions
 from ..storage import accounts as account_store
@@ -14,6 +14,19 @@ from . import Context, email_verification, forget_account, limits, unit_of_work,
 from .wallets import issue_credit, new_wallet, with_pending_credits
 
 log = logging.getLogger(__name__)
+
+MERCHANT, INDIVIDUAL = "merchant", "individual"
+
+
+def is_merchant(account: dict) -> bool:
+    """Accounts made before individuals existed have no kind: they are all merchants."""
+    return account.get("kind", MERCHANT) == MERCHANT
+
+
+def require_merchant(account: dict) -> None:
+    """Taking payments and moving money out stay with merchant accounts (errors.MerchantOnly)."""
+    if not is_merchant(account):
+        raise MerchantOnly()
 
 
 async def register(
@@ -25,10 +38,35 @@ async def register(
     pin: str | None,
     client_ip: str | None = None,
 ) -> dict:
-    """Account, default wallet and welcome credit, all in one transaction.
+    """A merchant account, default wallet and welcome credit, all in one transaction.
 
     Returns {"account", "wallet", "pin"}; the clear PIN is shown this once only.
     """
+    fields = {"kind": MERCHANT, "organization": organization, "category": category}
+    return await open_account(ctx, fields, email, password, pin, client_ip)
+
+
+async def register_individual(
+    ctx: Context, name: str, email: str, password: str, pin: str, client_ip: str | None
+) -> dict:
+    """A shopper's own wallet account (no organization or category): it can pay and receive
+    refunds. The welcome credit comes with it, locked like a merchant's (locked_credit.py),
+    and stays locked in whatever wallet it is paid to."""
+    return await open_account(
+        ctx, {"kind": INDIVIDUAL, "name": name}, email, password, pin, client_ip
+    )
+
+
+async def open_account(
+    ctx: Context,
+    fields: dict,
+    email: str,
+    password: str,
+    pin: str | None,
+    client_ip: str | None,
+) -> dict:
+    """Account, default wallet and welcome credit in one transaction, under the per-address
+    sign-up limit (each sign-up brings the credit)."""
     await limits.count_registration(ctx, client_ip)
     password_hash = await asyncio.to_thread(ctx.passwords.hash, password)
     account_id = ObjectId()
@@ -36,9 +74,8 @@ async def register(
     account = {
         "_id": account_id,
         "user_code": security.new_user_code(),
-        "organization": organization,
+        **fields,
         "email": email,
-        "category": category,
         "password_hash": password_hash,
         "default_wallet": wallet["code"],
         "created_at": utcnow(),

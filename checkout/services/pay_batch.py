@@ -189,7 +189,16 @@ async def apply_batch(ctx: Context, uow, batch: list[Payment]) -> list:
         move = payment_movement(ctx, session, payment.payer, payment.now)
         # Only the payer's debit is guarded; the payee's and the fee wallet's credits stay
         # pending on the entry, added to their balances later by the settler.
-        entries.append(pending_store.mark_pending(move["entry"]))
+        entries.append(
+            pending_store.mark_pending(
+                move["entry"],
+                {
+                    session["payee_wallet"]: locked_credit.locked_share_for_payee(
+                        from_lock, session["amount"]
+                    )
+                },
+            )
+        )
         rows += move["rows"]
         events.append(
             event_document(

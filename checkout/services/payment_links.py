@@ -2,7 +2,7 @@
 (a POST with a CSRF token) opens a fresh payment session for the link's amount, under a
 per-address limit, so previewers, crawlers and refreshes write nothing."""
 
-from .. import money, security, session_options
+from .. import branding, money, security, session_options
 from ..errors import (
     InvalidRequest,
     MaxPaymentsBelowCompleted,
@@ -145,7 +145,8 @@ async def preview_link(ctx: Context, code) -> dict:
     """What the landing page shows (the checkout page's summary fields); writes nothing."""
     link, account = await usable_link(ctx, code)
     preview = {
-        "merchant_name": account["organization"],
+        "merchant_name": branding.shopper_name(account),
+        "branding": branding.shopper_view(account),
         "description": link["description"],
         "currency": link["currency"],
         "amount": link["amount"],

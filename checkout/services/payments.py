@@ -4,7 +4,7 @@ import logging
 import time
 from datetime import timedelta
 
-from .. import metrics, money, security, session_options
+from .. import branding, metrics, money, security, session_options
 from ..errors import (
     AccountFrozen,
     AlreadyPaid,
@@ -26,6 +26,7 @@ from ..storage import sessions as session_store
 from ..storage import wallets as wallet_store
 from ..stores import STORE_ERRORS
 from . import Context, otp, owned_by, pay_batch, utcnow
+from .accounts import require_merchant
 from .pins import check_pin
 from .wallets import owned_wallet_currency
 
@@ -59,6 +60,7 @@ async def create_session(
     that try answered an error after its insert (the key is unique on the session record).
     """
     refuse_frozen(account)
+    require_merchant(account)
     if idempotency_key is not None:
         done = await session_store.find_session_by_idempotency_key(ctx.db, idempotency_key)
         if done is not None:
@@ -74,7 +76,8 @@ async def create_session(
     session = {
         "_id": security.new_session_id(),
         "account_id": account["_id"],
-        "merchant_name": account["organization"],
+        "merchant_name": branding.shopper_name(account),
+        "branding": branding.shopper_view(account),
         "payee_wallet": wallet_code,
         "currency": currency,
         "amount": amount,

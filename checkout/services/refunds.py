@@ -183,15 +183,15 @@ async def move_locked_credit(
     db_session,
 ) -> None:
     """The locked-credit rules of a refund (see checkout/locked_credit.py): the merchant
-    spends its unlocked money first; the payer gets the locked part of its payment back
-    locked. `session` is the session record as this refund's transaction updated it."""
-    released = locked_credit.lock_released_by_refund(
-        payee_after.get("locked_credit", 0), payee_after["balance"]
-    )
-    await wallet_store.change_locked_credit(ctx.db, payee_code, -released, db_session)
+    spends its unlocked money first and gives back, locked, the locked part of the payment
+    (which it had received locked); the payer gets that part back locked. `session` is the
+    session record as this refund's transaction updated it."""
     back_locked = locked_credit.locked_share_of_refund(
         session.get("payer_locked_spent", 0), session.get("payer_locked_refunded", 0), amount_back
     )
+    locked = payee_after.get("locked_credit", 0)
+    after = locked_credit.payee_lock_after_refund(locked, payee_after["balance"], back_locked)
+    await wallet_store.change_locked_credit(ctx.db, payee_code, after - locked, db_session)
     if back_locked:
         await wallet_store.change_locked_credit(ctx.db, payer_code, back_locked, db_session)
         await refund_store.add_to_locked_refunded(ctx.db, session["_id"], back_locked, db_session)

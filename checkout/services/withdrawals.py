@@ -17,6 +17,7 @@ from ..statuses import Kind, WithdrawalStatus
 from ..storage import wallets as wallet_store
 from ..storage import withdrawals as withdrawal_store
 from . import Context, email_verification, notices, owned_by, unit_of_work, utcnow
+from .accounts import require_merchant
 from .limits import verify_password_again
 from .pins import check_pin
 from .wallets import owned_wallet
@@ -55,6 +56,7 @@ async def withdraw(
     """amount + WITHDRAWAL_FEE leave the wallet in one entry; the withdrawal is pending.
     Returns the withdrawal with the wallet's new balance in "wallet_balance".
     With an idempotency key, a repeat returns the first withdrawal and moves nothing."""
+    require_merchant(account)
     if idempotency_key is not None:
         done = await withdrawal_store.find_withdrawal_by_idempotency_key(ctx.db, idempotency_key)
         if done is not None:

@@ -34,8 +34,13 @@ class SettleConflict(OperationFailure):
         )
 
 
-def mark_pending(entry: dict) -> dict:
-    """Leave the entry's credits to wallets pending (for the settler); returns the entry."""
+def mark_pending(entry: dict, locked: dict[str, int] | None = None) -> dict:
+    """Leave the entry's credits to wallets pending (for the settler); returns the entry.
+    locked: wallet code -> the part of its credit that arrives as locked welcome credit
+    (locked_credit.py), added to the wallet's lock when the credit settles."""
+    locked = {code: amount for code, amount in (locked or {}).items() if amount > 0}
+    if locked:
+        entry["pending_locked"] = locked
     entry["pending"] = sorted(
         {
             p["account"]
@@ -80,11 +85,15 @@ async def _apply(db, entries: list[dict], only: str | None, session) -> dict[str
     if not entries:
         return {}
     totals: dict[str, int] = {}
+    locks: dict[str, int] = {}
     updates = []
     for entry in entries:
         settled = [only] if only is not None else entry["pending"]
         for code, amount in _credits(entry, set(settled)).items():
             totals[code] = totals.get(code, 0) + amount
+            lock = entry.get("pending_locked", {}).get(code, 0)
+            if lock:
+                locks[code] = locks.get(code, 0) + lock
         left = [code for code in entry["pending"] if code not in settled]
         updates.append(
             UpdateOne(
@@ -93,9 +102,10 @@ async def _apply(db, entries: list[dict], only: str | None, session) -> dict[str
             )
         )
     for code in sorted(totals):  # one order everywhere: fewer deadlock-like retries
-        result = await db.wallets.update_one(
-            {"code": code}, {"$inc": {"balance": totals[code]}}, session=session
-        )
+        change = {"balance": totals[code]}
+        if locks.get(code):
+            change["locked_credit"] = locks[code]  # credit it was paid with stays locked
+        result = await db.wallets.update_one({"code": code}, {"$inc": change}, session=session)
         if result.matched_count != 1:
             raise RuntimeError(f"pending credit for unknown wallet {code}")
     done = await db.journal.bulk_write(updates, ordered=True, session=session)
@@ -112,7 +122,9 @@ async def settle_oldest(db, limit: int, session) -> int:
     entries."""
     entries = (
         await db.journal.find(
-            {"pending": {"$exists": True}}, {"postings": 1, "pending": 1}, session=session
+            {"pending": {"$exists": True}},
+            {"postings": 1, "pending": 1, "pending_locked": 1},
+            session=session,
         )
         .sort("_id", 1)
         .limit(limit)
@@ -126,6 +138,6 @@ async def settle_wallet(db, code: str, session) -> int:
     """Settle every pending credit of one wallet, in the caller's transaction (money-out
     and a short payer do this before they debit). Returns the amount settled."""
     entries = await db.journal.find(
-        {"pending": code}, {"postings": 1, "pending": 1}, session=session
+        {"pending": code}, {"postings": 1, "pending": 1, "pending_locked": 1}, session=session
     ).to_list(length=None)
     return (await _apply(db, entries, code, session)).get(code, 0)

@@ -34,6 +34,14 @@ async def wallet_doc(locked_app, code):
     return await locked_app.app.extensions["checkout"].db.wallets.find_one({"code": code})
 
 
+async def register_unlocked(settings, name):
+    """An account whose money is its own (registered while the credit is withdrawable, as
+    with an operator's top-up): what it pays arrives unlocked."""
+    app = create_app(settings.replace(welcome_credit_withdrawable=True))
+    async with app.test_app() as test_app:
+        return await register(test_app.test_client(), name, pin=PIN)
+
+
 async def paid(client, merchant, shopper, amount):
     session = await create_session(client, merchant, amount)
     response = await pay(client, session, shopper)
@@ -104,13 +112,14 @@ async def test_giving_a_refund_never_unlocks_the_merchants_own_credit(client, lo
     assert wallet["balance"] == wallet["locked_credit"] == 100000
 
 
-async def test_partial_refunds_give_back_the_locked_part_first(client, locked_app):
-    """The shopper earned 300.00 of its own before paying 1,200.00 + 2.40 fee, so the
-    payment took all 1,000.00 of its credit and 202.40 of its earnings. Two partial refunds
+async def test_partial_refunds_give_back_the_locked_part_first(client, locked_app, settings):
+    """The shopper earned 300.00 (from a customer paying with money of its own) before
+    paying 1,200.00 + 2.40 fee, so the payment took all 1,000.00 of its credit and 202.40
+    of its earnings. Two partial refunds
     give 1,000.00 back locked, the other 200.00 free: it can withdraw 297.60, no more."""
     merchant = await register(client, pin=PIN)
     shopper = await register(client, "Shopper", pin=PIN)
-    customer = await register(client, "Customer", pin=PIN)
+    customer = await register_unlocked(settings, "Customer")
     await paid(client, shopper, customer, Decimal("300.00"))
     session = await paid(client, merchant, shopper, Decimal("1200.00"))
 
@@ -130,16 +139,16 @@ async def test_partial_refunds_give_back_the_locked_part_first(client, locked_ap
 
 
 async def test_the_credit_is_spent_first(settings):
-    """D2: M has 1,000 of credit, earns 500, pays 600 + 1.20 fee: the 601.20 came out of
-    the credit, so the 500 it earned can leave. (No withdrawal fee here, so that the
-    figure is the review's: 500.00.)"""
+    """D2: M has 1,000 of credit, earns 500 (from a shopper paying money of its own), pays
+    600 + 1.20 fee: the 601.20 came out of the credit, so the 500 it earned can leave.
+    (No withdrawal fee here, so that the figure is the review's: 500.00.)"""
     app = create_app(
         settings.replace(welcome_credit_withdrawable=False, withdrawal_fee=Decimal("0"))
     )
     async with app.test_app() as test_app:
         client = test_app.test_client()
         merchant = await register(client, pin=PIN)
-        shopper = await register(client, "Shopper", pin=PIN)
+        shopper = await register_unlocked(settings, "Shopper")
         seller = await register(client, "Seller", pin=PIN)
         await paid(client, merchant, shopper, Decimal("500.00"))
         await paid(client, seller, merchant, Decimal("600.00"))

@@ -19,11 +19,13 @@ CHECKOUT_SOURCES = [
     *sorted((ROOT / "templates" / "links").glob("*.html")),
     *sorted((ROOT / "templates" / "invoices").glob("*.html")),
     *sorted((ROOT / "templates" / "mail").glob("*.*")),
+    *sorted((ROOT / "templates" / "shoppers").glob("*.html")),
     ROOT / "templates" / "base.html",
     ROOT / "checkout" / "web" / "pages" / "checkout.py",
     ROOT / "checkout" / "web" / "pages" / "forms.py",
     ROOT / "checkout" / "web" / "pages" / "links.py",
     ROOT / "checkout" / "web" / "pages" / "invoices.py",
+    ROOT / "checkout" / "web" / "pages" / "shoppers.py",
 ]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 

@@ -39,6 +39,7 @@ ERROR_DESCRIPTIONS = {
     404: "Not found (another account's resource answers the same).",
     409: "Conflicts with the resource's state, or an Idempotency-Key still in flight.",
     410: "Gone: expired session or inactive payment link.",
+    413: "The request body is too large.",
     422: "Well-formed but cannot be processed.",
     423: "Wallet locked after too many wrong PINs.",
     429: "Rate limited; see Retry-After.",
@@ -115,6 +116,20 @@ def errors(*statuses: int):
     return decorator
 
 
+RAW_BODY_ATTRIBUTE = "_checkout_raw_body"
+
+
+def raw_body(*content_types: str):
+    """Documents a body that is a file rather than JSON (a logo upload): the handler reads
+    it with request.get_data()."""
+
+    def decorator(handler):
+        setattr(handler, RAW_BODY_ATTRIBUTE, content_types)
+        return handler
+
+    return decorator
+
+
 def authenticated(handler):
     return security_scheme(BEARER)(handler)
 
@@ -144,8 +159,15 @@ class CheckoutOpenAPI(OpenAPIProvider):
             statuses.update((401, 403))  # 403 account_frozen: the operator froze the account
         if rule.arguments:
             statuses.add(404)
+        raw = getattr(func, RAW_BODY_ATTRIBUTE, ())
         for operations in paths.values():
             for operation in operations.values():
+                if raw:
+                    binary = {"schema": {"type": "string", "format": "binary"}}
+                    operation["requestBody"] = {
+                        "required": True,
+                        "content": {content_type: binary for content_type in raw},
+                    }
                 # str keys: quart-schema uses ints, and sorted JSON needs one key type.
                 responses = {str(code): answer for code, answer in operation["responses"].items()}
                 for status in sorted(statuses):

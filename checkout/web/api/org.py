@@ -1,12 +1,12 @@
-from quart import Blueprint, g
+from quart import Blueprint, g, request
 
-from ...errors import InvalidRequest
+from ...errors import InvalidRequest, MerchantOnly
 from ...money import to_major
 from ...representations import profile_json
-from ...services import accounts, email_verification, password_reset
+from ...services import accounts, branding, email_verification, password_reset
 from .. import client_ip, context
-from .auth import account_required
-from .contract import answers, body, errors
+from .auth import account_required, any_account_required
+from .contract import answers, body, errors, raw_body
 from .schemas import (
     Accepted,
     EmailVerification,
@@ -62,7 +62,8 @@ async def login(data: Login):
     account, wallet = result["account"], result["wallet"]
     return {
         "userCode": account["user_code"],
-        "merchant": account["organization"],
+        "merchant": account.get("organization"),
+        "kind": account.get("kind", accounts.MERCHANT),
         "email": account["email"],
         "balance": to_major(wallet["balance"], wallet["currency"]),
         "currency": wallet["currency"],
@@ -72,24 +73,54 @@ async def login(data: Login):
     }
 
 
+def profile(account: dict) -> dict:
+    return profile_json(account, context().settings.public_base_url)
+
+
+# PUT /profile's branding fields and the account's stored names for them.
+BRANDING_FIELDS = {
+    "displayName": "display_name",
+    "supportEmail": "support_email",
+    "supportUrl": "support_url",
+    "brandColor": "brand_color",
+}
+
+
 @blueprint.get("/profile")
-@account_required
+@any_account_required
 @answers(Profile)
 async def read_profile():
-    return profile_json(g.account)
+    return profile(g.account)
 
 
 @blueprint.put("/profile")
-@account_required
-@errors(409, 429)
+@any_account_required
+@errors(403, 409, 429)
 @answers(Profile)
 @body(ProfileChange)
 async def update_profile(data: ProfileChange):
-    """Change organization, email, category or password; email and password changes need
-    currentPassword and answer a new token (the change ended the old ones)."""
-    known = ("organization", "email", "category", "password", "notifyPayments")
-    if not any(getattr(data, name) is not None for name in known):
+    """Change organization, email, category or password, whether each payment is mailed
+    as a notice (notifyPayments), and the branding shoppers see (displayName, supportEmail,
+    supportUrl, brandColor; null clears one). Email and password changes need
+    currentPassword and answer a new token (the change ended the old ones). A personal
+    account may change only its email and password (403 merchant_only)."""
+    account_fields = ("organization", "email", "category", "password", "notifyPayments")
+    known = (*account_fields, *BRANDING_FIELDS)
+    brand_changes = {
+        stored: getattr(data, name)
+        for name, stored in BRANDING_FIELDS.items()
+        if name in data.model_fields_set
+    }
+    if not brand_changes and not any(getattr(data, name) is not None for name in known):
         raise InvalidRequest(f"Send at least one of: {', '.join(known)}")
+    merchant_fields = any(
+        getattr(data, name) is not None for name in ("organization", "category", "notifyPayments")
+    )
+    if (merchant_fields or brand_changes) and not accounts.is_merchant(g.account):
+        # Refused before anything is written.
+        raise MerchantOnly(
+            "A personal account has no organization, category, payment notices or branding."
+        )
     if (data.email is not None or data.password is not None) and data.currentPassword is None:
         # Changing how one signs in needs more than a token that may have leaked.
         raise InvalidRequest(
@@ -97,21 +128,27 @@ async def update_profile(data: ProfileChange):
             fields=["currentPassword"],
         )
     ctx = context()
-    account = await accounts.update_profile(
-        ctx,
-        g.account,
-        organization=data.organization,
-        email=data.email,
-        category=data.category,
-        password=data.password,
-        current_password=data.currentPassword,
-        notify_payments=data.notifyPayments,
-    )
+    account = g.account
+    if any(getattr(data, name) is not None for name in account_fields):
+        # First: it may be refused (wrong currentPassword, email taken). The branding
+        # values were checked with the body, so nothing is left half-saved.
+        account = await accounts.update_profile(
+            ctx,
+            account,
+            organization=data.organization,
+            email=data.email,
+            category=data.category,
+            password=data.password,
+            current_password=data.currentPassword,
+            notify_payments=data.notifyPayments,
+        )
+    if brand_changes:
+        account = await branding.save_branding(ctx, account, brand_changes)
     if data.email is None and data.password is None:
-        return profile_json(account)
+        return profile(account)
     # The change ended every login token, the caller's too: it carries on with this one.
     return {
-        **profile_json(account),
+        **profile(account),
         "token": accounts.login_token(ctx, account),
         "expiresIn": ctx.settings.jwt_ttl,
     }
@@ -144,7 +181,7 @@ async def confirm_password_reset(data: PasswordResetConfirmation):
 async def verify_email(data: EmailVerification):
     """Verify the account's email with the mailed token (400 invalid_token otherwise)."""
     account = await email_verification.confirm(context(), data.token)
-    return profile_json(account)
+    return profile(account)
 
 
 @blueprint.post("/verify-email/resend")
@@ -156,3 +193,24 @@ async def resend_verification(data: NoParameters):
     """Mail a new verification link to the account's email (nothing if already verified)."""
     await email_verification.resend(context(), g.account)
     return {"status": "accepted"}, 202
+
+
+@blueprint.put("/logo")
+@account_required
+@errors(413)
+@answers(Profile)
+@raw_body("image/png", "image/jpeg")
+async def upload_logo():
+    """The request body is the logo itself: a PNG or JPEG of at most 512 KB and 2048x2048
+    pixels. It is decoded and re-encoded (no metadata kept), scaled to fit 256x256 and served
+    from this server at logoUrl."""
+    data = await request.get_data()
+    return profile(await branding.save_branding(context(), g.account, {}, data))
+
+
+@blueprint.delete("/logo")
+@account_required
+@answers(Profile)
+async def delete_logo():
+    """The checkout pages show no logo from now on."""
+    return profile(await branding.save_branding(context(), g.account, {}, None))

@@ -27,7 +27,7 @@ from pydantic import (
 )
 from pydantic_core import CoreSchema
 
-from ... import otp_codes, session_options, validation
+from ... import branding, otp_codes, session_options, validation
 from ...errors import InvalidAmount, InvalidRequest
 from ...security import check_pin_format
 from ...services import events as event_rules
@@ -435,9 +435,17 @@ class Login(Parameters):
     password: TypedPassword
 
 
+BRAND_COLOR_SCHEMA = {
+    "type": "string",
+    "pattern": "^#[0-9a-fA-F]{6}$",
+    "description": "#rrggbb with WCAG AA contrast (4.5:1) against white text and the "
+    "page's light backgrounds; a lighter one is refused naming brandColor.",
+}
+
+
 class ProfileChange(Parameters):
-    """At least one of organization, email, category, password; currentPassword is required
-    to change email or password."""
+    """At least one field; currentPassword is required to change email or password.
+    Branding fields (merchant accounts only): null clears one."""
 
     organization: Annotated[str | None, Text(100)] = None
     email: OptionalEmail = None
@@ -447,6 +455,22 @@ class ProfileChange(Parameters):
     notifyPayments: bool | None = Field(
         None, description='Mail a "payment received" notice for each payment to this account.'
     )
+    displayName: Annotated[
+        str | None,
+        Checked(
+            branding.display_name,
+            {"type": "string", "minLength": 1, "maxLength": branding.DISPLAY_NAME_MAX},
+        ),
+    ] = Field(None, description="The name shoppers see on the checkout pages.")
+    supportEmail: Annotated[str | None, Checked(branding.support_email, EMAIL_SCHEMA)] = None
+    supportUrl: Annotated[
+        str | None,
+        Checked(
+            branding.support_url,
+            {**URL_SCHEMA, "description": "An https:// address."},
+        ),
+    ] = None
+    brandColor: Annotated[str | None, Checked(branding.brand_color, BRAND_COLOR_SCHEMA)] = None
 
 
 class PasswordResetRequest(Parameters):
@@ -627,7 +651,8 @@ class Registered(Answer):
 
 class LoggedIn(Answer):
     userCode: str
-    merchant: str
+    merchant: str | None = Field(description="The organization; null for a personal account.")
+    kind: str = Field(description="merchant, or individual (a shopper's own wallet account).")
     email: str
     balance: Money
     currency: str
@@ -638,11 +663,18 @@ class LoggedIn(Answer):
 
 class Profile(Answer):
     userCode: str
-    merchant: str
-    organization: str
+    kind: str = Field(description="merchant, or individual (a shopper's own wallet account).")
+    name: str | None = Field(description="A personal account's name; null for merchants.")
+    merchant: str | None
+    organization: str | None
     email: str
-    category: str
+    category: str | None
     walletCode: str
+    displayName: str | None
+    supportEmail: str | None
+    supportUrl: str | None
+    brandColor: str | None
+    logoUrl: str | None = Field(description="The logo shoppers see, served by this server.")
     createdAt: Timestamp | None
     notifyPayments: bool = Field(description="Whether each payment is mailed to the account.")
     emailVerified: bool = Field(

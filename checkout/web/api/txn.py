@@ -6,7 +6,7 @@ from ...representations import session_json, timestamp, transaction_json
 from ...services import lifecycle, otp, payments, transactions, utcnow
 from ...session_options import priced_line_items
 from .. import client_ip, context
-from .auth import account_required
+from .auth import account_required, any_account_required
 from .contract import answers, body, errors, query
 from .idempotency import idempotent
 from .schemas import (
@@ -164,7 +164,7 @@ async def _transactions(limit: int, starting_after: str | None) -> dict:
 
 
 @blueprint.get("/transaction")
-@account_required
+@any_account_required
 @answers(Transactions)
 @query(TransactionQuery)
 async def list_transactions(query: TransactionQuery):
@@ -173,7 +173,7 @@ async def list_transactions(query: TransactionQuery):
 
 
 @blueprint.post("/transaction")
-@account_required
+@any_account_required
 @answers(Transactions)
 @body(TransactionQuery, optional=True)
 async def list_transactions_by_post(data: TransactionQuery):

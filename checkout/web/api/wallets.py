@@ -3,7 +3,7 @@ from quart import Blueprint, g
 from ...representations import wallet_json
 from ...services import wallets
 from .. import context
-from .auth import account_required
+from .auth import any_account_required
 from .contract import answers, body, errors, query
 from .idempotency import idempotent
 from .schemas import NewWallet, NewWalletAnswer, NoParameters, Wallets
@@ -12,7 +12,7 @@ blueprint = Blueprint("wallets", __name__, url_prefix="/api/v1/wallets")
 
 
 @blueprint.post("")
-@account_required
+@any_account_required
 @idempotent(one_time=("pin",))
 @errors(409, 422)
 @answers(NewWalletAnswer, 201)
@@ -24,7 +24,7 @@ async def create_wallet(data: NewWallet):
 
 
 @blueprint.get("")
-@account_required
+@any_account_required
 @answers(Wallets)
 @query(NoParameters)
 async def list_wallets(query: NoParameters):

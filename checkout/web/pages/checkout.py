@@ -29,6 +29,7 @@ from ...services import otp, payments, utcnow
 from ...statuses import SessionStatus
 from .. import client_ip, context
 from .forms import CodeForm, ContinueForm, PayForm
+from .shoppers import take_new_wallet
 
 blueprint = Blueprint("checkout", __name__)
 
@@ -82,7 +83,11 @@ async def checkout_page(session_id):
             )
     form = await PayForm.from_request()
     if request.method == "GET":
-        return await pay_page(session, form)
+        # A wallet the shopper just opened from this page ("Don't have a wallet?"): filled in.
+        new_wallet = take_new_wallet(session_id)
+        if new_wallet:
+            form.wallet_code.data = new_wallet
+        return await pay_page(session, form, new_wallet=new_wallet)
     if not form.validate():
         return await pay_page(session, form, error=form_error(form), status=400)
     try:
@@ -198,9 +203,10 @@ async def pay_page(
     error=None,
     status=200,
     headers=None,
+    new_wallet=None,
 ):
     """The open session's page: the wallet code and PIN form, or (with a challenge) the
-    one-time code form."""
+    one-time code form. new_wallet: the code of a wallet just opened from this page."""
     if form is not None:
         form.pin.data = ""
     seconds_left = session_rules.seconds_left(session, utcnow())
@@ -213,6 +219,7 @@ async def pay_page(
             challenge=challenge,
             resend_form=ContinueForm() if challenge else None,
             error=error,
+            new_wallet=new_wallet,
             seconds_left=seconds_left,
             time_left=clock(seconds_left),
             announcements={

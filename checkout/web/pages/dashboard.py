@@ -21,6 +21,7 @@ from quart import (
     url_for,
 )
 from quart_auth import AuthUser, current_user, login_user, logout_user
+from werkzeug.datastructures import CombinedMultiDict, FileStorage
 from wtforms import SelectChoice
 
 from ... import session_rules
@@ -31,12 +32,14 @@ from ...errors import (
     InvalidCredentials,
     InvalidMailToken,
     InvalidRequest,
+    MerchantOnly,
     RateLimited,
     SessionNotOpen,
 )
 from ...money import format_amount
 from ...representations import mask_wallet
 from ...services import (
+    accounts,
     api_keys,
     dashboard,
     email_verification,
@@ -46,12 +49,14 @@ from ...services import (
     refunds,
     utcnow,
 )
+from ...services import branding as branding_service
 from ...services import wallets as wallet_service
 from ...services.dashboard import TransactionFilter
 from .. import client_ip, context
 from .dashboard_forms import (
     TYPE_LABELS,
     ApiKeyForm,
+    BrandingForm,
     ConfirmForm,
     CreateSessionForm,
     CreateWalletForm,
@@ -101,9 +106,27 @@ def signed_in(handler):
             target = request.full_path.rstrip("?") if request.method == "GET" else None
             return redirect(url_for("dashboard.login", next=target), 303)
         g.account = account
+        if not accounts.is_merchant(account) and request.endpoint not in PERSONAL_PAGES:
+            raise MerchantOnly()
         return await handler(*args, **kwargs)
 
     return wrapper
+
+
+# What a personal (individual) wallet account may open: its money, never merchant pages
+# (any page not listed here, including pages added later, answers 403 merchant_only).
+PERSONAL_PAGES = frozenset(
+    {
+        "dashboard.overview",
+        "dashboard.transactions",
+        "dashboard.transactions_csv",
+        "dashboard.wallets",
+        "dashboard.wallet_statement",
+        "dashboard.reset_pin",
+        "dashboard.change_password",
+        "dashboard.logout",
+    }
+)
 
 
 def when(value: datetime | None) -> str:
@@ -522,6 +545,7 @@ async def revoke_key(key_id):
 async def profile_page(
     profile_form=None,
     password_form=None,
+    branding_form=None,
     status=200,
     profile_error=None,
     password_error=None,
@@ -543,6 +567,8 @@ async def profile_page(
         headers,
         profile_form=profile_form,
         password_form=password_form,
+        branding_form=branding_form or branding_form_for(g.account),
+        branding=g.account.get("branding") or {},
         profile_error=profile_error,
         password_error=password_error,
     )
@@ -691,3 +717,40 @@ async def resend_verification():
     else:
         await flash(f"We sent a new link to {g.account['email']}.")
     return redirect(url_for("dashboard.overview"), 303)
+
+
+# --- checkout branding (part of the profile page) ------------------------------------------
+
+
+def branding_form_for(account: dict) -> BrandingForm:
+    brand = account.get("branding") or {}
+    return BrandingForm(data={name: brand.get(name) or "" for name in branding_service.FIELDS})
+
+
+@blueprint.post("/profile/branding")
+@signed_in
+async def update_branding():
+    """The profile page's branding form: text fields and an optional logo file (this path
+    alone takes a body that large, see web/uploads.py)."""
+    ctx = context()
+    form = BrandingForm(formdata=CombinedMultiDict([await request.form, await request.files]))
+    if not form.validate():
+        return await profile_page(branding_form=form, status=400)
+    upload = form.logo.data
+    logo: bytes | object | None = branding_service.KEEP
+    if form.remove_logo.data:
+        logo = None
+    elif isinstance(upload, FileStorage) and upload.filename:  # a file was chosen
+        logo = upload.read()
+    try:
+        await branding_service.save_branding(
+            ctx,
+            g.account,
+            {name: getattr(form, name).data for name in branding_service.FIELDS},
+            logo,
+        )
+    except InvalidRequest as exc:  # the logo: the text fields were checked by the form
+        form.logo.errors = [exc.message]
+        return await profile_page(branding_form=form, status=exc.status)
+    await flash("Branding saved. New payment pages show it.")
+    return redirect(url_for("dashboard.profile", _anchor="branding-title"), 303)

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from wtforms import (
     BooleanField,
     DateField,
+    FileField,
     Form,
     HiddenField,
     PasswordField,
@@ -22,7 +23,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ...errors import InvalidAmount
+from ... import branding
+from ...errors import InvalidAmount, InvalidRequest
 from ...money import parse_amount
 from ...services.dashboard import SESSION_STATUSES, TRANSACTION_TYPES
 from ...validation import EMAIL_PATTERN
@@ -270,3 +272,43 @@ class TransactionFilterForm(Form):
     def validate_end(self, field):
         if field.data and self.start.data and self.start.data > field.data:
             raise ValidationError("The end date is before the start date.")
+
+
+def checked_by(check, name: str):
+    """A field validator from a checkout/branding.py check (the API's rules and messages)."""
+
+    def validate(form, field):
+        if field.data:
+            try:
+                field.data = check(field.data, name)
+            except InvalidRequest as exc:
+                raise ValidationError(exc.message) from None
+
+    return validate
+
+
+class BrandingForm(CSRFForm):
+    """What shoppers see on the checkout, payment-link and receipt pages; empty clears."""
+
+    display_name = StringField(
+        "Display name",
+        filters=[strip],
+        validators=[checked_by(branding.display_name, "The display name")],
+    )
+    support_email = StringField(
+        "Support email",
+        filters=[lower],
+        validators=[checked_by(branding.support_email, "The support email")],
+    )
+    support_url = StringField(
+        "Support page (https)",
+        filters=[strip],
+        validators=[checked_by(branding.support_url, "The support page")],
+    )
+    brand_color = StringField(
+        "Brand colour",
+        filters=[lower],
+        validators=[checked_by(branding.brand_color, "The brand colour")],
+    )
+    logo = FileField("Logo (PNG or JPEG, up to 512 KB)")
+    remove_logo = BooleanField("Remove the logo")

@@ -6,6 +6,7 @@ from wtforms.csrf.session import SessionCSRF
 from wtforms.validators import InputRequired, Length, Regexp
 
 from ...i18n import lazy_gettext as _l
+from ...validation import EMAIL_PATTERN
 
 
 class CSRFForm(Form):
@@ -72,3 +73,42 @@ class CustomAmountForm(ContinueForm):
     page (links.typed_amount) and checked against the link's bounds by the service."""
 
     amount = StringField(_l("Amount"), filters=[lambda value: value.strip() if value else value])
+
+
+class ShopperSignUpForm(CSRFForm):
+    """A shopper's own wallet, from the checkout page: no organization or category. The
+    rules are the API's (validation.py, security.check_pin_format): 8 to 256 character
+    password, a chosen 6-digit PIN."""
+
+    name = StringField(
+        _l("Your name"),
+        filters=[lambda value: value.strip() if value else value],
+        validators=[
+            InputRequired(_l("Enter your name.")),
+            Length(max=100, message=_l("Use at most 100 characters.")),
+            Regexp(r"^[^\x00-\x1f\x7f]*$", message=_l("Remove the control characters.")),
+        ],
+    )
+    email = StringField(
+        _l("Email"),
+        filters=[lambda value: value.strip().lower() if value else value],
+        validators=[
+            InputRequired(_l("Enter your email.")),
+            Length(max=254, message=_l("Enter a valid email address.")),
+            Regexp(EMAIL_PATTERN, message=_l("Enter a valid email address.")),
+        ],
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[
+            InputRequired(_l("Choose a password.")),
+            Length(min=8, max=256, message=_l("Use 8 to 256 characters.")),
+        ],
+    )
+    pin = PasswordField(
+        _l("Choose a PIN"),
+        validators=[
+            InputRequired(_l("Choose a 6-digit PIN.")),
+            Regexp(r"^[0-9]{6}$", message=_l("A PIN is exactly 6 digits.")),
+        ],
+    )
