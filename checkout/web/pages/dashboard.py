@@ -578,3 +578,8 @@ def _blank_passwords(form: PasswordForm) -> PasswordForm:
     for field in (form.current_password, form.new_password, form.confirm):
         field.data = ""
     return form
+
+
+# Pages kept in their own modules, on this blueprint: imported last, as they use the
+# helpers above (signed_in, page).
+from . import dashboard_links, dashboard_webhooks, dashboard_withdrawals  # noqa: E402, F401
