@@ -10,6 +10,7 @@ import pytest
 from tests.integration.money_out_support import PIN, balance, checkout_command, pay
 from tests.integration.test_dashboard import CSRF, new_ip, sign_in, submit, text
 from tests.support import body, call, register
+from tests.webhook_support import Receiver, eventually, start_worker
 
 KEY = re.compile(r'id="key" name="key" type="hidden" value="([0-9a-f]{32})"')
 
@@ -152,3 +153,95 @@ async def test_withdraw_with_pin_or_password_and_see_the_list(client, store_env)
 
     code, out, err = await checkout_command(store_env, "reconcile")
     assert code == 0 and "reconciliation OK" in out, out + err
+
+
+async def webhook_page(client, endpoint_id: str) -> str:
+    page = await client.get(f"/dashboard/webhooks/{endpoint_id}")
+    assert page.status_code == 200
+    return await text(page)
+
+
+async def test_webhook_endpoint_test_ping_attempts_redeliver_rotate_and_disable(
+    client, store_env
+):
+    merchant = await register(client)
+    await sign_in(client, merchant)
+    receiver = Receiver()
+    receiver.script = [500]  # the test ping's first attempt fails, its retry succeeds
+    worker = start_worker(store_env)
+    try:
+        bad = await submit(client, "/dashboard/webhooks", {"url": "ftp://x", "events": "nope"})
+        page = await text(bad)
+        assert bad.status_code == 400
+        assert "&#39;nope&#39; is not a valid choice" in page and 'value="ftp://x"' in page
+        not_http = await submit(
+            client, "/dashboard/webhooks", {"url": "ftp://x", "events": "refund.succeeded"}
+        )
+        assert not_http.status_code == 400
+        assert 'id="url-error"' in await text(not_http)  # the service's refusal, on the field
+
+        made = await submit(
+            client,
+            "/dashboard/webhooks",
+            {"url": receiver.url, "events": "*", "description": "Orders"},
+        )
+        page = await text(made)
+        assert made.status_code == 200, page
+        secret = re.search(r'id="new-secret" class="mono" value="(whsec_[^"]+)"', page).group(1)
+        endpoint_id = re.search(r'data-endpoint="(we_[0-9a-f]+)"', page).group(1)
+        assert secret not in await text(await client.get("/dashboard/webhooks"))  # shown once
+
+        url = f"/dashboard/webhooks/{endpoint_id}"
+        sent = await submit(client, f"{url}/test", {}, token_from=url)
+        assert sent.status_code == 303
+
+        async def delivered():
+            page = await webhook_page(client, endpoint_id)
+            return page if "badge-delivery-succeeded" in page else None
+
+        page = await eventually(delivered, what="the ping delivered")
+        assert "HTTP 500" in page and "HTTP 200" in page  # both attempts in the log
+        assert "receiver is down" in page  # the failed attempt's response excerpt
+        delivery_id = re.search(r'data-delivery="(whd_[0-9a-f]+)"', page).group(1)
+        signed = receiver.requests[-1]["headers"]["Checkout-Signature"]
+        assert signed.count("v1=") == 1
+
+        again = await submit(
+            client, f"/dashboard/webhooks/deliveries/{delivery_id}/redeliver", {}, token_from=url
+        )
+        assert again.status_code == 303
+        await eventually(lambda: _count(receiver, 3), what="the redelivery")
+
+        rotated = await submit(client, f"{url}/rotate-secret", {}, token_from=url)
+        page = await text(rotated)
+        assert rotated.status_code == 200
+        new_secret = re.search(r'id="new-secret" class="mono" value="(whsec_[^"]+)"', page).group(1)
+        assert new_secret != secret and "Old secret signs until" in page
+
+        disabled = await submit(client, f"{url}/enabled", {}, token_from=url)
+        assert disabled.status_code == 303
+        listed = await body(
+            await call(client, "GET", "/api/v1/webhooks", headers=merchant["headers"])
+        )
+        assert listed["data"][0]["enabled"] is False
+        refused = await submit(client, f"{url}/test", {}, token_from=url)
+        assert refused.status_code == 409
+        assert "disabled" in (await text(refused)).lower()
+        enabled = await submit(client, f"{url}/enabled", {}, token_from=url)
+        assert enabled.status_code == 303
+        listed = await body(
+            await call(client, "GET", "/api/v1/webhooks", headers=merchant["headers"])
+        )
+        assert listed["data"][0]["enabled"] is True
+
+        other_browser = client.app.test_client()
+        other = await register(client, "Other")
+        await sign_in(other_browser, other)
+        assert (await other_browser.get(url)).status_code == 404
+    finally:
+        worker.stop()
+        receiver.close()
+
+
+async def _count(receiver, n: int) -> bool:
+    return len(receiver.requests) >= n
