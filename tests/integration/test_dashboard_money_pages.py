@@ -91,7 +91,10 @@ async def test_create_list_and_deactivate_a_payment_link(app, client):
     other, other_browser = await register(client, "Other"), app.test_client()
     await sign_in(other_browser, other)
     refused = await submit(
-        other_browser, f"/dashboard/links/{link['code']}/deactivate", {}, token_from="/dashboard/links"
+        other_browser,
+        f"/dashboard/links/{link['code']}/deactivate",
+        {},
+        token_from="/dashboard/links",
     )
     assert refused.status_code == 404
 
@@ -116,7 +119,9 @@ async def test_withdraw_with_pin_or_password_and_see_the_list(client, store_env)
     )
     assert both.status_code == 400
     assert "Enter the wallet&#39;s PIN or your account password (one of them)." in await text(both)
-    wrong_pin = await withdraw_from_page(client, {"wallet": wallet, "amount": "10", "pin": "000000"})
+    wrong_pin = await withdraw_from_page(
+        client, {"wallet": wallet, "amount": "10", "pin": "000000"}
+    )
     assert wrong_pin.status_code == 401
     page = await text(wrong_pin)
     assert "The wallet code or PIN is incorrect." in page
@@ -161,9 +166,7 @@ async def webhook_page(client, endpoint_id: str) -> str:
     return await text(page)
 
 
-async def test_webhook_endpoint_test_ping_attempts_redeliver_rotate_and_disable(
-    client, store_env
-):
+async def test_webhook_endpoint_test_ping_attempts_redeliver_rotate_and_disable(client, store_env):
     merchant = await register(client)
     await sign_in(client, merchant)
     receiver = Receiver()

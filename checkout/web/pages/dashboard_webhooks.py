@@ -3,7 +3,7 @@ delivery with every attempt, redeliver, send a test ping, rotate the secret, dis
 enable. The same service as /api/v1/webhooks (services.webhooks)."""
 
 from quart import flash, g, redirect, request, url_for
-from wtforms import SelectMultipleField, StringField, widgets
+from wtforms import SelectChoice, SelectMultipleField, StringField, widgets
 from wtforms.validators import InputRequired, Length, Optional
 
 from ...errors import CheckoutError, InvalidRequest, WebhookDisabled
@@ -25,7 +25,8 @@ class WebhookForm(CSRFForm):
     )
     events = SelectMultipleField(
         "Events to send",
-        choices=[(ALL_EVENTS, "All events")] + [(t, t) for t in EVENT_TYPES],
+        choices=[SelectChoice(ALL_EVENTS, "All events")]
+        + [SelectChoice(t, t) for t in EVENT_TYPES],
         widget=widgets.ListWidget(prefix_label=False),
         option_widget=widgets.CheckboxInput(),
         validators=[InputRequired("Choose at least one event.")],
@@ -119,7 +120,10 @@ async def webhook_test(endpoint_id):
         event = await webhooks.send_test(context(), g.account, endpoint_id)
     except WebhookDisabled as exc:
         return await endpoint_page(endpoint_id, exc.status, error=exc.message)
-    await flash(f"Test event {event['_id']} queued: its delivery shows below once a worker has sent it (reload).")
+    await flash(
+        f"Test event {event['_id']} queued: its delivery shows below once a worker has"
+        " sent it (reload the page)."
+    )
     return redirect(url_for("dashboard.webhook_detail", endpoint_id=endpoint_id), 303)
 
 

@@ -4,7 +4,7 @@ marks it failed). The same service as POST /api/v1/txn/withdraw."""
 
 import secrets
 
-from quart import flash, g, redirect, request, url_for
+from quart import flash, g, redirect, url_for
 from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
@@ -45,6 +45,10 @@ class WithdrawalForm(CSRFForm):
             raise ValidationError("Enter the wallet's PIN or your account password (one of them).")
 
 
+def available(wallet: dict) -> str:
+    return format_amount(wallet["balance"], wallet["currency"])
+
+
 async def withdrawals_page(form: WithdrawalForm | None = None, status=200, error=None):
     ctx = context()
     currency = ctx.settings.currency
@@ -55,10 +59,7 @@ async def withdrawals_page(form: WithdrawalForm | None = None, status=200, error
             data={"key": secrets.token_hex(16), "wallet": g.account["default_wallet"]},
         )
     form.wallet.choices = [
-        SelectChoice(
-            w["code"],
-            f"{w.get('name') or 'Wallet'} · {w['code']} · {format_amount(w['balance'], w['currency'])}",
-        )
+        SelectChoice(w["code"], f"{w.get('name') or 'Wallet'} · {w['code']} · {available(w)}")
         for w in owned
     ]
     form.pin.data = form.password.data = ""
@@ -104,6 +105,7 @@ async def request_withdrawal():
         return await withdrawals_page(form, exc.status, exc.message)
     total = format_amount(done["amount"] + done["fee"], done["currency"])
     await flash(
-        f"Withdrawal {done['_id']} requested: {total} left the wallet. It is pending until paid out."
+        f"Withdrawal {done['_id']} requested: {total} left the wallet."
+        " It is pending until paid out."
     )
     return redirect(url_for("dashboard.withdrawals_list"), 303)
