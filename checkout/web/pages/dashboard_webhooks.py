@@ -68,9 +68,9 @@ async def webhooks_list():
                 if not field_errors(form, exc):
                     error = exc.message
             else:
-                form = WebhookForm(formdata=None)
-    if not form.events.data:
-        form.events.data = [ALL_EVENTS] if request.method == "GET" else []
+                form = WebhookForm(formdata=None, data={"events": [ALL_EVENTS]})
+    if request.method == "GET":
+        form.events.data = [ALL_EVENTS]
     return await page(
         "webhooks.html",
         status,
