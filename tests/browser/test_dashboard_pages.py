@@ -190,7 +190,9 @@ def test_every_dashboard_page_through_the_navigation(new_context, live_server, s
         check(page, f"pages_webhooks_{size}")
         page.get_by_role("link", name="Open the endpoint").click()
         page.get_by_role("button", name="Send a test event").click()
-        for _ in range(60):  # the worker sends it; reload until it shows (a deadline, not a timing)
+        for _ in range(
+            240
+        ):  # the worker sends it; reload until it shows (a deadline, not a timing)
             if page.locator(".badge-delivery-succeeded").count():
                 break
             page.wait_for_timeout(500)
