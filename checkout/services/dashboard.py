@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from bson import ObjectId
 from bson.errors import InvalidId
 
-from .. import security, session_rules
+from .. import earnings, security, session_rules
 from ..errors import InvalidCredentials, InvalidRequest
 from ..money import to_major
 from ..representations import mask_wallet
@@ -152,16 +152,29 @@ def start_of_day(moment: datetime) -> datetime:
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+CHART_DAYS = 30
+
+
 async def overview(ctx: Context, account: dict) -> dict:
+    """Balances, recent payments, and earnings for today, 7 and 30 days (UTC days), with
+    the welcome credit apart from them; see checkout.earnings for what counts."""
     now = utcnow()
     today = start_of_day(now)
-    month = today.replace(day=1)
+    currency = ctx.settings.currency
+    since = today - timedelta(days=CHART_DAYS - 1)
+    days = earnings.by_day(await reports.daily_sums(ctx.db, account["_id"], currency, since))
     return {
         "wallets": await list_wallets(ctx, account),
         "today": await reports.volume_since(ctx.db, account["_id"], today),
-        "month": await reports.volume_since(ctx.db, account["_id"], month),
+        "periods": [
+            ("today", "Today", earnings.period(days, today.date(), 1)),
+            ("week", "Last 7 days", earnings.period(days, today.date(), 7)),
+            ("month", "Last 30 days", earnings.period(days, today.date(), CHART_DAYS)),
+        ],
+        "chart": earnings.chart(days, today.date(), CHART_DAYS),
+        "welcome_credit": await reports.welcome_credit_total(ctx.db, account["_id"], currency),
         "recent": await reports.recent_paid_sessions(ctx.db, account["_id"], 5),
-        "currency": ctx.settings.currency,
+        "currency": currency,
         "now": now,
     }
 

@@ -153,6 +153,11 @@ async def withdrawal_for_owner(ctx: Context, account: dict, withdrawal_id) -> di
     return owned_by(withdrawal, account, WithdrawalNotFound)
 
 
+async def list_withdrawals(ctx: Context, account: dict, limit: int = 100) -> list[dict]:
+    """The account's withdrawals, newest first (the dashboard's list)."""
+    return await withdrawal_store.list_account_withdrawals(ctx.db, account["_id"], limit)
+
+
 async def pending_withdrawals(ctx: Context, limit: int = 1000) -> list[dict]:
     return await withdrawal_store.list_withdrawals_by_status(
         ctx.db, WithdrawalStatus.PENDING, limit

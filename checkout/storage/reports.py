@@ -1,5 +1,7 @@
 """Read models for the merchant dashboard. Every query is scoped to one account."""
 
+import re
+
 from bson import ObjectId
 
 from ..session_rules import effective_status_filter
@@ -41,9 +43,17 @@ def session_query(account_id, status: str | None, search: str | None, now) -> di
     if status:
         query.update(effective_status_filter(status, now))
     if search:
-        # Either the trace id or the merchant's own reference; exact match.
+        # The trace id or the merchant's own reference (exact), the customer's email
+        # (whole address, any case), or words of the description (anywhere, any case).
         query.setdefault("$and", []).append(
-            {"$or": [{"_id": search}, {"client_reference_id": search}]}
+            {
+                "$or": [
+                    {"_id": search},
+                    {"client_reference_id": search},
+                    {"customer_email": {"$regex": f"^{re.escape(search)}$", "$options": "i"}},
+                    {"description": {"$regex": re.escape(search), "$options": "i"}},
+                ]
+            }
         )
     return query
 
@@ -146,3 +156,48 @@ async def set_wallet_pin_hash(db, account_id, wallet_code: str, pin_hash: str) -
         {"code": wallet_code, "account_id": account_id}, {"$set": {"pin_hash": pin_hash}}
     )
     return result.matched_count == 1
+
+
+async def daily_sums(db, account_id, currency: str, since) -> list[dict]:
+    """The account's transaction rows since a moment, summed per UTC day, type and
+    direction: [{"day": "YYYY-MM-DD", "type", "direction", "amount", "fee"}]."""
+    cursor = await db.transactions.aggregate(
+        [
+            {
+                "$match": {
+                    "account_id": account_id,
+                    "currency": currency,
+                    "created_at": {"$gte": since},
+                }
+            },
+            {
+                "$group": {
+                    "_id": {
+                        "day": {"$dateToString": {"format": "%Y-%m-%d", "date": "$created_at"}},
+                        "type": "$type",
+                        "direction": "$direction",
+                    },
+                    "amount": {"$sum": "$amount"},
+                    "fee": {"$sum": "$fee"},
+                }
+            },
+        ]
+    )
+    return [{**doc["_id"], "amount": doc["amount"], "fee": doc["fee"]} async for doc in cursor]
+
+
+async def welcome_credit_total(db, account_id, currency: str) -> int:
+    """Welcome credit the account was given, ever: not earnings, so counted apart."""
+    cursor = await db.transactions.aggregate(
+        [
+            {
+                "$match": {
+                    "account_id": account_id,
+                    "currency": currency,
+                    "type": Kind.WELCOME_CREDIT,
+                }
+            },
+            {"$group": {"_id": None, "total": {"$sum": "$amount"}}},
+        ]
+    )
+    return sum([doc["total"] async for doc in cursor])

@@ -39,3 +39,13 @@ async def settle_withdrawal(db, withdrawal_id: str, status: str, now, note, sess
 
 async def find_withdrawal_by_idempotency_key(db, key: str) -> dict | None:
     return await db.withdrawals.find_one({"idempotency_key": key})
+
+
+async def list_account_withdrawals(db, account_id, limit: int) -> list[dict]:
+    """The account's withdrawals, newest first."""
+    cursor = (
+        db.withdrawals.find({"account_id": account_id})
+        .sort([("created_at", -1), ("_id", -1)])
+        .limit(limit)
+    )
+    return await cursor.to_list(length=limit)

@@ -48,8 +48,18 @@ def test_open_means_not_yet_past_expiry_and_expired_includes_unswept_ones():
         {"status": "expired"},
         {"status": "open", "expires_at": {"$lte": NOW}},
     ]
-    searched = session_query("a", None, "order-1", NOW)
-    assert searched["$and"] == [{"$or": [{"_id": "order-1"}, {"client_reference_id": "order-1"}]}]
+    searched = session_query("a", None, "order-1.*", NOW)
+    assert searched["$and"] == [
+        {
+            "$or": [
+                {"_id": "order-1.*"},
+                {"client_reference_id": "order-1.*"},
+                # Typed text is escaped: a search is never a pattern.
+                {"customer_email": {"$regex": r"^order\-1\.\*$", "$options": "i"}},
+                {"description": {"$regex": r"order\-1\.\*", "$options": "i"}},
+            ]
+        }
+    ]
 
 
 def test_wait_phrase_rounds_up_to_minutes():

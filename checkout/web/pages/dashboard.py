@@ -754,3 +754,8 @@ async def update_branding():
         return await profile_page(branding_form=form, status=exc.status)
     await flash("Branding saved. New payment pages show it.")
     return redirect(url_for("dashboard.profile", _anchor="branding-title"), 303)
+
+
+# Pages kept in their own modules, on this blueprint: imported last, as they use the
+# helpers above (signed_in, page).
+from . import dashboard_links, dashboard_webhooks, dashboard_withdrawals  # noqa: E402, F401

@@ -245,7 +245,9 @@ class SessionFilterForm(Form):
         default="",
     )
     q = StringField(
-        "Trace id or client reference", filters=[strip], validators=[Optional(), Length(max=200)]
+        "Trace id, reference, email or description",
+        filters=[strip],
+        validators=[Optional(), Length(max=200)],
     )
 
 
