@@ -3,8 +3,10 @@
 Every state is its own page with its own status: open 200, a refused payment with the
 error's status (400 form, 401 wrong PIN, 402 insufficient funds, 423 locked wallet, 429 too
 many wrong PINs from the shopper's address), complete 200 (the receipt; 409 when a payment
-is posted to it again), expired and canceled 410, unknown 404. All text goes through the
-gettext catalogs (checkout/i18n.py).
+is posted to it again), expired and canceled 410, unknown 404. A total of at least
+OTP_THRESHOLD has a second step after the right PIN: the code mailed to the payer (wrong
+code 401, a used or dead code 410 back to the PIN, a new code asked for too soon 429).
+All text goes through the gettext catalogs (checkout/i18n.py).
 """
 
 import math
