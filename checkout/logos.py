@@ -56,6 +56,8 @@ def clean_logo(data: bytes, field: str = "logo") -> Logo:
                     field=field,
                 )
             ext, content_type = FORMATS[image.format]
+            if not whole_file(data, ext):
+                raise not_an_image
             image.load()
             clean = redraw(image, keep_alpha=ext == "png")
     except InvalidRequest:
@@ -74,6 +76,15 @@ def clean_logo(data: bytes, field: str = "logo") -> Logo:
     else:
         clean.save(out, "JPEG", quality=90)
     return Logo(out.getvalue(), ext, content_type, clean.width, clean.height)
+
+
+def whole_file(data: bytes, ext: str) -> bool:
+    """Whether the file ends as a whole PNG (IEND chunk) or JPEG (EOI marker) does. Pillow
+    would fill a cut-off image with grey when ImageFile.LOAD_TRUNCATED_IMAGES is on, and
+    WeasyPrint (the PDF renderer) turns that process-wide switch on when it is imported."""
+    if ext == "png":
+        return data.endswith(b"IEND\xaeB`\x82")
+    return data.rstrip(b"\x00").endswith(b"\xff\xd9")
 
 
 def redraw(image: Image.Image, keep_alpha: bool) -> Image.Image:

@@ -169,6 +169,8 @@ def compose(ctx: Context, message: dict) -> EmailMessage:
     # Stable per outbox message: a second send after a crash is recognisably the same mail.
     email["Message-ID"] = f"<{message['_id']}@{settings.mail_from.rpartition('@')[2]}>"
     email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
+    # Which kind of mail this is, for mail filters (and tests) in any language.
+    email["X-Checkout-Template"] = message["template"]
     email.set_content(text)
     email.add_alternative(html, subtype="html")
     email["Content-Language"] = message["locale"]  # after: set_content drops Content-*

@@ -1,7 +1,7 @@
 import io
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 
 from checkout import logos
 from checkout.errors import InvalidRequest
@@ -76,3 +76,12 @@ def test_a_decompression_bomb_is_refused_before_decoding():
         logos.clean_logo(images.png((2049, 10)))
     with pytest.raises(InvalidRequest, match="is 9000x9000 pixels"):
         logos.clean_logo(images.decompression_bomb_under_pillows_limit())
+
+
+def test_a_cut_off_file_is_refused_even_when_pillow_would_load_it(monkeypatch):
+    # WeasyPrint turns this process-wide switch on when it is imported (the PDF code).
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    for whole in (images.png(), images.jpeg_with_exif()):
+        with pytest.raises(InvalidRequest) as refused:
+            logos.clean_logo(whole[: len(whole) - 40])
+        assert refused.value.details["field"] == "logo"
