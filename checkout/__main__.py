@@ -168,8 +168,8 @@ async def run_operators(settings: Settings, args) -> int:
     print(f"operator {operator['email']} ({operator['role']}) created.")
     print(f"one-time setup password: {setup_password}")
     print(
-        f"sign in at {settings.public_base_url}/admin/login with it (no code) within a day;"
-        " the setup page enrols the authenticator app and sets a new password."
+        f"sign in at {settings.public_base_url}/admin/login with it (no code): the setup page"
+        " enrols the authenticator app and sets a new password; the setup password then ends."
     )
     return 0
 
