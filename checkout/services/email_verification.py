@@ -38,17 +38,7 @@ async def send_link(ctx: Context, account: dict, session) -> None:
     token = security.new_mail_token()
     now = utcnow()
     await mail_tokens.insert_token(
-        ctx.db,
-        {
-            "_id": security.mail_token_hash(token),
-            "purpose": PURPOSE,
-            "account_id": account["_id"],
-            "email": account["email"],
-            "created_at": now,
-            "expires_at": now + TOKEN_LIFETIME,
-            "used_at": None,
-        },
-        session,
+        ctx.db, security.mail_token_hash(token), PURPOSE, account, now, TOKEN_LIFETIME, session
     )
     await mail.queue_mail(
         ctx,

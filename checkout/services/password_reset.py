@@ -52,17 +52,7 @@ async def request_reset(ctx: Context, email: str, client_ip: str | None) -> None
 
     async def write(session):
         await mail_tokens.insert_token(
-            ctx.db,
-            {
-                "_id": security.mail_token_hash(token),
-                "purpose": PURPOSE,
-                "account_id": account["_id"],
-                "email": account["email"],
-                "created_at": now,
-                "expires_at": now + TOKEN_LIFETIME,
-                "used_at": None,
-            },
-            session,
+            ctx.db, security.mail_token_hash(token), PURPOSE, account, now, TOKEN_LIFETIME, session
         )
         await mail.queue_mail(
             ctx,

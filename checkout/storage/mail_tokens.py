@@ -4,8 +4,22 @@ token is stored: a copy of the database cannot be turned into working links."""
 from pymongo import ReturnDocument
 
 
-async def insert_token(db, doc: dict, session=None) -> None:
-    await db.mail_tokens.insert_one(doc, session=session)
+async def insert_token(
+    db, token_hash: str, purpose: str, account: dict, now, lifetime, session=None
+) -> None:
+    """A new unused token for the account's current email, valid for lifetime."""
+    await db.mail_tokens.insert_one(
+        {
+            "_id": token_hash,
+            "purpose": purpose,
+            "account_id": account["_id"],
+            "email": account["email"],
+            "created_at": now,
+            "expires_at": now + lifetime,
+            "used_at": None,
+        },
+        session=session,
+    )
 
 
 async def use_token(db, token_hash: str, purpose: str, now, session=None) -> dict | None:
