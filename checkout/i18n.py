@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
+from urllib.parse import urlencode
 
 from babel import Locale
 from babel.dates import format_datetime
@@ -69,10 +70,9 @@ def load_catalogs(directory: Path = TRANSLATIONS_DIR) -> dict[str, NullTranslati
 
 def negotiate_locale(requested: str | None, accept_languages) -> str:
     """?lang= wins when it names a supported language; then the browser's preference."""
-    if requested:
-        code = requested.strip().lower().replace("_", "-").split("-")[0]
-        if code in SUPPORTED_LOCALES:
-            return code
+    code = _supported(requested)
+    if code:
+        return code
     best = accept_languages.best_match(SUPPORTED_LOCALES) if accept_languages else None
     return best.split("-")[0].lower() if best else DEFAULT_LOCALE
 
@@ -88,15 +88,30 @@ def preselect_locale(code: str | None) -> None:
 
 def explicit_locale() -> str | None:
     """The supported language the request's ?lang= names, if any."""
-    requested = request.args.get("lang") if has_request_context() else None
-    if not requested:
+    return _supported(request.args.get("lang")) if has_request_context() else None
+
+
+# Pages whose text is not in the catalogs: the operators' console is for the platform's own
+# staff, who work in one language.
+ENGLISH_ONLY_PATHS = ("/admin",)
+
+# The merchant dashboard remembers a language chosen in its switcher: its links carry no
+# ?lang=, so the choice lives in a cookie scoped to the dashboard's paths. The checkout page
+# does not read it: there the session's locale and the shopper's ?lang= decide.
+LANGUAGE_COOKIE = "dashboard_lang"
+LANGUAGE_COOKIE_PATH = "/dashboard"
+LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def _supported(code: str | None) -> str | None:
+    if not code:
         return None
-    code = requested.strip().lower().replace("_", "-").split("-")[0]
+    code = code.strip().lower().replace("_", "-").split("-")[0]
     return code if code in SUPPORTED_LOCALES else None
 
 
-# Pages whose text is not in the catalogs yet (the merchant dashboard).
-ENGLISH_ONLY_PATHS = ("/dashboard",)
+def remembers_language(path: str) -> bool:
+    return path == LANGUAGE_COOKIE_PATH or path.startswith(LANGUAGE_COOKIE_PATH + "/")
 
 
 def current_locale() -> str:
@@ -149,6 +164,12 @@ def format_timestamp(value: datetime | None, locale: str | None = None) -> str:
     return format_datetime(value, "long", tzinfo=UTC, locale=locale or current_locale())
 
 
+def language_url(code: str) -> str:
+    """This page in another language: the same path and query, with ?lang= replaced."""
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    return "?" + urlencode([*args, ("lang", code)])
+
+
 def init_app(app) -> None:
     _catalogs.clear()
     _catalogs.update(load_catalogs())
@@ -156,14 +177,31 @@ def init_app(app) -> None:
     @app.before_request
     async def choose_locale():
         if request.path.startswith(ENGLISH_ONLY_PATHS):
-            g.locale = DEFAULT_LOCALE  # not translated yet: say so in <html lang>
+            g.locale = DEFAULT_LOCALE  # not translated: say so in <html lang>
             return
-        g.locale = negotiate_locale(request.args.get("lang"), request.accept_languages)
+        requested = request.args.get("lang")
+        if not _supported(requested) and remembers_language(request.path):
+            requested = request.cookies.get(LANGUAGE_COOKIE)
+        g.locale = negotiate_locale(requested, request.accept_languages)
 
     @app.after_request
     async def vary_on_language(response):
         response.vary.add("Accept-Language")
         response.headers.setdefault("Content-Language", current_locale())
+        if not remembers_language(request.path):
+            return response
+        response.vary.add("Cookie")
+        chosen = explicit_locale()
+        if chosen:
+            response.set_cookie(
+                LANGUAGE_COOKIE,
+                chosen,
+                max_age=LANGUAGE_COOKIE_MAX_AGE,
+                path=LANGUAGE_COOKIE_PATH,
+                secure=app.config["SESSION_COOKIE_SECURE"],
+                httponly=True,
+                samesite="Lax",
+            )
         return response
 
     @app.context_processor
@@ -173,6 +211,7 @@ def init_app(app) -> None:
             "locale": code,
             "text_direction": LANGUAGES[code].direction,
             "languages": LANGUAGES.values(),
+            "language_url": language_url,
         }
 
     env = app.jinja_env
