@@ -106,9 +106,13 @@ async def run_migrate(settings: Settings) -> int:
 
 
 async def run_payouts(settings: Settings, args) -> int:
+    import getpass
+
     from .errors import CheckoutError
     from .security import Passwords
     from .services import Context, withdrawals
+    from .services.audit import Actor
+    from .statuses import OperatorRole
 
     stores = await open_reachable_stores(settings)
     ctx = Context(stores=stores, settings=settings, passwords=Passwords(), dummy_password_hash="")
@@ -124,7 +128,8 @@ async def run_payouts(settings: Settings, args) -> int:
                 )
             return 0
         try:
-            done = await withdrawals.settle(ctx, args.withdrawal_id, args.outcome, args.note)
+            actor = Actor(None, f"cli:{getpass.getuser()}", OperatorRole.ADMIN)
+            done = await withdrawals.settle(ctx, args.withdrawal_id, args.outcome, args.note, actor)
         except CheckoutError as exc:
             print(f"not marked: {exc.message}", file=sys.stderr)
             return 1

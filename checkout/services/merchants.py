@@ -128,5 +128,7 @@ async def unlock_pin(ctx: Context, actor: Actor, code: str, reason: str | None) 
     wallet = await wallet_store.find_wallet(ctx.db, code) if isinstance(code, str) else None
     if wallet is None:
         raise WalletNotFound()
-    await pin_attempts.clear_failures(ctx.redis, code)
+    # Redis and MongoDB share no transaction: the audit entry goes first, so an unlock
+    # never happens unrecorded (at worst an entry stands for an unlock that failed).
     await record(ctx, actor, "wallet.unlock_pin", code, reason)
+    await pin_attempts.clear_failures(ctx.redis, code)

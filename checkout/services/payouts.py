@@ -43,17 +43,7 @@ async def settle(
     ctx: Context, actor: Actor, withdrawal_id: str, outcome: str, note: str | None
 ) -> dict:
     require_admin(actor)
-    done = await withdrawals.settle(ctx, withdrawal_id, outcome, note)
-    await record(
-        ctx,
-        actor,
-        f"payout.{outcome}",
-        withdrawal_id,
-        note,
-        wallet_code=done["wallet_code"],
-        amount=done["amount"],
-    )
-    return done
+    return await withdrawals.settle(ctx, withdrawal_id, outcome, note, actor)
 
 
 async def pending_csv(ctx: Context, actor: Actor) -> str:

@@ -16,8 +16,9 @@ from ..money import exponent, to_major
 from ..statuses import Kind, WithdrawalStatus
 from ..storage import wallets as wallet_store
 from ..storage import withdrawals as withdrawal_store
-from . import Context, email_verification, notices, owned_by, unit_of_work, utcnow
+from . import Context, audit, email_verification, notices, owned_by, unit_of_work, utcnow
 from .accounts import require_merchant
+from .audit import Actor
 from .limits import verify_password_again
 from .pins import check_pin
 from .wallets import owned_wallet
@@ -164,13 +165,16 @@ async def pending_withdrawals(ctx: Context, limit: int = 1000) -> list[dict]:
     )
 
 
-async def settle(ctx: Context, withdrawal_id: str, outcome: str, note: str | None = None) -> dict:
-    """Mark a pending withdrawal paid or failed, exactly once.
+async def settle(
+    ctx: Context, withdrawal_id: str, outcome: str, note: str | None, actor: Actor
+) -> dict:
+    """Mark a pending withdrawal paid or failed, exactly once, on `actor`'s word.
 
     paid: the amount leaves payouts clearing (and the closed loop) back to issuance.
     failed: a reversing entry returns amount and fee to the wallet.
-    The pending -> outcome flip and the entry share one transaction, so marking the same
-    withdrawal twice, even at the same moment, moves money once; the other gets 409.
+    The pending -> outcome flip, the entry and the audit entry share one transaction, so
+    marking the same withdrawal twice, even at the same moment, moves money once (the
+    other gets 409), and no payout is settled without its audit entry.
     """
     if outcome not in (WithdrawalStatus.PAID, WithdrawalStatus.FAILED):
         raise ValueError("outcome must be paid or failed")
@@ -228,6 +232,16 @@ async def settle(ctx: Context, withdrawal_id: str, outcome: str, note: str | Non
             subject=withdrawal_id,
         )
         await notices.withdrawal_changed(ctx, uow, settled)
+        await audit.record(
+            ctx,
+            actor,
+            f"payout.{outcome}",
+            withdrawal_id,
+            note,
+            uow.session,
+            wallet_code=withdrawal["wallet_code"],
+            amount=amount,
+        )
         return settled
 
     return await unit_of_work.run(ctx, move_money)

@@ -602,9 +602,14 @@ async def test_transaction_type_filter_offers_what_is_written(app, client):
     )
     assert withdrawal.status_code == 201
     from checkout.services import withdrawals
+    from checkout.services.audit import Actor
 
     await withdrawals.settle(
-        app.app.extensions["checkout"], (await body(withdrawal))["id"], "failed", "bank rejected"
+        app.app.extensions["checkout"],
+        (await body(withdrawal))["id"],
+        "failed",
+        "bank rejected",
+        Actor(None, "payouts@example.com", "admin"),
     )
     await sign_in(client, merchant)
 

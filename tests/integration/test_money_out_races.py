@@ -9,6 +9,8 @@ import simplejson
 
 from checkout.errors import WithdrawalNotPending
 from checkout.services import withdrawals
+from checkout.services.audit import Actor
+from checkout.statuses import OperatorRole
 from tests import live
 from tests.integration.money_out_support import PIN, checkout_command
 from tests.integration.money_out_support import withdraw as withdraw_in_app
@@ -120,9 +122,10 @@ async def test_concurrent_settlements_reverse_a_failed_withdrawal_once(client, a
     created = await withdraw_in_app(client, merchant, Decimal("300.00"))
     withdrawal_id = (await created.get_json())["id"]
     ctx = app.app.extensions["checkout"]
+    actor = Actor(None, "payouts@example.com", OperatorRole.ADMIN)
     results = await asyncio.gather(
-        *[withdrawals.settle(ctx, withdrawal_id, "failed") for _ in range(6)],
-        withdrawals.settle(ctx, withdrawal_id, "paid"),
+        *[withdrawals.settle(ctx, withdrawal_id, "failed", None, actor) for _ in range(6)],
+        withdrawals.settle(ctx, withdrawal_id, "paid", None, actor),
         return_exceptions=True,
     )
     done = [r for r in results if isinstance(r, dict)]
@@ -134,6 +137,9 @@ async def test_concurrent_settlements_reverse_a_failed_withdrawal_once(client, a
     # The withdrawal's own entry and exactly one settling entry.
     kinds = [e["kind"] async for e in ctx.db.journal.find({"withdrawal_id": withdrawal_id})]
     assert sorted(kinds) == sorted(["withdrawal", "withdrawal_" + done[0]["status"]])
+    # The audit entry commits with the settlement: one, naming the outcome that won.
+    audited = [e["action"] async for e in ctx.db.audit_log.find({"target": withdrawal_id})]
+    assert audited == ["payout." + done[0]["status"]]
 
 
 async def test_reconciliation_is_green_after_the_races(store_env):

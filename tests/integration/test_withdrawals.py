@@ -117,6 +117,8 @@ async def test_operator_lists_and_marks_paid(client, app, store_env):
     assert withdrawal["id"] not in out
     events = app.app.extensions["checkout"].db.events.find({"subject": withdrawal["id"]})
     assert [e["type"] async for e in events] == ["withdrawal.paid"]
+    audit = app.app.extensions["checkout"].db.audit_log.find({"target": withdrawal["id"]})
+    assert [(e["action"], e["operator"][:4]) async for e in audit] == [("payout.paid", "cli:")]
     code, _, err = await checkout_command(store_env, "payouts", "mark", "wd_nope", "paid")
     assert code == 1 and "No withdrawal" in err
 
