@@ -161,20 +161,32 @@ async def run_operators(settings: Settings, args) -> int:
         from .migrations import ensure_indexes
 
         await ensure_indexes(stores.db)  # the unique email index guards this insert
+        ctx = cli_context(stores, settings)
         try:
-            operator, setup_password = await operators.create_operator(
-                cli_context(stores, settings), args.email, args.role
-            )
+            if args.action == "create":
+                operator, setup_password = await operators.create_operator(
+                    ctx, args.email, args.role
+                )
+            elif args.action == "reset":
+                operator, setup_password = await operators.reset_operator(ctx, args.email)
+            else:
+                operator = await operators.disable_operator(ctx, args.email)
+                print(f"operator {operator['email']} disabled: no sign-in, sessions ended.")
+                return 0
         except CheckoutError as exc:
-            print(f"not created: {exc.message}", file=sys.stderr)
+            not_done = {"create": "created", "reset": "reset", "disable": "disabled"}
+            print(f"not {not_done[args.action]}: {exc.message}", file=sys.stderr)
             return 1
     finally:
         await stores.close()
-    print(f"operator {operator['email']} ({operator['role']}) created.")
+    done = "created" if args.action == "create" else "reset"
+    print(f"operator {operator['email']} ({operator['role']}) {done}.")
     print(f"one-time setup password: {setup_password}")
+    hours = int(operators.SETUP_PASSWORD_TTL.total_seconds() // 3600)
     print(
-        f"sign in at {settings.public_base_url}/admin/login with it (no code): the setup page"
-        " enrols the authenticator app and sets a new password; the setup password then ends."
+        f"sign in at {settings.public_base_url}/admin/login with it (no code) within {hours} h:"
+        " the setup page enrols the authenticator app and sets a new password; the setup"
+        " password then ends."
     )
     return 0
 
@@ -253,6 +265,12 @@ def main(argv=None) -> int:
     create = op_actions.add_parser("create", help="a new operator with a one-time setup password")
     create.add_argument("email")
     create.add_argument("--role", choices=("admin", "support"), required=True)
+    reset = op_actions.add_parser(
+        "reset", help="a new setup password; TOTP enrolled again (a lost phone or password)"
+    )
+    reset.add_argument("email")
+    disable = op_actions.add_parser("disable", help="end an operator's access")
+    disable.add_argument("email")
     topup = commands.add_parser("topup", help="credit a merchant wallet from issuance")
     topup.add_argument("wallet")
     topup.add_argument("amount", help="in major units, e.g. 50.00")

@@ -376,3 +376,7 @@ class TopUpReferenceConflict(CheckoutError):
 
 class OperatorExists(AlreadyExists):
     code, message = "operator_exists", "An operator with this email already exists."
+
+
+class OperatorNotFound(NotFound):
+    code, message = "operator_not_found", "No operator has this email."

@@ -46,3 +46,30 @@ async def claim_totp_step(db, operator_id, step: int) -> bool:
         return_document=ReturnDocument.AFTER,
     )
     return found is not None
+
+
+async def reissue_setup(db, email: str, password_hash: str, expires_at) -> dict | None:
+    """Back to first sign-in: a new setup password, no TOTP (the app must be enrolled
+    again), so every signed-in console session of this operator stops opening."""
+    found: dict | None = await db.operators.find_one_and_update(
+        {"email": email},
+        {
+            "$set": {
+                "password_hash": password_hash,
+                "totp_secret": None,
+                "setup_expires_at": expires_at,
+            },
+            "$unset": {"last_totp_step": ""},
+        },
+        return_document=ReturnDocument.AFTER,
+    )
+    return found
+
+
+async def disable_operator(db, email: str, now) -> dict | None:
+    found: dict | None = await db.operators.find_one_and_update(
+        {"email": email},
+        {"$set": {"disabled_at": now}},
+        return_document=ReturnDocument.AFTER,
+    )
+    return found
