@@ -2,7 +2,8 @@
 pages in Arabic (right to left) and French, in Chromium at 360 px and 1280 px: a merchant
 picks the language in the switcher, and every page stays axe-clean with nothing cut off
 (French strings are the longest, Arabic mirrors the layout). A refused withdrawal comes
-back with its field message in Arabic. Screenshots: /tmp/shots-b/ (or SHOTS_DIR)."""
+back with its field message in Arabic. Screenshots: tests/browser/screenshots/languages_b_*.png
+(or in SHOTS_DIR)."""
 
 import os
 import re
@@ -14,11 +15,11 @@ import pytest
 from tests import live
 from tests.webhook_support import Receiver, start_worker
 
-from .conftest import DESKTOP, PHONE, axe_violations
+from .conftest import DESKTOP, PHONE, SCREENSHOTS, axe_violations
 from .test_dashboard_pages import CUT_OFF, PASSWORD
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(os.environ.get("SHOTS_DIR", "/tmp/shots-b"))
+SHOTS = Path(os.environ.get("SHOTS_DIR") or SCREENSHOTS)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,8 @@ WIDEST = """(selector) => [...document.querySelectorAll(selector + ' *')]
 def check(page, name: str) -> None:
     page.wait_for_load_state()
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)  # first: to see a failure
+    # Before the checks, so a failure can be looked at.
+    page.screenshot(path=str(SHOTS / f"languages_b_{name}.png"), full_page=True)
     assert axe_violations(page) == [], name
     problems = page.evaluate(CUT_OFF)
     assert problems == [], (name, problems, page.evaluate(WIDEST, "main .panel"))

@@ -82,6 +82,8 @@ async def test_every_page_of_part_b_is_arabic_and_right_to_left(client):
         assert response.status_code == 200, url
         assert RTL in page, url
         assert heading in page, url
+    invoices = await text(await client.get("/dashboard/invoices"))
+    assert '<label for="status">الحالة</label>' in invoices and ">الكل</option>" in invoices
     # Amounts the Arabic way: the ISO code after the number, which keeps its digits' order.
     assert "1,000.00\xa0USD" in await text(await client.get("/dashboard/wallets"))
 

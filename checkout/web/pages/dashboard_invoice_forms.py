@@ -127,7 +127,7 @@ def price_refusal(amount_refusal: str) -> str:
 
 class InvoiceFilterForm(Form):
     status = SelectField(
-        "Status",
+        _l("Status"),
         choices=[
             SelectChoice(value, label)
             for value, label in (
