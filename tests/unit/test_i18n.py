@@ -26,6 +26,32 @@ CHECKOUT_SOURCES = [
     ROOT / "checkout" / "web" / "pages" / "links.py",
     ROOT / "checkout" / "web" / "pages" / "invoices.py",
     ROOT / "checkout" / "web" / "pages" / "shoppers.py",
+    # The dashboard, part B: wallets, keys, profile and branding, links, webhooks,
+    # withdrawals, invoices (dashboard.py and dashboard_forms.py hold part A's too).
+    *(
+        ROOT / "templates" / "dashboard" / name
+        for name in (
+            "keys.html",
+            "links.html",
+            "profile.html",
+            "_branding.html",
+            "reset_pin.html",
+            "wallet.html",
+            "wallets.html",
+            "webhook.html",
+            "webhooks.html",
+            "withdrawals.html",
+        )
+    ),
+    *sorted((ROOT / "templates" / "dashboard_invoices").glob("*.html")),
+    ROOT / "checkout" / "web" / "pages" / "dashboard_links.py",
+    ROOT / "checkout" / "web" / "pages" / "dashboard_webhooks.py",
+    ROOT / "checkout" / "web" / "pages" / "dashboard_withdrawals.py",
+    ROOT / "checkout" / "web" / "pages" / "dashboard_invoices.py",
+    ROOT / "checkout" / "web" / "pages" / "dashboard_invoice_forms.py",
+    ROOT / "checkout" / "web" / "pages" / "page_errors.py",
+    ROOT / "checkout" / "web" / "pages" / "dashboard.py",
+    ROOT / "checkout" / "web" / "pages" / "dashboard_forms.py",
 ]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 

@@ -36,6 +36,7 @@ from ...errors import (
     RateLimited,
     SessionNotOpen,
 )
+from ...i18n import gettext
 from ...money import format_amount
 from ...representations import mask_wallet
 from ...services import (
@@ -72,6 +73,7 @@ from .dashboard_forms import (
     TransactionFilterForm,
     VerifyEmailForm,
 )
+from .page_errors import page_message
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -488,7 +490,7 @@ async def reset_pin(code):
                     ctx, g.account, code, form.password.data
                 )
             except (InvalidCredentials, RateLimited) as exc:
-                error, status = exc.message, exc.status
+                error, status = page_message(exc), exc.status
                 if "retry_after" in exc.details:
                     headers["Retry-After"] = str(exc.details["retry_after"])
     form.password.data = ""
@@ -513,7 +515,7 @@ async def keys():
             try:
                 created, secret = await api_keys.create_key(ctx, g.account, form.label.data or None)
             except EmailNotVerified as exc:
-                error, status = exc.message, exc.status
+                error, status = page_message(exc), exc.status
             form.label.data = ""
     found = await api_keys.list_keys(ctx, g.account)
     return await page(
@@ -533,9 +535,14 @@ async def keys():
 async def revoke_key(key_id):
     form = await ConfirmForm.from_request()
     if not form.validate():
-        raise InvalidRequest("This form has expired. Reload the page and try again.")
+        raise InvalidRequest(gettext("This form has expired. Reload the page and try again."))
     revoked = await api_keys.revoke_key(context(), g.account, key_id)
-    await flash(f"Revoked the key {revoked['prefix']}…; requests with it now get 401.")
+    await flash(
+        gettext(
+            "Revoked the key %(prefix)s…; requests with it now get 401.",
+            prefix=revoked["prefix"],
+        )
+    )
     return redirect(url_for("dashboard.keys"), 303)
 
 
@@ -599,12 +606,14 @@ async def update_profile():
         )
     except (InvalidCredentials, RateLimited, EmailTaken) as exc:
         form.current_password.data = ""
-        return await profile_page(profile_form=form, status=exc.status, profile_error=exc.message)
+        return await profile_page(
+            profile_form=form, status=exc.status, profile_error=page_message(exc)
+        )
     if rotated:
         login_user(AuthUser(rotated))  # the email change ended every session, this one too
-        await flash("Profile saved. Your other dashboard sessions were signed out.")
+        await flash(gettext("Profile saved. Your other dashboard sessions were signed out."))
     else:
-        await flash("Profile saved.")
+        await flash(gettext("Profile saved."))
     return redirect(url_for("dashboard.profile"), 303)
 
 
@@ -620,10 +629,12 @@ async def change_password():
         )
     except (InvalidCredentials, RateLimited) as exc:
         return await profile_page(
-            password_form=_blank_passwords(form), status=exc.status, password_error=exc.message
+            password_form=_blank_passwords(form),
+            status=exc.status,
+            password_error=page_message(exc),
         )
     login_user(AuthUser(rotated))  # the change ended every session, this one too
-    await flash("Password changed. Your other dashboard sessions were signed out.")
+    await flash(gettext("Password changed. Your other dashboard sessions were signed out."))
     return redirect(url_for("dashboard.profile"), 303)
 
 
@@ -750,9 +761,9 @@ async def update_branding():
             logo,
         )
     except InvalidRequest as exc:  # the logo: the text fields were checked by the form
-        form.logo.errors = [exc.message]
+        form.logo.errors = [page_message(exc)]
         return await profile_page(branding_form=form, status=exc.status)
-    await flash("Branding saved. New payment pages show it.")
+    await flash(gettext("Branding saved. New payment pages show it."))
     return redirect(url_for("dashboard.profile", _anchor="branding-title"), 303)
 
 

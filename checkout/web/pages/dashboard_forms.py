@@ -25,6 +25,8 @@ from wtforms.validators import (
 
 from ... import branding
 from ...errors import InvalidAmount, InvalidRequest
+from ...i18n import current_locale, gettext
+from ...i18n import lazy_gettext as _l
 from ...money import parse_amount
 from ...services.dashboard import SESSION_STATUSES, TRANSACTION_TYPES
 from ...validation import EMAIL_PATTERN
@@ -154,50 +156,67 @@ class RefundForm(CSRFForm):
         self.amount_minor = amount_in_minor_units(field.data, self.currency)
 
 
+# The labels and messages of the wallet, key, profile and branding forms translate lazily,
+# when the page renders in the merchant's language.
 class CreateWalletForm(CSRFForm):
     name = StringField(
-        "Wallet name",
+        _l("Wallet name"),
         filters=[strip],
-        validators=[Optional(), Length(max=60), no_control_characters],
+        validators=[
+            Optional(),
+            Length(max=60, message=_l("Use at most 60 characters.")),
+            no_control_characters,
+        ],
     )
 
 
 class ResetPinForm(CSRFForm):
     password = PasswordField(
-        "Your account password",
-        validators=[InputRequired("Enter your account password."), Length(max=256)],
+        _l("Your account password"),
+        validators=[
+            InputRequired(_l("Enter your account password.")),
+            Length(max=256, message=_l("Use at most 256 characters.")),
+        ],
     )
 
 
 class ProfileForm(CSRFForm):
     organization = organization_field()
-    email = StringField("Email", validators=EMAIL, filters=[lower])
+    email = StringField(_l("Email"), validators=EMAIL, filters=[lower])
     category = StringField(
-        "Category",
+        _l("Category"),
         filters=[strip],
-        validators=[InputRequired("Enter a category."), Length(max=50), no_control_characters],
+        validators=[
+            InputRequired(_l("Enter a category.")),
+            Length(max=50, message=_l("Use at most 50 characters.")),
+            no_control_characters,
+        ],
     )
     current_password = PasswordField(
-        "Current password (needed to change your email)", validators=[Optional(), Length(max=256)]
+        _l("Current password (needed to change your email)"),
+        validators=[Optional(), Length(max=256, message=_l("Use at most 256 characters."))],
     )
-    notify_payments = BooleanField("Email me a notice for every payment received")
+    notify_payments = BooleanField(_l("Email me a notice for every payment received"))
 
 
 class PasswordForm(CSRFForm):
     current_password = PasswordField(
-        "Current password",
-        validators=[InputRequired("Enter your current password."), Length(max=256)],
+        _l("Current password"),
+        validators=[
+            InputRequired(_l("Enter your current password.")),
+            Length(max=256, message=_l("Use at most 256 characters.")),
+        ],
     )
     new_password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[
-            InputRequired("Enter a new password."),
-            Length(min=8, max=256, message="Use 8 to 256 characters."),
+            InputRequired(_l("Enter a new password.")),
+            Length(min=8, max=256, message=_l("Use 8 to 256 characters.")),
         ],
     )
     confirm = PasswordField(
-        "Repeat the new password",
-        validators=[EqualTo("new_password", message="The two new passwords differ.")],
+        _l("Repeat the new password"),
+        validators=[EqualTo("new_password", message=_l("The two new passwords differ."))],
     )
 
 
@@ -233,7 +252,13 @@ class VerifyEmailForm(CSRFForm):
 
 class ApiKeyForm(CSRFForm):
     label = StringField(
-        "Label", filters=[strip], validators=[Optional(), Length(max=60), no_control_characters]
+        _l("Label"),
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=60, message=_l("Use at most 60 characters.")),
+            no_control_characters,
+        ],
     )
 
 
@@ -276,41 +301,73 @@ class TransactionFilterForm(Form):
             raise ValidationError("The end date is before the start date.")
 
 
-def checked_by(check, name: str):
-    """A field validator from a checkout/branding.py check (the API's rules and messages)."""
+def checked_by(check, name: str, translated):
+    """A field validator from a checkout/branding.py check (the API's rules). Its English
+    message is the API's; other languages get translated(value), as the check's refusals
+    all share the code invalid_request."""
 
     def validate(form, field):
         if field.data:
             try:
                 field.data = check(field.data, name)
             except InvalidRequest as exc:
-                raise ValidationError(exc.message) from None
+                message = exc.message if current_locale() == "en" else translated(field.data)
+                raise ValidationError(message) from None
 
     return validate
+
+
+def colour_refusal(value: str) -> str:
+    if not branding.HEX_COLOUR.match(value.strip().lower()):
+        return gettext("Write the colour as #rrggbb, e.g. #0a58ca.")
+    return gettext(
+        "%(colour)s is too light: white text on it and it on the page's light background "
+        "reach only %(ratio)s:1, and WCAG AA needs 4.5:1. Choose a darker colour.",
+        colour=value,
+        ratio=branding.floor_ratio(branding.worst_contrast(value)),
+    )
 
 
 class BrandingForm(CSRFForm):
     """What shoppers see on the checkout, payment-link and receipt pages; empty clears."""
 
     display_name = StringField(
-        "Display name",
+        _l("Display name"),
         filters=[strip],
-        validators=[checked_by(branding.display_name, "The display name")],
+        validators=[
+            checked_by(
+                branding.display_name,
+                "The display name",
+                lambda value: gettext("Use at most 60 characters, without control characters."),
+            )
+        ],
     )
     support_email = StringField(
-        "Support email",
+        _l("Support email"),
         filters=[lower],
-        validators=[checked_by(branding.support_email, "The support email")],
+        validators=[
+            checked_by(
+                branding.support_email,
+                "The support email",
+                lambda value: gettext("Enter a valid email address."),
+            )
+        ],
     )
     support_url = StringField(
-        "Support page (https)",
+        _l("Support page (https)"),
         filters=[strip],
-        validators=[checked_by(branding.support_url, "The support page")],
+        validators=[
+            checked_by(
+                branding.support_url,
+                "The support page",
+                lambda value: gettext("Enter an https:// address, e.g. https://shop.example/help."),
+            )
+        ],
     )
     brand_color = StringField(
-        "Brand colour",
+        _l("Brand colour"),
         filters=[lower],
-        validators=[checked_by(branding.brand_color, "The brand colour")],
+        validators=[checked_by(branding.brand_color, "The brand colour", colour_refusal)],
     )
-    logo = FileField("Logo (PNG or JPEG, up to 512 KB)")
-    remove_logo = BooleanField("Remove the logo")
+    logo = FileField(_l("Logo (PNG or JPEG, up to 512 KB)"))
+    remove_logo = BooleanField(_l("Remove the logo"))

@@ -6,15 +6,19 @@ from quart import Blueprint, flash, g, redirect, render_template, request, url_f
 from wtforms import SelectChoice
 
 from ...errors import CheckoutError
+from ...i18n import gettext
 from ...money import format_amount
 from ...representations import mask_wallet
 from ...services import invoices
 from ...services import wallets as wallet_service
 from .. import context
 from .dashboard import signed_in, when
+from .dashboard_format import local_money, local_time
 from .dashboard_forms import ConfirmForm
 from .dashboard_invoice_forms import InvoiceFilterForm, InvoiceForm
+from .dashboard_links import wallet_label
 from .invoices import invoice_pdf_bytes
+from .page_errors import page_message
 
 blueprint = Blueprint("dashboard_invoices", __name__, url_prefix="/dashboard/invoices")
 PAGE_SIZE = 25
@@ -27,6 +31,8 @@ async def page(template: str, status: int = 200, **values):
         logout_form=ConfirmForm(),
         money=format_amount,
         when=when,
+        local_money=local_money,
+        local_time=local_time,
         mask=mask_wallet,
         section="dashboard_invoices.invoice_list",
         **values,
@@ -53,9 +59,7 @@ async def new_invoice():
     ctx = context()
     owned = await wallet_service.list_wallets(ctx, g.account)
     form = await InvoiceForm.from_request(currency=ctx.settings.currency)
-    form.wallet.choices = [
-        SelectChoice(w["code"], f"{w.get('name') or 'Wallet'} · {w['code']}") for w in owned
-    ]
+    form.wallet.choices = [SelectChoice(w["code"], wallet_label(w)) for w in owned]
     if request.method == "GET":
         form.wallet.data = g.account["default_wallet"]
         return await page("new.html", form=form, error=None, currency=ctx.settings.currency)
@@ -80,9 +84,11 @@ async def new_invoice():
             if posted.get("then") == "finalize":
                 invoice = await invoices.finalize(ctx, g.account, invoice["_id"])
         except CheckoutError as exc:
-            error, status = exc.message, exc.status
+            error, status = page_message(exc), exc.status
         else:
-            await flash("Invoice finalized." if invoice["number"] else "Draft saved.")
+            await flash(
+                gettext("Invoice finalized.") if invoice["number"] else gettext("Draft saved.")
+            )
             return redirect(url_for(".invoice_detail", invoice_id=invoice["_id"]), 303)
     return await page("new.html", status, form=form, error=error, currency=ctx.settings.currency)
 
@@ -109,11 +115,13 @@ async def invoice_detail(invoice_id):
 async def act(invoice_id: str, action, done: str):
     form = await ConfirmForm.from_request()
     if not form.validate():
-        return await detail(invoice_id, 400, "This form has expired. Please submit it again.")
+        return await detail(
+            invoice_id, 400, gettext("This form has expired. Please submit it again.")
+        )
     try:
         await action()
     except CheckoutError as exc:
-        return await detail(invoice_id, exc.status, exc.message)
+        return await detail(invoice_id, exc.status, page_message(exc))
     await flash(done)
     return redirect(url_for(".invoice_detail", invoice_id=invoice_id), 303)
 
@@ -124,7 +132,7 @@ async def finalize(invoice_id):
     return await act(
         invoice_id,
         lambda: invoices.finalize(context(), g.account, invoice_id),
-        "Invoice finalized.",
+        gettext("Invoice finalized."),
     )
 
 
@@ -132,7 +140,9 @@ async def finalize(invoice_id):
 @signed_in
 async def void(invoice_id):
     return await act(
-        invoice_id, lambda: invoices.void(context(), g.account, invoice_id), "Invoice voided."
+        invoice_id,
+        lambda: invoices.void(context(), g.account, invoice_id),
+        gettext("Invoice voided."),
     )
 
 
@@ -145,4 +155,4 @@ async def send(invoice_id):
         pdf = await invoice_pdf_bytes(invoice, "en")
         await invoices.send_invoice(ctx, invoice, pdf, "en")
 
-    return await act(invoice_id, send_it, "Invoice sent to the customer by email.")
+    return await act(invoice_id, send_it, gettext("Invoice sent to the customer by email."))

@@ -7,34 +7,45 @@ from wtforms import SelectChoice, SelectMultipleField, StringField, widgets
 from wtforms.validators import InputRequired, Length, Optional
 
 from ...errors import CheckoutError, InvalidRequest, WebhookDisabled
+from ...i18n import gettext
+from ...i18n import lazy_gettext as _l
 from ...services import utcnow, webhooks
 from ...services.events import EVENT_TYPES
 from .. import context
 from .dashboard import blueprint, page, signed_in
 from .dashboard_forms import ConfirmForm, no_control_characters, strip
 from .forms import CSRFForm
+from .page_errors import page_message
 
 ALL_EVENTS = "*"
 
 
 class WebhookForm(CSRFForm):
     url = StringField(
-        "Endpoint URL",
+        _l("Endpoint URL"),
         filters=[strip],
-        validators=[InputRequired("Enter the URL that receives the events."), Length(max=2048)],
+        validators=[
+            InputRequired(_l("Enter the URL that receives the events.")),
+            Length(max=2048, message=_l("Use at most 2048 characters.")),
+        ],
     )
     events = SelectMultipleField(
-        "Events to send",
-        choices=[SelectChoice(ALL_EVENTS, "All events")]
+        _l("Events to send"),
+        # Event types are the names the API and the signed payloads carry: not translated.
+        choices=[SelectChoice(ALL_EVENTS, _l("All events"))]
         + [SelectChoice(t, t) for t in EVENT_TYPES],
         widget=widgets.ListWidget(prefix_label=False),
         option_widget=widgets.CheckboxInput(),
-        validators=[InputRequired("Choose at least one event.")],
+        validators=[InputRequired(_l("Choose at least one event."))],
     )
     description = StringField(
-        "Description (optional)",
+        _l("Description (optional)"),
         filters=[strip],
-        validators=[Optional(), Length(max=200), no_control_characters],
+        validators=[
+            Optional(),
+            Length(max=200, message=_l("Use at most 200 characters.")),
+            no_control_characters,
+        ],
     )
 
 
@@ -44,7 +55,7 @@ def field_errors(form: CSRFForm, exc: CheckoutError) -> bool:
     placed = False
     for name in names:
         if name in form and name != "csrf_token":
-            form[name].errors = [*form[name].errors, exc.message]
+            form[name].errors = [*form[name].errors, page_message(exc)]
             placed = True
     return placed
 
@@ -66,7 +77,7 @@ async def webhooks_list():
             except CheckoutError as exc:
                 status = exc.status
                 if not field_errors(form, exc):
-                    error = exc.message
+                    error = page_message(exc)
             else:
                 form = WebhookForm(formdata=None, data={"events": [ALL_EVENTS]})
     if request.method == "GET":
@@ -109,7 +120,7 @@ async def webhook_detail(endpoint_id):
 async def confirmed() -> None:
     form = await ConfirmForm.from_request()
     if not form.validate():
-        raise InvalidRequest("This form has expired. Reload the page and try again.")
+        raise InvalidRequest(gettext("This form has expired. Reload the page and try again."))
 
 
 @blueprint.post("/webhooks/<endpoint_id>/test")
@@ -119,10 +130,13 @@ async def webhook_test(endpoint_id):
     try:
         event = await webhooks.send_test(context(), g.account, endpoint_id)
     except WebhookDisabled as exc:
-        return await endpoint_page(endpoint_id, exc.status, error=exc.message)
+        return await endpoint_page(endpoint_id, exc.status, error=page_message(exc))
     await flash(
-        f"Test event {event['_id']} queued: its delivery shows below once a worker has"
-        " sent it (reload the page)."
+        gettext(
+            "Test event %(id)s queued: its delivery shows below once a worker has sent it"
+            " (reload the page).",
+            id=event["_id"],
+        )
     )
     return redirect(url_for("dashboard.webhook_detail", endpoint_id=endpoint_id), 303)
 
@@ -145,9 +159,9 @@ async def webhook_enable(endpoint_id):
     enable = not webhooks.is_enabled(endpoint)
     await webhooks.update_endpoint(ctx, g.account, endpoint["_id"], enabled=enable)
     await flash(
-        "Endpoint enabled: held deliveries go out now."
+        gettext("Endpoint enabled: held deliveries go out now.")
         if enable
-        else "Endpoint disabled: it gets no deliveries until you enable it again."
+        else gettext("Endpoint disabled: it gets no deliveries until you enable it again.")
     )
     return redirect(url_for("dashboard.webhook_detail", endpoint_id=endpoint["_id"]), 303)
 
@@ -161,6 +175,6 @@ async def webhook_redeliver(delivery_id):
     try:
         await webhooks.redeliver(ctx, g.account, delivery["_id"])
     except CheckoutError as exc:
-        return await endpoint_page(delivery["endpoint_id"], exc.status, error=exc.message)
-    await flash(f"Delivery {delivery['_id']} will be sent again now.")
+        return await endpoint_page(delivery["endpoint_id"], exc.status, error=page_message(exc))
+    await flash(gettext("Delivery %(id)s will be sent again now.", id=delivery["_id"]))
     return redirect(url_for("dashboard.webhook_detail", endpoint_id=delivery["endpoint_id"]), 303)

@@ -9,25 +9,37 @@ from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, Strin
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from ...errors import CheckoutError
-from ...money import format_amount
+from ...i18n import gettext
+from ...i18n import lazy_gettext as _l
 from ...services import wallets as wallet_service
 from ...services import withdrawals
 from .. import client_ip, context
 from .dashboard import blueprint, page, signed_in
+from .dashboard_format import local_money
 from .dashboard_forms import amount_in_minor_units, strip
+from .dashboard_links import wallet_label
 from .forms import CSRFForm
+from .page_errors import page_message
 
 
 class WithdrawalForm(CSRFForm):
-    wallet = SelectField("From wallet", choices=[])
+    wallet = SelectField(_l("From wallet"), choices=[])
     amount = StringField(
-        "Amount", filters=[strip], validators=[InputRequired("Enter an amount, e.g. 50.00.")]
+        _l("Amount"),
+        filters=[strip],
+        validators=[InputRequired(_l("Enter an amount, e.g. 50.00."))],
     )
     pin = PasswordField(
-        "Wallet PIN",
-        validators=[Optional(), Regexp(r"^[0-9]{6}$", message="A PIN is exactly 6 digits.")],
+        _l("Wallet PIN"),
+        validators=[
+            Optional(),
+            Regexp(r"^[0-9]{6}$", message=_l("A PIN is exactly 6 digits.")),
+        ],
     )
-    password = PasswordField("Or your account password", validators=[Optional(), Length(max=256)])
+    password = PasswordField(
+        _l("Or your account password"),
+        validators=[Optional(), Length(max=256, message=_l("Use at most 256 characters."))],
+    )
     # A random key made when the page renders: a double submit withdraws once (it is the
     # withdrawal's idempotency key, scoped to the account like the API's).
     key = HiddenField(validators=[InputRequired(), Regexp(r"^[0-9a-f]{32}$")])
@@ -42,11 +54,13 @@ class WithdrawalForm(CSRFForm):
 
     def validate_pin(self, field):
         if bool(field.data) == bool(self.password.data):
-            raise ValidationError("Enter the wallet's PIN or your account password (one of them).")
+            raise ValidationError(
+                gettext("Enter the wallet's PIN or your account password (one of them).")
+            )
 
 
 def available(wallet: dict) -> str:
-    return format_amount(wallet["balance"], wallet["currency"])
+    return local_money(wallet["balance"], wallet["currency"])
 
 
 async def withdrawals_page(form: WithdrawalForm | None = None, status=200, error=None):
@@ -58,10 +72,7 @@ async def withdrawals_page(form: WithdrawalForm | None = None, status=200, error
             currency=currency,
             data={"key": secrets.token_hex(16), "wallet": g.account["default_wallet"]},
         )
-    form.wallet.choices = [
-        SelectChoice(w["code"], f"{w.get('name') or 'Wallet'} · {w['code']} · {available(w)}")
-        for w in owned
-    ]
+    form.wallet.choices = [SelectChoice(w["code"], wallet_label(w, available(w))) for w in owned]
     form.pin.data = form.password.data = ""
     return await page(
         "withdrawals.html",
@@ -102,10 +113,12 @@ async def request_withdrawal():
             client_ip=client_ip(),
         )
     except CheckoutError as exc:
-        return await withdrawals_page(form, exc.status, exc.message)
-    total = format_amount(done["amount"] + done["fee"], done["currency"])
+        return await withdrawals_page(form, exc.status, page_message(exc))
     await flash(
-        f"Withdrawal {done['_id']} requested: {total} left the wallet."
-        " It is pending until paid out."
+        gettext(
+            "Withdrawal %(id)s requested: %(total)s left the wallet. It is pending until paid out.",
+            id=done["_id"],
+            total=local_money(done["amount"] + done["fee"], done["currency"]),
+        )
     )
     return redirect(url_for("dashboard.withdrawals_list"), 303)
