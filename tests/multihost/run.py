@@ -148,8 +148,13 @@ def wait_for_port(host: str, port: int, timeout: float = 30) -> None:
 HAPROXY_CONFIG = f"""
 global
     maxconn 4096
+    # One line per request (haproxy.log): which server HAProxy passed it to, and how it
+    # ended. The check tells from it which failed requests were on the killed host.
+    log stdout format raw local0 info
 defaults
     mode http
+    log global
+    option httplog
     timeout connect 2s
     timeout client 30s
     timeout server 30s
@@ -158,8 +163,12 @@ defaults
     timeout check 2s
     option redispatch
     retries 2
+    # A client that gives up closes its side: HAProxy then ends (and logs) the request at
+    # once instead of after `timeout server`, so every failed request is in haproxy.log.
+    option abortonclose
 frontend checkout
     bind {GATEWAY}:8080
+    capture request header X-Load-Id len 32
     default_backend apps
 backend apps
     balance roundrobin
@@ -195,6 +204,11 @@ class Receiver:
 
 
 # --- the load -----------------------------------------------------------------------
+
+
+def load_id(client: int) -> dict:
+    """A header naming the request in HAProxy's log: client-number."""
+    return {"X-Load-Id": f"{client}-{secrets.token_hex(4)}"}
 
 
 async def api(http, method, path, payload=None, headers=None):
@@ -238,13 +252,16 @@ class Tally:
         self.paid: set[str] = set()  # answered 200
         self.uncertain: set[str] = set()  # pay sent, no answer (connection cut, 5xx)
         self.latencies: list[float] = []
-        # Each request that failed: (client, what, sent, ended), times in s from the start.
-        self.failures: list[tuple[int, str, float, float]] = []
+        # Each request that failed: (client, what, sent, ended, its X-Load-Id), times in s
+        # from the start.
+        self.failures: list[tuple[int, str, float, float, str]] = []
         self.start = time.monotonic()
 
-    def failed(self, client: int, what: str, sent: float) -> None:
+    def failed(self, client: int, what: str, sent: float, request: dict) -> None:
         self.counts[what] += 1
-        self.failures.append((client, what, sent - self.start, time.monotonic() - self.start))
+        self.failures.append(
+            (client, what, sent - self.start, time.monotonic() - self.start, request["X-Load-Id"])
+        )
 
 
 def error_code(response) -> str:
@@ -258,28 +275,31 @@ async def funnel(http, client: int, merchant, shopper, tally: Tally, stop_at: fl
     while time.monotonic() < stop_at:
         step = "create"
         sent = time.monotonic()
+        request = load_id(client)
         try:
             created = await api(
                 http,
                 "POST",
                 f"/api/v1/txn/payment-session/{merchant['walletCode']}",
                 {"amount": Decimal("1.00")},
-                merchant["headers"],
+                {**merchant["headers"], **request},
             )
             if created.status_code != 201:
-                tally.failed(client, f"create {created.status_code}", sent)
+                tally.failed(client, f"create {created.status_code}", sent, request)
                 continue
             session = parsed(created)
             session_id = session["transactionTraceId"]
             step = "view"
             sent = time.monotonic()
-            page = await http.get(f"{LB}/checkout/{session_id}", timeout=15)
+            request = load_id(client)
+            page = await http.get(f"{LB}/checkout/{session_id}", timeout=15, headers=request)
             if page.status_code == 200:
                 tally.counts["view 200"] += 1
             else:
-                tally.failed(client, f"view {page.status_code}", sent)
+                tally.failed(client, f"view {page.status_code}", sent, request)
             step = "pay"
             started = sent = time.monotonic()
+            request = load_id(client)
             try:
                 paid = await api(
                     http,
@@ -290,6 +310,7 @@ async def funnel(http, client: int, merchant, shopper, tally: Tally, stop_at: fl
                         "totalAmount": session["totalAmount"],
                         "pin": PIN,
                     },
+                    request,
                 )
             except httpx.HTTPError:
                 tally.uncertain.add(session_id)
@@ -301,9 +322,9 @@ async def funnel(http, client: int, merchant, shopper, tally: Tally, stop_at: fl
             else:
                 if paid.status_code >= 500:
                     tally.uncertain.add(session_id)
-                tally.failed(client, f"pay {paid.status_code} {error_code(paid)}", sent)
+                tally.failed(client, f"pay {paid.status_code} {error_code(paid)}", sent, request)
         except httpx.HTTPError as exc:
-            tally.failed(client, f"{step} {type(exc).__name__}", sent)
+            tally.failed(client, f"{step} {type(exc).__name__}", sent, request)
             await asyncio.sleep(0.05)
 
 
@@ -464,14 +485,25 @@ def main() -> int:
         tally = asyncio.run(drive(args, env["MONGO_DB"], killed))
         elapsed = time.monotonic() - began
         log(f"load done after {elapsed:.1f} s")
-        result = check(args, env, tally, receiver, killed)
+        result = check(args, env, tally, receiver, killed, workdir / "haproxy.log")
     finally:
         processes.stop_all()
         teardown_network()
     return result
 
 
-def check(args, env, tally: Tally, receiver: Receiver, killed: dict) -> int:
+def sent_to_killed_host(haproxy_log: Path) -> set[str]:
+    """The X-Load-Id of every request HAProxy passed to app1 (httplog lines: ...
+    apps/app1 timers status ... {X-Load-Id} "METHOD path ...")."""
+    found = set()
+    for line in haproxy_log.read_text(errors="replace").splitlines():
+        parts = line.split()
+        if "apps/app1" in parts and "{" in line:
+            found.add(line[line.index("{") + 1 : line.index("}", line.index("{"))])
+    return found
+
+
+def check(args, env, tally: Tally, receiver: Receiver, killed: dict, haproxy_log: Path) -> int:
     mongo = MongoClient(env["MONGO_URI"], tz_aware=True)
     db = mongo[env["MONGO_DB"]]
     # Let the worker settle credits and deliver the last webhooks.
@@ -496,11 +528,14 @@ def check(args, env, tally: Tally, receiver: Receiver, killed: dict) -> int:
         e["_id"] for e in db.events.find({"type": "payment_session.completed"}, {"_id": 1})
     }
     undelivered_events = sorted(completed_events - set(receiver.received))
-    # Allowed: the one request each client had in flight when the host died (sent before
-    # the kill, failed after it). Anything else a client saw is a failure of the survivor.
+    # Allowed: the requests in flight on the killed host, i.e. HAProxy had passed them to
+    # app1 and they had not ended when it died (some were sent just after the kill, before
+    # HAProxy's checks marked app1 down). Anything else a client saw is a failure of the
+    # survivor.
     at = killed.get("at", 0)
-    in_flight = [f for f in tally.failures if f[2] < at <= f[3]]
-    later = [f for f in tally.failures if not f[2] < at <= f[3]]
+    on_app1 = sent_to_killed_host(haproxy_log)
+    in_flight = [f for f in tally.failures if f[4] in on_app1 and f[3] >= at]
+    later = [f for f in tally.failures if f not in in_flight]
     per_client = collections.Counter(f[0] for f in tally.failures)
     repeated = sorted(c for c, n in per_client.items() if n > 1)
     reconcile = subprocess.run(
@@ -518,11 +553,13 @@ def check(args, env, tally: Tally, receiver: Receiver, killed: dict) -> int:
     print("answers:", ", ".join(f"{k}: {n}" for k, n in sorted(tally.counts.items())))
     print(f"payments answered 200: {len(tally.paid)}  (p50 {pct(0.5)}, p99 {pct(0.99)})")
     print(
-        f"client-visible failures: {len(tally.failures)}; in flight at the kill: "
-        f"{len(in_flight)} ({len({f[0] for f in in_flight})} clients); others: {len(later)}"
+        f"client-visible failures: {len(tally.failures)}; in flight on the killed host: "
+        f"{len(in_flight)} ({len({f[0] for f in in_flight})} clients, sent "
+        f"{min((f[2] for f in in_flight), default=0):.1f} s to "
+        f"{max((f[2] for f in in_flight), default=0):.1f} s); others: {len(later)}"
     )
-    for client, what, sent, ended in sorted(later, key=lambda f: f[2]):
-        print(f"  not in flight at the kill: client {client} {what}, {sent:.1f} s to {ended:.1f} s")
+    for client, what, sent, ended, _ in sorted(later, key=lambda f: f[2]):
+        print(f"  not on the killed host: client {client} {what}, {sent:.1f} s to {ended:.1f} s")
     print(f"clients with 2+ failures: {len(repeated)} {repeated if repeated else ''}".rstrip())
     print(
         f"pays without an answer: {len(tally.uncertain)} "
