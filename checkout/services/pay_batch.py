@@ -19,11 +19,12 @@ Guarantees are those of one payment, batch or not:
   locked until MongoDB reaps it, up to a minute). A part with a single payer retries
   alone, for STUCK_PAYMENT_SECONDS at most from when its payments arrived, then answers
   503 payment_contended: nothing of it committed, the shopper may pay again. A commit
-  whose result is unknown is retried by the driver until it knows (never reported as a
-  failure because of this deadline);
+  whose result is unknown is not cut short by this deadline: the driver retries the
+  commit as before (up to its 120 s limit, then 503 store_unavailable);
 - the writes are still conditional (a session flips only while open, a payer is debited
   only while its settled balance covers the sum); one that does not match means another
-  transaction got there after the snapshot, and the batch runs again;
+  transaction got there after the snapshot, and the batch goes on as after a transient
+  error;
 - one payment's refusal is that payment's answer only: the rest of the batch goes on.
 Batches are per app process (each Hypercorn worker has its own); two processes' batches
 are two transactions, as two payments were.
