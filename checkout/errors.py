@@ -157,6 +157,17 @@ class StoreUnavailable(CheckoutError):
     message = "A data store is unavailable. Try again shortly."
 
 
+class PaymentContended(CheckoutError):
+    # The payment kept meeting a write conflict on its payer's wallet for as long as one
+    # payment may retry (services/pay_batch.py): another transaction holds that wallet,
+    # e.g. one a killed app host left open until MongoDB reaps it. It never committed.
+    status, code = 503, "payment_contended"
+    message = (
+        "The paying wallet is held by another payment that has not finished. "
+        "Nothing was charged; try again in a few seconds."
+    )
+
+
 # Refunds, withdrawals and payment links
 
 

@@ -11,10 +11,20 @@ gateway answers as fast as before, and a busy one puts more payments in each com
 
 Guarantees are those of one payment, batch or not:
 - the batch is one transaction: all of it commits or none of it (a crash, a store
-  failure), and a transient error runs the whole batch again from a fresh snapshot;
+  failure);
+- a transient error (a write conflict: another transaction holds one of its documents)
+  does not run the whole batch again. The batch is split by payer, and the parts commit
+  on their own, beside the later batches: one contended payer must not hold up everyone
+  else's payments (a transaction a killed app host left open keeps its payer wallets
+  locked until MongoDB reaps it, up to a minute). A part with a single payer retries
+  alone, for STUCK_PAYMENT_SECONDS at most from when its payments arrived, then answers
+  503 payment_contended: nothing of it committed, the shopper may pay again. A commit
+  whose result is unknown is not cut short by this deadline: the driver retries the
+  commit as before (up to its 120 s limit, then 503 store_unavailable);
 - the writes are still conditional (a session flips only while open, a payer is debited
   only while its settled balance covers the sum); one that does not match means another
-  transaction got there after the snapshot, and the batch runs again;
+  transaction got there after the snapshot, and the batch goes on as after a transient
+  error;
 - one payment's refusal is that payment's answer only: the rest of the batch goes on.
 Batches are per app process (each Hypercorn worker has its own); two processes' batches
 are two transactions, as two payments were.
@@ -22,14 +32,18 @@ are two transactions, as two payments were.
 
 import asyncio
 import logging
+import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 
 from .. import ledger, locked_credit
 from ..errors import (
     AlreadyPaid,
     CheckoutError,
     InsufficientFunds,
+    PaymentContended,
     PaymentLinkLimitReached,
     SessionNotFound,
 )
@@ -50,6 +64,13 @@ log = logging.getLogger(__name__)
 
 # Payments per transaction at most: bounds a batch's time and its retry's cost.
 MAX_BATCH = 64
+# How long a payment may keep meeting write conflicts before it answers 503
+# payment_contended: below the usual client timeouts, so the shopper gets a clear answer.
+STUCK_PAYMENT_SECONDS = 10.0
+
+
+def give_up_time() -> float:
+    return time.monotonic() + STUCK_PAYMENT_SECONDS
 
 
 @dataclass
@@ -58,6 +79,11 @@ class Payment:
     payer: dict  # the payer's wallet: code, account_id
     now: datetime
     future: asyncio.Future = field(repr=False)
+    give_up_at: float = field(default_factory=give_up_time)  # time.monotonic()
+
+
+class Contended(Exception):
+    """A try of a batch that may not retry in place met a transient error: it is split."""
 
 
 @dataclass
@@ -74,6 +100,7 @@ class PayBatcher:
         self.waiting: list[Payment] = []
         self.task: asyncio.Task | None = None
         self.publishing: set[asyncio.Task] = set()
+        self.retrying: set[asyncio.Task] = set()  # parts of contended batches
 
     async def pay(self, session_id: str, payer: dict, now: datetime) -> Paid:
         """Pay in the next batch; raises that payment's refusal, or the batch's failure."""
@@ -88,15 +115,27 @@ class PayBatcher:
         try:
             while self.waiting:
                 batch, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
-                await self._commit(batch)
+                # One try here: a contended batch goes on in the background, so the next
+                # batch does not wait for it.
+                await self._commit(batch, retry_in_place=False)
         finally:
             self.task = None  # no await since the last check: nothing can slip in between
 
-    async def _commit(self, batch: list[Payment]) -> None:
+    async def _commit(self, batch: list[Payment], *, retry_in_place: bool) -> None:
+        """Commit the batch, or on a transient error (unless retry_in_place) hand its
+        parts to background tasks: halves by payer, or the whole one-payer batch."""
         try:
             outcomes, events = await unit_of_work.run_unpublished(
-                self.ctx, lambda uow: apply_batch(self.ctx, uow, batch)
+                self.ctx,
+                lambda uow: apply_batch(self.ctx, uow, batch),
+                before_retry=lambda: before_retry(batch, retry_in_place),
             )
+        except Contended:
+            for part in split_by_payer(batch):
+                self._in_background(
+                    self.retrying, self._commit(part, retry_in_place=one_payer(part))
+                )
+            return
         except BaseException as exc:  # the transaction failed as a whole: so did each payment
             for payment in batch:
                 if not payment.future.done():
@@ -121,9 +160,39 @@ class PayBatcher:
         # The events go to the webhook stream after the shoppers have their answers and
         # while the next batch runs: pushing them one by one would hold up both. Never
         # raises; if this process dies first, the worker's relay pushes them.
-        publishing = asyncio.create_task(publish_pending(self.ctx, events))
-        self.publishing.add(publishing)  # a running task needs a reference
-        publishing.add_done_callback(self.publishing.discard)
+        self._in_background(self.publishing, publish_pending(self.ctx, events))
+
+    @staticmethod
+    def _in_background(tasks: set[asyncio.Task], work: Coroutine) -> None:
+        task = asyncio.create_task(work)
+        tasks.add(task)  # a running task needs a reference
+        task.add_done_callback(tasks.discard)
+
+
+def one_payer(batch: list[Payment]) -> bool:
+    return len({p.payer["code"] for p in batch}) == 1
+
+
+def split_by_payer(batch: list[Payment]) -> list[list[Payment]]:
+    """Two halves with no payer in both (so they do not conflict with each other), each
+    payer's payments in their order; a one-payer batch stays whole: its payments wait on
+    the same wallet anyway."""
+    by_payer: dict[str, list[Payment]] = {}
+    for payment in batch:
+        by_payer.setdefault(payment.payer["code"], []).append(payment)
+    groups = list(by_payer.values())
+    if len(groups) == 1:
+        return [batch]
+    middle = len(groups) // 2
+    return [list(chain.from_iterable(groups[:middle])), list(chain.from_iterable(groups[middle:]))]
+
+
+def before_retry(batch: list[Payment], retry_in_place: bool) -> None:
+    """Called before a batch's transaction runs again after a transient error."""
+    if not retry_in_place:
+        raise Contended()
+    if time.monotonic() >= min(p.give_up_at for p in batch):
+        raise PaymentContended(retry_after=5)
 
 
 async def apply_batch(ctx: Context, uow, batch: list[Payment]) -> list:

@@ -75,13 +75,26 @@ async def run(ctx: Context, work: Work[T]) -> T:
     return result
 
 
-async def run_unpublished(ctx: Context, work: Work[T]) -> tuple[T, list[Document]]:
+async def run_unpublished(
+    ctx: Context, work: Work[T], *, before_retry: Callable[[], None] | None = None
+) -> tuple[T, list[Document]]:
     """Like run, but returns (result, the committed outbox events) without pushing them:
     the caller must hand them to publish_pending after it has answered (the batch of
-    payments does, so its shoppers do not wait on the push)."""
+    payments does, so its shoppers do not wait on the push).
+
+    before_retry, when given, is called before each run of `work` after a transient
+    failure; whatever it raises ends the retrying (the transaction is aborted, so nothing
+    of it committed) and comes out of run_unpublished. It is not called when only the
+    commit is retried (an unknown commit result): that one may have committed, so it is
+    retried until the driver knows."""
     committed: list[UnitOfWork] = []
+    tries = 0
 
     async def attempt(session: AsyncClientSession) -> T:
+        nonlocal tries
+        tries += 1
+        if tries > 1 and before_retry is not None:
+            before_retry()
         uow = UnitOfWork(ctx, session)  # fresh each try: an aborted try's events are dropped
         result = await work(uow)
         committed[:] = [uow]

@@ -5,6 +5,8 @@ import asyncio
 from decimal import Decimal
 
 import pytest
+from pymongo import AsyncMongoClient
+from pymongo.errors import OperationFailure
 
 from checkout.services import pay_batch, settlement
 from checkout.services.reconcile import reconcile
@@ -99,7 +101,7 @@ async def paid_once(ctx, client, sessions, payers):
     assert report.ok, report.problems
 
 
-async def test_a_transient_error_in_a_batch_runs_the_whole_batch_again_once(client, ctx):
+async def test_a_transient_error_in_a_batch_still_pays_each_payment_once(client, ctx):
     merchant = await register(client, "Transient Batch Merchant")
     payers = [await register(client, f"Transient Shopper {n}", pin=PIN) for n in range(6)]
     sessions = [await create_session(client, merchant, Decimal("5.00")) for _ in range(6)]
@@ -147,3 +149,162 @@ async def test_a_batch_commit_with_an_unknown_result_pays_once(client, ctx):
         await fail_off(ctx)
     assert [r.status_code for r in responses] == [200] * 6
     await paid_once(ctx, client, sessions, payers)
+
+
+class WalletHolder:
+    """Another client's transaction that wrote a wallet and stays open: what the batch of
+    an app host killed mid-transaction leaves behind. MongoDB keeps that document locked
+    (every other transaction's write of it is a WriteConflict) until the transaction ends
+    or is reaped after transactionLifetimeLimitSeconds."""
+
+    def __init__(self, ctx):
+        self.client = AsyncMongoClient(ctx.settings.mongo_uri)
+        self.db = self.client[ctx.settings.mongo_db]
+
+    async def hold(self, wallet_code: str) -> None:
+        self.session = self.client.start_session()
+        await self.session.start_transaction()
+        result = await self.db.wallets.update_one(
+            {"code": wallet_code}, {"$set": {"held_by_test": True}}, session=self.session
+        )
+        assert result.modified_count == 1
+
+    async def holding(self) -> bool:
+        """Asks the server: it may have reaped the transaction (the lock with it)."""
+        try:
+            await self.db.wallets.find_one({}, session=self.session)
+        except OperationFailure as exc:
+            assert exc.code == 251, exc  # NoSuchTransaction
+            return False
+        return True
+
+    async def release(self) -> None:  # as the server's reaper does: the write never happened
+        if self.session.in_transaction:
+            await self.session.abort_transaction()
+
+    async def close(self) -> None:
+        await self.release()
+        await self.session.end_session()
+        await self.client.close()
+
+
+async def session_status(ctx, session: dict) -> str:
+    doc = await ctx.db.payment_sessions.find_one({"_id": session["transactionTraceId"]})
+    return doc["status"]
+
+
+@pytest.fixture
+def tries(monkeypatch):
+    """Observes the real apply_batch: the payer codes of every try of a batch; a try
+    whose payers include `hold_for` waits for `go` (to let payments queue behind it)."""
+
+    class Tries:
+        def __init__(self):
+            self.payers: list[set[str]] = []
+            self.seen = asyncio.Event()  # a try was made
+            self.hold_for: str | None = None
+            self.go = asyncio.Event()
+
+    watch = Tries()
+    real = pay_batch.apply_batch
+
+    async def observed(ctx, uow, batch):
+        codes = {p.payer["code"] for p in batch}
+        watch.payers.append(codes)
+        watch.seen.set()
+        if watch.hold_for in codes:
+            await watch.go.wait()
+        return await real(ctx, uow, batch)
+
+    monkeypatch.setattr(pay_batch, "apply_batch", observed)
+    return watch
+
+
+@pytest.mark.parametrize("together", [False, True], ids=["stuck-alone-first", "stuck-in-batch"])
+async def test_a_locked_payer_holds_up_only_its_own_payment(
+    client, ctx, monkeypatch, tries, together
+):
+    # Long enough that the stuck payment is still retrying when the others are done.
+    monkeypatch.setattr(pay_batch, "STUCK_PAYMENT_SECONDS", 120.0)
+    merchant = await register(client, "Locked Payer Merchant")
+    stuck = await register(client, "Locked Shopper", pin=PIN)
+    payers = [await register(client, f"Free Shopper {n}", pin=PIN) for n in range(8)]
+    gate = await register(client, "Gate Shopper", pin=PIN)
+    sessions = [await create_session(client, merchant, Decimal("5.00")) for _ in range(10)]
+    holder = WalletHolder(ctx)
+    await holder.hold(stuck["walletCode"])
+    tasks: list[asyncio.Task] = []
+    try:
+        if together:
+            # A first batch is held open while the stuck payment and the others queue
+            # behind it, so they all go in the next batch together.
+            tries.hold_for = gate["walletCode"]
+            tasks.append(asyncio.create_task(pay(client, sessions[9], gate)))
+            await tries.seen.wait()
+        stuck_pay = asyncio.create_task(pay(client, sessions[0], stuck))
+        tasks.append(stuck_pay)
+        if not together:  # the stuck payment's own batch is under way before the others come
+            await tries.seen.wait()
+        others = [
+            asyncio.create_task(pay(client, s, p))
+            for s, p in zip(sessions[1:9], payers, strict=True)
+        ]
+        tasks += others
+        if together:
+            batcher = pay_batch.batcher_for(ctx)
+            while len(batcher.waiting) < 9:
+                await asyncio.sleep(0.01)
+            tries.go.set()
+        responses = await asyncio.gather(*others)
+
+        # Every other payment answered and is complete in MongoDB while the stuck payer's
+        # wallet is still locked and its own payment still waits for it.
+        assert [r.status_code for r in responses] == [200] * 8, [await body(r) for r in responses]
+        assert [await session_status(ctx, s) for s in sessions[1:9]] == ["complete"] * 8
+        assert await holder.holding()
+        assert not stuck_pay.done()
+        assert await session_status(ctx, sessions[0]) == "open"
+
+        await holder.release()
+        stuck_answer = await stuck_pay
+    finally:
+        tries.go.set()
+        for task in tasks:
+            if not task.done():  # only when an assertion failed
+                task.cancel()
+        await holder.close()
+    assert stuck_answer.status_code == 200, await body(stuck_answer)
+    assert all(task.result().status_code == 200 for task in tasks)
+    # The stuck payer's first try: alone, or with all the others.
+    first = next(codes for codes in tries.payers if stuck["walletCode"] in codes)
+    assert len(first) == (9 if together else 1)
+    await paid_once(ctx, client, sessions[:9], [stuck, *payers])
+    await settlement.settle_all(ctx.stores)
+    report = await reconcile(ctx.stores)
+    assert report.ok, report.problems
+
+
+async def test_a_payment_locked_out_for_too_long_answers_503_and_charges_nothing(
+    client, ctx, monkeypatch
+):
+    monkeypatch.setattr(pay_batch, "STUCK_PAYMENT_SECONDS", 1.0)
+    merchant = await register(client, "Long Lock Merchant")
+    stuck = await register(client, "Long Locked Shopper", pin=PIN)
+    session = await create_session(client, merchant, Decimal("5.00"))
+    holder = WalletHolder(ctx)
+    await holder.hold(stuck["walletCode"])
+    try:
+        refused = await pay(client, session, stuck)
+        assert await holder.holding()
+    finally:
+        await holder.close()
+
+    assert refused.status_code == 503, await body(refused)
+    assert (await body(refused))["error"]["code"] == "payment_contended"
+    assert refused.headers["Retry-After"] == "5"
+    assert await session_status(ctx, session) == "open"
+    assert await ctx.db.journal.count_documents({"session_id": session["transactionTraceId"]}) == 0
+    assert await balance(client, stuck) == Decimal("1000.00")
+    # Once the lock is gone the shopper pays again, and is charged once.
+    assert (await pay(client, session, stuck)).status_code == 200
+    await paid_once(ctx, client, [session], [stuck])

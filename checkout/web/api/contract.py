@@ -43,7 +43,10 @@ ERROR_DESCRIPTIONS = {
     422: "Well-formed but cannot be processed.",
     423: "Wallet locked after too many wrong PINs.",
     429: "Rate limited; see Retry-After.",
-    503: "A data store is unavailable; retry shortly.",
+    503: (
+        "A data store is unavailable, or (payments) the payer's wallet is held by another"
+        " payment that has not finished; nothing was charged, retry shortly."
+    ),
 }
 
 
