@@ -369,6 +369,10 @@ def payment_error(exc: CheckoutError) -> dict:
         message = code_error(exc)
     elif code == "invalid_invoice_state":
         message = gettext("This invoice can no longer be paid.")
+    elif code == "payment_contended":
+        message = gettext(
+            "Your wallet is busy with another payment that has not finished. Try again in a moment."
+        )
     else:
         message = gettext("We could not take this payment.")
     return {"code": code, "message": message + " " + gettext("Nothing was charged.")}
