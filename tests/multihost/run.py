@@ -377,6 +377,13 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=40)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--merchants", type=int, default=4)
+    parser.add_argument(
+        "--txn-lifetime",
+        type=float,
+        default=10,
+        help="the store's transaction lifetime limit in seconds (docs/scaling.md; 60 is"
+        " MongoDB's default: then a killed host's wallets stay locked for a minute)",
+    )
     args = parser.parse_args()
     if os.geteuid() != 0:
         print("needs root (network namespaces)", file=sys.stderr)
@@ -437,16 +444,11 @@ def main() -> int:
             "secantus",
             [
                 PYTHON,
-                "-m",
-                "secantus",
-                "--host",
+                str(Path(__file__).with_name("secantus_store.py")),
                 db_host,
-                "--port",
                 "27017",
-                "--storage-path",
                 str(workdir / "mongo"),
-                "--log-level",
-                "WARNING",
+                str(args.txn_lifetime),
             ],
         )
         wait_for_port(db_host, 6379)
