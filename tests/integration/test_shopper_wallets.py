@@ -11,7 +11,7 @@ import pytest_asyncio
 from checkout import create_app
 from checkout.services.settlement import settle_all
 from tests.integration.money_out_support import PIN, balance, refund, withdraw
-from tests.integration.test_dashboard import new_ip, sign_in
+from tests.integration.test_dashboard import new_ip, sign_in, submit
 from tests.support import body, call, create_session, register, unique_email
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -214,12 +214,7 @@ async def test_a_personal_account_is_refused_merchant_features(client):
     await sign_in(client, person, ip)
     for url in ("/dashboard/", "/dashboard/wallets", "/dashboard/transactions"):
         assert (await client.get(url, scope_base={"client": ip})).status_code == 200, url
-    for url in (
-        "/dashboard/sessions",
-        "/dashboard/sessions/new",
-        "/dashboard/keys",
-        "/dashboard/profile",
-    ):
+    for url in ("/dashboard/sessions", "/dashboard/sessions/new", "/dashboard/keys"):
         answer = await client.get(url, scope_base={"client": ip})
         assert answer.status_code == 403, url
         assert "merchant accounts" in await answer.get_data(as_text=True)
@@ -263,3 +258,50 @@ async def test_a_personal_wallets_credit_cannot_be_withdrawn_through_a_merchant_
     assert doc["balance"] == doc["locked_credit"] == 100000
     person_doc = await wallet.find_one({"code": person["walletCode"]})
     assert person_doc["locked_credit"] == 100000 - 160  # all back locked but the kept fee
+
+
+async def test_a_personal_account_changes_its_password_in_the_dashboard(client):
+    person = await personal_account(client)
+    ip = new_ip()
+    await sign_in(client, person, ip)
+    page = await client.get("/dashboard/profile", scope_base={"client": ip})
+    html_page = await page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Sam Shopper" in html_page and html.escape(person["email"]) in html_page
+    assert 'href="/dashboard/profile"' in html_page  # in its navigation
+    assert "Save profile" not in html_page and "Brand colour" not in html_page
+
+    # The merchant parts of the profile stay closed to it.
+    for url, form in (
+        ("/dashboard/profile", {"organization": "Mine", "email": person["email"]}),
+        ("/dashboard/profile/branding", {"display_name": "Me"}),
+    ):
+        refused = await submit(client, url, form, ip, token_from="/dashboard/profile")
+        assert refused.status_code == 403, url
+
+    changed = await submit(
+        client,
+        "/dashboard/profile/password",
+        {
+            "current_password": person["password"],
+            "new_password": "a brand new secret 2",
+            "confirm": "a brand new secret 2",
+        },
+        ip,
+        token_from="/dashboard/profile",
+    )
+    assert changed.status_code == 303
+    old = await call(
+        client,
+        "POST",
+        "/api/v1/org/login",
+        {"email": person["email"], "password": person["password"]},
+    )
+    assert old.status_code == 401
+    new = await call(
+        client,
+        "POST",
+        "/api/v1/org/login",
+        {"email": person["email"], "password": "a brand new secret 2"},
+    )
+    assert new.status_code == 200

@@ -125,6 +125,7 @@ PERSONAL_PAGES = frozenset(
         "dashboard.wallets",
         "dashboard.wallet_statement",
         "dashboard.reset_pin",
+        "dashboard.profile",
         "dashboard.change_password",
         "dashboard.logout",
     }
@@ -558,6 +559,17 @@ async def profile_page(
     password_error=None,
     headers=None,
 ):
+    if not accounts.is_merchant(g.account):
+        # A personal wallet account: its name and email, and its password; no merchant
+        # profile, no branding (those answer 403 merchant_only).
+        return await page(
+            "profile.html",
+            status,
+            headers,
+            personal=True,
+            password_form=password_form or PasswordForm(),
+            password_error=password_error,
+        )
     if profile_form is None:
         profile_form = ProfileForm(
             data={
