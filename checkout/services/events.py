@@ -25,6 +25,7 @@ from ..representations import (
     topup_json,
     withdrawal_json,
 )
+from ..storage import backlogs as backlog_store
 from ..storage import events as event_store
 from . import Context, owned_by, utcnow
 
@@ -136,18 +137,33 @@ async def publish_pending(
     store failure: the outbox keeps the event and the relay pushes it later.
 
     With events: push those (call this after the transaction that recorded them commits).
-    Without: the relay. Push outbox entries older than min_age seconds that were never
-    pushed, and re-push ones pushed long ago that no worker ever dispatched.
+    They are not marked published: that mark was one more multi-document update per
+    payment batch, and SecantusDB's cost is per document written (bench/README.md, "Pay
+    regression"). Without: the relay. Push outbox entries older than min_age seconds that
+    no worker dispatched and no relay pushed, and re-push ones the relay pushed long ago
+    that are still not dispatched; it marks what it pushes.
+
+    An unmarked event may have been pushed by its request and still be waiting in the
+    stream: while workers are behind (entries no worker has read), the relay leaves
+    unmarked events alone, or it would push every event of a backlog twice. Once the
+    workers have read everything, an unmarked undispatched event older than min_age was
+    never pushed (a crash between commit and push, Redis down), or sits with a worker
+    that died before dispatching it; pushing it again is safe either way (fan-out is
+    idempotent, the dispatched mark conditional).
     """
     try:
-        if events is None:
-            now = utcnow()
-            events = await event_store.find_undispatched(
-                ctx.db,
-                created_before=now - timedelta(seconds=min_age),
-                published_before=now - timedelta(seconds=max(min_age * 30, 300)),
-                limit=limit,
-            )
+        if events is not None:
+            for event in events:
+                await event_store.append_to_stream(ctx.redis, event)
+            return len(events)
+        now = utcnow()
+        lag, _pending = await backlog_store.stream_group_state(ctx.redis)
+        events = await event_store.find_undispatched(
+            ctx.db,
+            created_before=now - timedelta(seconds=min_age) if lag == 0 else None,
+            published_before=now - timedelta(seconds=max(min_age * 30, 300)),
+            limit=limit,
+        )
         pushed = []
         for event in events:
             await event_store.append_to_stream(ctx.redis, event)

@@ -1,6 +1,8 @@
 """Events: the outbox in MongoDB (the truth, written in the same transaction as the change
 an event describes) and the Redis Stream that carries event ids to the webhook workers."""
 
+from datetime import datetime
+
 from redis.exceptions import ResponseError
 
 from .pages import newest_first
@@ -49,22 +51,18 @@ async def find_events_for_subject(db, subject: str) -> list[dict]:
     return await db.events.find({"subject": subject}).sort("created_at", 1).to_list(None)
 
 
-async def find_undispatched(db, created_before, published_before, limit: int) -> list[dict]:
-    """Events no worker has fanned out yet: never pushed (crash between commit and push,
-    or Redis down) and older than created_before, or pushed before published_before and
-    still not dispatched (the stream entry was lost, e.g. Redis restarted)."""
+async def find_undispatched(
+    db, created_before: datetime | None, published_before: datetime, limit: int
+) -> list[dict]:
+    """Events no worker has fanned out yet: never pushed by the relay and older than
+    created_before (None: leave those alone), or pushed by the relay before
+    published_before and still not dispatched (the stream entry was lost, e.g. Redis
+    restarted). A request's own push leaves no mark (services/events.publish_pending)."""
+    stale: list[dict] = [{"published_at": {"$lt": published_before}}]
+    if created_before is not None:
+        stale.insert(0, {"published_at": None, "created_at": {"$lt": created_before}})
     cursor = (
-        db.events.find(
-            {
-                "dispatched_at": None,
-                "$or": [
-                    {"published_at": None, "created_at": {"$lt": created_before}},
-                    {"published_at": {"$lt": published_before}},
-                ],
-            }
-        )
-        .sort("created_at", 1)
-        .limit(limit)
+        db.events.find({"dispatched_at": None, "$or": stale}).sort("created_at", 1).limit(limit)
     )
     return await cursor.to_list(length=limit)
 

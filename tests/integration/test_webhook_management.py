@@ -8,6 +8,7 @@ import pytest
 
 from checkout.services import utcnow, webhooks
 from checkout.services.events import EVENT_RETENTION_DAYS
+from checkout.storage import events as event_store
 from tests.support import body, call, create_session, register
 
 URL = "/api/v1/webhooks"
@@ -174,7 +175,12 @@ async def test_test_records_a_ping_event_for_that_endpoint(client, app):
     assert event["type"] == "ping" and event["id"].startswith("evt_")
     assert event["data"]["endpointId"] == created["id"]
     stored = await ctx.db.events.find_one({"_id": event["id"]})
-    assert stored["endpoint_id"] == created["id"] and stored["published_at"] is not None
+    assert stored["endpoint_id"] == created["id"]
+    # Pushed to the stream by the request itself, which leaves no published mark (only
+    # the relay marks what it pushes: services/events.publish_pending).
+    assert stored["published_at"] is None
+    entries = await ctx.redis.xrevrange(event_store.STREAM, count=50)
+    assert any(fields.get("event_id") == event["id"] for _, fields in entries)
 
     read = await call(client, "GET", f"/api/v1/events/{event['id']}", headers=merchant["headers"])
     assert read.status_code == 200 and await body(read) == event
