@@ -1,8 +1,7 @@
-"""The landing page at /: what this server is, and the ways in."""
+"""The landing page at /: what this server is, and the ways in. It speaks the visitor's
+language (?lang=, else Accept-Language), like the dashboard it leads to."""
 
-from quart import Blueprint, g, render_template
-
-from ...i18n import DEFAULT_LOCALE
+from quart import Blueprint, render_template
 
 blueprint = Blueprint("home", __name__)
 
@@ -11,5 +10,4 @@ PLATFORM = "Checkout"
 
 @blueprint.get("/")
 async def home():
-    g.locale = DEFAULT_LOCALE  # English only, like the dashboard it leads to
     return await render_template("home.html", platform=PLATFORM)
