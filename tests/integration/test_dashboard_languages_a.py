@@ -4,10 +4,15 @@ form errors, service refusals and flashes come back translated, codes and emails
 reading left to right in Arabic. English stays the default (the other dashboard tests read
 these pages in English)."""
 
+import re
+from decimal import Decimal
+
 import pytest
 
+from tests.integration.money_out_support import PIN, paid_session
 from tests.integration.test_dashboard import sign_in, submit, text
-from tests.support import register
+from tests.integration.test_dashboard_payment_actions import refund_from_page
+from tests.support import create_session, register
 
 RTL = '<html lang="ar" dir="rtl">'
 FRENCH = '<html lang="fr" dir="ltr">'
@@ -119,3 +124,80 @@ async def test_the_landing_page_negotiates_like_the_dashboard(client, headers, q
     page = await text(await client.get(f"/{query}", headers=headers))
     assert expected in page and "<h1>Checkout</h1>" in page
     assert "A payment gateway with a hosted checkout page." not in page
+
+
+async def test_overview_payments_and_a_refund_in_french(client):
+    merchant, shopper = await register(client), await register(client, "Shopper", pin=PIN)
+    session = await paid_session(client, merchant, shopper, Decimal("234.50"))
+    session_id = session["transactionTraceId"]
+    await sign_in(client, merchant)
+    await choose(client, "fr", "/dashboard/")
+
+    overview = await text(await client.get("/dashboard/"))
+    assert FRENCH in overview and "<h1>Vue d’ensemble</h1>" in overview
+    assert "Aujourd’hui" in overview and "30 derniers jours" in overview
+    assert "234,50\xa0$US" in overview  # Babel's French amount
+    assert "Meilleur jour :" in overview and "Reçu brut et remboursements par jour" in overview
+    assert ">Payé</span>" in overview  # the status badge
+
+    listing = await text(await client.get("/dashboard/sessions?status=complete"))
+    assert '<option selected value="complete">Payé</option>' in listing
+    assert "Tous les statuts" in listing and "Aucune session" not in listing
+
+    # A refund form re-rendered with its field error, then a refund and its flash.
+    bad = await refund_from_page(client, session_id, amount="abc")
+    page = await text(bad)
+    assert bad.status_code == 400 and "Saisissez un montant comme 12.50." in page
+    too_much = await refund_from_page(client, session_id, amount="5000")
+    page = await text(too_much)
+    assert too_much.status_code == 422
+    assert "Le remboursement dépasse ce qu’il reste à rembourser." in page
+    done = await refund_from_page(client, session_id, amount="4.50", reason="Abîmé")
+    assert done.status_code == 303
+    detail = await text(await client.get(done.headers["Location"]))
+    assert "Remboursement de 4,50\xa0$US effectué." in detail
+    assert 'id="session-status">Partiellement remboursé<' in detail
+    assert "Écritures comptables" in detail and "Frais de la plateforme" in detail
+
+    empty = await submit(client, "/dashboard/sessions/new", {"amount": "", "wallet": ""})
+    page = await text(empty)
+    assert empty.status_code == 400 and "Saisissez un montant, par exemple 12.50." in page
+    assert "En USD, par exemple 12.50." in page
+
+
+async def test_payment_detail_cancel_and_transactions_in_arabic(client):
+    merchant = await register(client)
+    session = await create_session(client, merchant, Decimal("12.00"), clientReferenceId="A-7")
+    session_id = session["transactionTraceId"]
+    await sign_in(client, merchant)
+    await choose(client, "ar", "/dashboard/")
+
+    detail = await text(await client.get(f"/dashboard/sessions/{session_id}"))
+    assert RTL in detail and 'id="session-status">مفتوحة<' in detail
+    assert f"<bdi>{session_id}</bdi>" in detail and "<bdi>A-7</bdi>" in detail
+    assert 'id="checkout-link" class="mono" dir="ltr"' in detail  # a URL reads left to right
+
+    canceled = await submit(
+        client,
+        f"/dashboard/sessions/{session_id}/cancel",
+        {},
+        token_from=f"/dashboard/sessions/{session_id}",
+    )
+    assert canceled.status_code == 303
+    detail = await text(await client.get(canceled.headers["Location"]))
+    assert "أُلغي الدفع: لم يعد رابط الدفع الخاص به يقبل الدفع." in detail
+    assert 'id="session-status">ملغاة<' in detail
+    again = await submit(
+        client, f"/dashboard/sessions/{session_id}/cancel", {}, token_from="/dashboard/sessions"
+    )
+    assert again.status_code == 409
+    assert "لم يعد هذا الدفع مفتوحًا: لا يمكن إلغاؤه." in await text(again)
+
+    listing = await text(await client.get("/dashboard/transactions"))
+    assert "<h1>المعاملات</h1>" in listing and "رصيد ترحيبي" in listing
+    assert re.search(r'<option value="welcome_credit">رصيد ترحيبي</option>', listing)
+    refused = await client.get("/dashboard/transactions?start=2026-11-20&end=2026-11-01")
+    assert refused.status_code == 400
+    assert "تاريخ النهاية يسبق تاريخ البداية." in await text(refused)
+    garbled = await client.get("/dashboard/transactions?start=not-a-date")
+    assert garbled.status_code == 400 and "هذا التاريخ غير صالح." in await text(garbled)
