@@ -110,6 +110,10 @@ def test_part_a_pages_in_arabic_and_french(new_context, live_server, viewport):
         page.locator('button[type="submit"]').click()
         page.wait_for_url(f"{live_server}/dashboard/")
         assert page.locator("html").get_attribute("lang") == language
+        # The longer Sign out and Menu buttons must not squeeze the organization's name
+        # into a column of letters on a phone: it gets a line of its own instead.
+        brand = page.locator(".dash-brand").bounding_box()
+        assert brand["height"] < 60 and brand["width"] > 150, brand
         check(page, f"{language}_overview_{size}")
         page.locator("details.chart-table summary").click()
         check(page, f"{language}_overview_table_{size}")
