@@ -126,6 +126,16 @@ async def test_the_landing_page_negotiates_like_the_dashboard(client, headers, q
     assert "A payment gateway with a hosted checkout page." not in page
 
 
+async def test_a_language_chosen_on_the_landing_page_goes_along_to_sign_in(client):
+    page = await text(await client.get("/?lang=ar", headers={"Accept-Language": "fr"}))
+    assert 'href="/dashboard/login?lang=ar"' in page
+    assert 'href="/dashboard/signup?lang=ar"' in page
+    login = await client.get("/dashboard/login?lang=ar", headers={"Accept-Language": "fr"})
+    assert RTL in await text(login)
+    # Without a choice the links stay plain: the browser's preference decides there too.
+    assert 'href="/dashboard/login"' in await text(await client.get("/"))
+
+
 async def test_overview_payments_and_a_refund_in_french(client):
     merchant, shopper = await register(client), await register(client, "Shopper", pin=PIN)
     session = await paid_session(client, merchant, shopper, Decimal("234.50"))

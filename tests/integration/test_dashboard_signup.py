@@ -41,7 +41,7 @@ async def test_the_landing_page_speaks_the_browsers_language(client):
     assert "Créer un compte marchand" in french and "passerelle de paiement" in french
     arabic = await text(await client.get("/?lang=ar", headers={"Accept-Language": "fr"}))
     assert '<html lang="ar" dir="rtl">' in arabic
-    assert "تسجيل الدخول" in arabic and 'href="/dashboard/login"' in arabic
+    assert "تسجيل الدخول" in arabic and 'href="/dashboard/login?lang=ar"' in arabic
 
 
 async def test_sign_up_shows_the_pin_once_and_signs_in(app, client):
