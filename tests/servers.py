@@ -331,10 +331,21 @@ class RedisSentinels:
         )
         return int(reply.split()[1])
 
+    def master_ports(self) -> set[int]:
+        """The master's port as each sentinel sees it."""
+        ports = set()
+        for sentinel in self.sentinels:
+            reply = _redis_cli(
+                sentinel.port, "sentinel", "get-master-addr-by-name", self.MASTER_NAME
+            )
+            ports.add(int(reply.split()[1]))
+        return ports
+
     def wait_for_failover(self, timeout: float = 30) -> None:
-        """Until the sentinels name the replica as the master, and it acts as one."""
+        """Until every sentinel names the replica as the master, and it acts as one: the
+        app may ask any sentinel, and one that has not caught up names the dead master."""
         deadline = time.monotonic() + timeout
-        while self.master_port() != self.replica.port:
+        while self.master_ports() != {self.replica.port}:
             if time.monotonic() > deadline:
                 raise RuntimeError("the sentinels did not fail over")
             time.sleep(0.1)

@@ -12,6 +12,7 @@ import pytest
 from tests import images, live
 
 from .conftest import DESKTOP, PHONE, axe_violations, layout_problems, screenshot
+from .test_dashboard_pages import CUT_OFF
 
 pytestmark = pytest.mark.browser
 
@@ -94,7 +95,8 @@ def test_a_shopper_opens_a_wallet_from_the_checkout_and_pays(new_context, brand,
     screenshot(page, f"wallet_signup_{lang}_{size}")
 
     page.locator("#name").fill("Sam Shopper")
-    page.locator("#email").fill(f"sam-{secrets.token_hex(4)}@example.com")
+    email = f"sam-{secrets.token_hex(4)}@example.com"
+    page.locator("#email").fill(email)
     page.locator("#password").fill("a long password")
     page.locator("#pin").fill("12345")  # one digit short: refused with a field message
     page.locator("button.pay-button").click()
@@ -124,4 +126,17 @@ def test_a_shopper_opens_a_wallet_from_the_checkout_and_pays(new_context, brand,
     assert page.locator(".status-complete").is_visible()
     problems["receipt"] = axe_violations(page) + layout_problems(page)
     screenshot(page, f"wallet_signup_paid_{lang}_{size}")
+
+    # The new personal account in the dashboard: its profile, where it changes its password.
+    page.goto(f"{brand['base']}/dashboard/login?lang={lang}")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill("a long password")
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    page.goto(f"{brand['base']}/dashboard/profile")
+    assert page.locator("#current_password").is_visible()
+    assert page.locator("#organization").count() == 0  # no merchant profile
+    # The dashboard's own check (test_dashboard_pages): axe, and no text cut off.
+    problems["profile"] = axe_violations(page) + page.evaluate(CUT_OFF)
+    screenshot(page, f"personal_profile_{lang}_{size}")
     assert {name: found for name, found in problems.items() if found} == {}
