@@ -24,15 +24,24 @@ def sign_up_form(**overrides) -> dict:
 
 
 async def test_the_landing_page_says_what_this_is_and_links_the_ways_in(client):
-    response = await client.get("/", headers={"Accept-Language": "fr"})
+    response = await client.get("/")
     assert response.status_code == 200
     page = await text(response)
-    assert '<html lang="en"' in page  # English only, whatever the browser asks for
+    assert '<html lang="en"' in page  # English without a preference
     assert "<h1>Checkout</h1>" in page and "payment gateway" in page
     for href in ('href="/dashboard/login"', 'href="/dashboard/signup"', 'href="/openapi.json"'):
         assert href in page
     assert (await client.get("/openapi.json")).status_code == 200
     assert (await client.get("/dashboard/signup")).status_code == 200
+
+
+async def test_the_landing_page_speaks_the_browsers_language(client):
+    french = await text(await client.get("/", headers={"Accept-Language": "fr-FR,fr;q=0.9"}))
+    assert '<html lang="fr" dir="ltr">' in french
+    assert "Créer un compte marchand" in french and "passerelle de paiement" in french
+    arabic = await text(await client.get("/?lang=ar", headers={"Accept-Language": "fr"}))
+    assert '<html lang="ar" dir="rtl">' in arabic
+    assert "تسجيل الدخول" in arabic and 'href="/dashboard/login?lang=ar"' in arabic
 
 
 async def test_sign_up_shows_the_pin_once_and_signs_in(app, client):

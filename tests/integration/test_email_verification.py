@@ -136,3 +136,31 @@ async def test_dashboard_banner_resend_and_confirm_page(client, app, mail_catche
     assert done.status_code == 303
     assert (await profile(client, merchant))["emailVerified"] is True
     assert "Confirm your email" not in await text(await client.get("/dashboard/"))
+
+
+async def test_the_banner_resend_and_confirm_flashes_in_french(client, app, mail_catcher):
+    """Issue 13: the banner, its resend flash and the confirm page's flash in French."""
+    merchant = await register(client, "Vérificateur")
+    await sign_in(client, merchant)
+    overview = await text(await client.get("/dashboard/?lang=fr"))
+    assert "Confirmez votre adresse e-mail : nous avons envoyé un lien à" in overview
+    assert f"<strong><bdi>{merchant['email']}</bdi></strong>" in overview
+    assert ">Envoyer un nouveau lien</button>" in overview
+
+    resent = await submit(client, "/dashboard/verify-email/resend", {}, token_from="/dashboard/")
+    assert resent.status_code == 303
+    page = await text(await client.get(resent.headers["Location"]))
+    assert f"Nous avons envoyé un nouveau lien à {merchant['email']}." in page
+
+    await send_queued_mail(app, mail_catcher)
+    token = await verification_token(app, mail_catcher, merchant["email"])
+    link = f"/dashboard/verify-email?token={token}"
+    assert "<h1>Confirmez votre adresse e-mail</h1>" in await text(await client.get(link))
+    done = await submit(client, "/dashboard/verify-email", {"token": token}, token_from=link)
+    assert done.status_code == 303
+    page = await text(await client.get(done.headers["Location"]))
+    assert (
+        "Adresse e-mail confirmée. Les retraits et les clés d’API vous sont désormais ouverts."
+        in page
+    )
+    assert "Confirmez votre adresse e-mail :" not in page

@@ -52,6 +52,30 @@ CHECKOUT_SOURCES = [
     ROOT / "checkout" / "web" / "pages" / "page_errors.py",
     ROOT / "checkout" / "web" / "pages" / "dashboard.py",
     ROOT / "checkout" / "web" / "pages" / "dashboard_forms.py",
+    # The dashboard, part A: its frame, sign-in and sign-up, password and email links,
+    # overview, payments and transactions, the landing page.
+    *(
+        ROOT / "templates" / "dashboard" / name
+        for name in (
+            "layout.html",
+            "_macros.html",
+            "login.html",
+            "signup.html",
+            "signup_done.html",
+            "forgot_password.html",
+            "forgot_password_sent.html",
+            "reset_password.html",
+            "verify_email.html",
+            "overview.html",
+            "sessions.html",
+            "session_new.html",
+            "session_detail.html",
+            "transactions.html",
+        )
+    ),
+    ROOT / "templates" / "home.html",
+    ROOT / "checkout" / "web" / "pages" / "home.py",
+    ROOT / "checkout" / "web" / "pages" / "dashboard_format.py",
 ]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 

@@ -36,7 +36,7 @@ from ...errors import (
     RateLimited,
     SessionNotOpen,
 )
-from ...i18n import gettext
+from ...i18n import current_locale, format_money, gettext
 from ...money import format_amount
 from ...representations import mask_wallet
 from ...services import (
@@ -178,6 +178,14 @@ def start_browser_session(session_id: str) -> None:
     login_user(AuthUser(session_id))
 
 
+def sign_in_refusal(exc: CheckoutError) -> str:
+    """The sign-in page cannot say which of the two was wrong (page_message's wording of
+    invalid_credentials is for a password alone)."""
+    if isinstance(exc, InvalidCredentials):
+        return gettext("Email or password is incorrect.")
+    return page_message(exc)
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
 async def login():
     ctx = context()
@@ -194,7 +202,7 @@ async def login():
                     ctx, form.email.data, form.password.data, client_ip()
                 )
             except (InvalidCredentials, RateLimited) as exc:
-                error, status = exc.message, exc.status
+                error, status = sign_in_refusal(exc), exc.status
                 if "retry_after" in exc.details:
                     headers["Retry-After"] = str(exc.details["retry_after"])
             else:
@@ -230,11 +238,13 @@ async def signup():
                 )
             except EmailTaken as exc:
                 form.email.errors = [
-                    "An account with this email already exists. Sign in, or use another email."
+                    gettext(
+                        "An account with this email already exists. Sign in, or use another email."
+                    )
                 ]
                 status = exc.status
             except RateLimited as exc:
-                error, status = exc.message, exc.status
+                error, status = page_message(exc), exc.status
                 if "retry_after" in exc.details:
                     headers["Retry-After"] = str(exc.details["retry_after"])
             else:
@@ -251,13 +261,13 @@ async def signup():
 async def logout():
     form = await ConfirmForm.from_request()
     if not form.validate():
-        raise InvalidRequest("This form has expired. Reload the page and try again.")
+        raise InvalidRequest(gettext("This form has expired. Reload the page and try again."))
     auth_id = current_user.auth_id
     assert auth_id is not None  # @signed_in let the request in, so someone is signed in
     await dashboard.sign_out(context(), auth_id, g.account)
     logout_user()
     session.clear()
-    await flash("You are signed out.")
+    await flash(gettext("You are signed out."))
     return redirect(url_for("dashboard.login"), 303)
 
 
@@ -293,7 +303,8 @@ async def new_session():
     owned = await wallet_service.list_wallets(ctx, g.account)
     form = await CreateSessionForm.from_request(currency=ctx.settings.currency)
     form.wallet.choices = [
-        SelectChoice(w["code"], f"{w.get('name') or 'Wallet'} · {w['code']}") for w in owned
+        SelectChoice(w["code"], f"{w.get('name') or gettext('Wallet')} · {w['code']}")
+        for w in owned
     ]
     if request.method == "GET":
         form.wallet.data = g.account["default_wallet"]
@@ -311,7 +322,7 @@ async def new_session():
                     description=form.description.data or None,
                 )
             except CheckoutError as exc:
-                error, status = exc.message, exc.status
+                error, status = page_message(exc), exc.status
             else:
                 return redirect(
                     url_for("dashboard.session_detail", session_id=created["_id"], created=1), 303
@@ -354,6 +365,20 @@ async def session_detail(session_id):
     return await detail_page(session_id)
 
 
+def page_money(minor: int, currency: str) -> str:
+    """dashboard_format.local_money, for a flash (that module imports this one)."""
+    if current_locale() == "en":
+        return format_amount(minor, currency)
+    return format_money(minor, currency)
+
+
+def refund_refusal(exc: CheckoutError) -> str:
+    # page_message words insufficient_funds for a withdrawal; a refund's says whose wallet.
+    if exc.code == "insufficient_funds" and current_locale() != "en":
+        return gettext("Your wallet's balance is too low for this refund: nothing was moved.")
+    return page_message(exc)
+
+
 @blueprint.post("/sessions/<session_id>/refund")
 @signed_in
 async def refund_session(session_id):
@@ -373,8 +398,12 @@ async def refund_session(session_id):
             idempotency_key=f"{g.account['_id']}:dashboard-{form.key.data}",
         )
     except CheckoutError as exc:
-        return await detail_page(session_id, exc.status, refund_form=form, refund_error=exc.message)
-    await flash(f"Refunded {format_amount(done['amount'], done['currency'])}.")
+        return await detail_page(
+            session_id, exc.status, refund_form=form, refund_error=refund_refusal(exc)
+        )
+    await flash(
+        gettext("Refunded %(amount)s.", amount=page_money(done["amount"], done["currency"]))
+    )
     return redirect(url_for("dashboard.session_detail", session_id=session_id), 303)
 
 
@@ -384,13 +413,13 @@ async def cancel_session(session_id):
     form = await ConfirmForm.from_request()
     if not form.validate():
         return await detail_page(
-            session_id, 400, cancel_error="This form has expired. Please submit it again."
+            session_id, 400, cancel_error=gettext("This form has expired. Please submit it again.")
         )
     try:
         await lifecycle.cancel_session(context(), g.account, session_id)
     except SessionNotOpen as exc:
-        return await detail_page(session_id, exc.status, cancel_error=exc.message)
-    await flash("Payment canceled: its checkout link no longer accepts payment.")
+        return await detail_page(session_id, exc.status, cancel_error=page_message(exc))
+    await flash(gettext("Payment canceled: its checkout link no longer accepts payment."))
     return redirect(url_for("dashboard.session_detail", session_id=session_id), 303)
 
 
@@ -433,7 +462,7 @@ async def transactions_csv():
     form, filters, valid = transaction_filter()
     if not valid:
         messages = [m for errors in form.errors.values() for m in errors]
-        raise InvalidRequest(" ".join(messages) or "The filters are invalid.")
+        raise InvalidRequest(" ".join(messages) or gettext("The filters are invalid."))
     lines = await dashboard.transactions_csv(context(), g.account, filters)
     name = f"transactions-{utcnow():%Y%m%d-%H%M%S}.csv"
     return Response(
@@ -672,7 +701,7 @@ async def forgot_password():
             try:
                 await password_reset.request_reset(context(), form.email.data, client_ip())
             except RateLimited as exc:
-                error, status = exc.message, exc.status
+                error, status = page_message(exc), exc.status
                 headers["Retry-After"] = str(exc.details.get("retry_after", 60))
             else:
                 return await page("forgot_password_sent.html", email=form.email.data)
@@ -696,10 +725,10 @@ async def reset_password():
                     context(), form.token.data, form.new_password.data
                 )
             except InvalidMailToken as exc:
-                error, status = exc.message, exc.status
+                error, status = page_message(exc), exc.status
             else:
                 logout_user()
-                await flash("Password changed. Sign in with your new password.")
+                await flash(gettext("Password changed. Sign in with your new password."))
                 return redirect(url_for("dashboard.login"), 303)
     form.new_password.data = form.confirm.data = ""
     return await page("reset_password.html", status, form=form, error=error)
@@ -720,9 +749,11 @@ async def verify_email():
             try:
                 await email_verification.confirm(context(), form.token.data)
             except InvalidMailToken as exc:
-                error, status = exc.message, exc.status
+                error, status = page_message(exc), exc.status
             else:
-                await flash("Email verified. Withdrawals and API keys are open to you now.")
+                await flash(
+                    gettext("Email verified. Withdrawals and API keys are open to you now.")
+                )
                 return redirect(url_for("dashboard.overview"), 303)
     return await page("verify_email.html", status, form=form, error=error)
 
@@ -732,13 +763,13 @@ async def verify_email():
 async def resend_verification():
     form = await ConfirmForm.from_request()
     if not form.validate():
-        raise InvalidRequest("This form has expired. Reload the page and try again.")
+        raise InvalidRequest(gettext("This form has expired. Reload the page and try again."))
     try:
         await email_verification.resend(context(), g.account)
     except RateLimited as exc:
-        await flash(exc.message)
+        await flash(page_message(exc))
     else:
-        await flash(f"We sent a new link to {g.account['email']}.")
+        await flash(gettext("We sent a new link to %(email)s.", email=g.account["email"]))
     return redirect(url_for("dashboard.overview"), 303)
 
 

@@ -7,7 +7,9 @@ local_time(value), which every page of the dashboard blueprint has (the context 
 below; dashboard_invoices passes them itself).
 """
 
-from datetime import datetime
+from datetime import date, datetime
+
+from babel.dates import format_skeleton
 
 from ...i18n import current_locale, format_money, format_timestamp
 from ...money import format_amount
@@ -28,6 +30,14 @@ def local_time(value: datetime | None) -> str:
     return format_timestamp(value)
 
 
+def local_day(value: date, year: bool = False) -> str:
+    """A day on the overview's chart: "26 Nov" in English as before, "26 nov." or
+    "26 نوفمبر" in the page's language (Babel orders day and month the locale's way)."""
+    if current_locale() == "en":
+        return value.strftime("%-d %b %Y" if year else "%-d %b")
+    return format_skeleton("yMMMd" if year else "dMMM", value, locale=current_locale())
+
+
 @blueprint.context_processor
 async def formats() -> dict:
-    return {"local_money": local_money, "local_time": local_time}
+    return {"local_money": local_money, "local_time": local_time, "local_day": local_day}

@@ -25,7 +25,7 @@ from wtforms.validators import (
 
 from ... import branding
 from ...errors import InvalidAmount, InvalidRequest
-from ...i18n import current_locale, gettext
+from ...i18n import current_locale, gettext, translations
 from ...i18n import lazy_gettext as _l
 from ...money import parse_amount
 from ...services.dashboard import SESSION_STATUSES, TRANSACTION_TYPES
@@ -43,31 +43,59 @@ def lower(value):
 
 def no_control_characters(form, field):
     if field.data and any(ord(c) < 32 for c in field.data):
-        raise ValidationError("Remove the control characters.")
+        raise ValidationError(gettext("Remove the control characters."))
+
+
+# Labels, choices and messages translate lazily, when the page renders in the merchant's
+# language. WTForms' own messages (a date or choice it cannot read) come through the
+# catalogs too: PageForm's translations, and these two marked here for the catalogs.
+WTFORMS_MESSAGES = (_l("Not a valid date value."), _l("Not a valid choice."))
+
+
+class PageTranslations:
+    """WTForms' translations interface, answered by the page's catalog."""
+
+    def gettext(self, string: str) -> str:
+        return translations().gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return translations().ngettext(singular, plural, n)
+
+
+class PageForm(Form):
+    """A GET filter form (no CSRF) whose WTForms messages follow the page's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return PageTranslations()
 
 
 EMAIL = [
-    InputRequired("Enter your email."),
-    Length(max=254),
-    Regexp(EMAIL_PATTERN, message="Enter a valid email address."),
+    InputRequired(_l("Enter your email.")),
+    Length(max=254, message=_l("Use at most 254 characters.")),
+    Regexp(EMAIL_PATTERN, message=_l("Enter a valid email address.")),
 ]
 
 
 class LoginForm(CSRFForm):
-    email = StringField("Email", validators=EMAIL, filters=[lower])
+    email = StringField(_l("Email"), validators=EMAIL, filters=[lower])
     password = PasswordField(
-        "Password", validators=[InputRequired("Enter your password."), Length(max=256)]
+        _l("Password"),
+        validators=[
+            InputRequired(_l("Enter your password.")),
+            Length(max=256, message=_l("Use at most 256 characters.")),
+        ],
     )
 
 
 def organization_field() -> StringField:
     """The organization's name, with the API's rules (sign-up and profile alike)."""
     return StringField(
-        "Organization name",
+        _l("Organization name"),
         filters=[strip],
         validators=[
-            InputRequired("Enter your organization's name."),
-            Length(max=100),
+            InputRequired(_l("Enter your organization's name.")),
+            Length(max=100, message=_l("Use at most 100 characters.")),
             no_control_characters,
         ],
     )
@@ -77,22 +105,26 @@ class SignUpForm(CSRFForm):
     """The same fields and rules as POST /api/v1/org/register."""
 
     organization = organization_field()
-    email = StringField("Email", validators=EMAIL, filters=[lower])
+    email = StringField(_l("Email"), validators=EMAIL, filters=[lower])
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=[
-            InputRequired("Choose a password."),
-            Length(min=8, max=256, message="Use 8 to 256 characters."),
+            InputRequired(_l("Choose a password.")),
+            Length(min=8, max=256, message=_l("Use 8 to 256 characters.")),
         ],
     )
     category = StringField(
-        "Business category",
+        _l("Business category"),
         filters=[strip],
-        validators=[InputRequired("Enter a category."), Length(max=50), no_control_characters],
+        validators=[
+            InputRequired(_l("Enter a category.")),
+            Length(max=50, message=_l("Use at most 50 characters.")),
+            no_control_characters,
+        ],
     )
     pin = PasswordField(
-        "Wallet PIN (optional)",
-        validators=[Optional(), Regexp(r"^[0-9]{6}$", message="A PIN is exactly 6 digits.")],
+        _l("Wallet PIN (optional)"),
+        validators=[Optional(), Regexp(r"^[0-9]{6}$", message=_l("A PIN is exactly 6 digits."))],
     )
 
 
@@ -102,14 +134,20 @@ class ConfirmForm(CSRFForm):
 
 class CreateSessionForm(CSRFForm):
     amount = StringField(
-        "Amount", validators=[InputRequired("Enter an amount, e.g. 12.50.")], filters=[strip]
+        _l("Amount"),
+        validators=[InputRequired(_l("Enter an amount, e.g. 12.50."))],
+        filters=[strip],
     )
     description = StringField(
-        "Description (shown to the payer)",
+        _l("Description (shown to the payer)"),
         filters=[strip],
-        validators=[Optional(), Length(max=500), no_control_characters],
+        validators=[
+            Optional(),
+            Length(max=500, message=_l("Use at most 500 characters.")),
+            no_control_characters,
+        ],
     )
-    wallet = SelectField("Pay into wallet", choices=[])
+    wallet = SelectField(_l("Pay into wallet"), choices=[])
 
     def __init__(self, *args, currency: str = "USD", **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,21 +163,34 @@ def amount_in_minor_units(text: str, currency: str) -> int:
     try:
         value = Decimal(text)
     except (InvalidOperation, TypeError, ValueError):
-        raise ValidationError("Enter an amount like 12.50.") from None
+        raise ValidationError(gettext("Enter an amount like 12.50.")) from None
     try:
         return parse_amount(value, currency)
     except InvalidAmount as exc:
-        raise ValidationError(exc.message.replace("amount", "The amount", 1)) from None
+        if current_locale() == "en":  # the API's wording, which says what is wrong
+            raise ValidationError(exc.message.replace("amount", "The amount", 1)) from None
+        raise ValidationError(
+            gettext(
+                "Enter a positive amount in %(currency)s with at most its number of decimals.",
+                currency=currency,
+            )
+        ) from None
 
 
 class RefundForm(CSRFForm):
     amount = StringField(
-        "Amount to refund", filters=[strip], validators=[Optional(), Length(max=30)]
+        _l("Amount to refund"),
+        filters=[strip],
+        validators=[Optional(), Length(max=30, message=_l("Use at most 30 characters."))],
     )
     reason = StringField(
-        "Reason (optional)",
+        _l("Reason (optional)"),
         filters=[strip],
-        validators=[Optional(), Length(max=200), no_control_characters],
+        validators=[
+            Optional(),
+            Length(max=200, message=_l("Use at most 200 characters.")),
+            no_control_characters,
+        ],
     )
     # A random key made when the page renders: a double submit refunds once (it is the
     # refund's idempotency key, scoped to the account like the API's).
@@ -156,8 +207,6 @@ class RefundForm(CSRFForm):
         self.amount_minor = amount_in_minor_units(field.data, self.currency)
 
 
-# The labels and messages of the wallet, key, profile and branding forms translate lazily,
-# when the page renders in the merchant's language.
 class CreateWalletForm(CSRFForm):
     name = StringField(
         _l("Wallet name"),
@@ -223,21 +272,21 @@ class PasswordForm(CSRFForm):
 def new_password_fields():
     return (
         PasswordField(
-            "New password",
+            _l("New password"),
             validators=[
-                InputRequired("Enter a new password."),
-                Length(min=8, max=256, message="Use 8 to 256 characters."),
+                InputRequired(_l("Enter a new password.")),
+                Length(min=8, max=256, message=_l("Use 8 to 256 characters.")),
             ],
         ),
         PasswordField(
-            "Repeat the new password",
-            validators=[EqualTo("new_password", message="The two new passwords differ.")],
+            _l("Repeat the new password"),
+            validators=[EqualTo("new_password", message=_l("The two new passwords differ."))],
         ),
     )
 
 
 class ForgotPasswordForm(CSRFForm):
-    email = StringField("Email", validators=EMAIL, filters=[lower])
+    email = StringField(_l("Email"), validators=EMAIL, filters=[lower])
 
 
 class ResetPasswordForm(CSRFForm):
@@ -262,43 +311,52 @@ class ApiKeyForm(CSRFForm):
     )
 
 
-class SessionFilterForm(Form):
-    status = SelectField(
-        "Status",
-        choices=[SelectChoice("", "Any status")]
-        + [SelectChoice(s, s.capitalize()) for s in SESSION_STATUSES],
-        default="",
-    )
-    q = StringField(
-        "Trace id, reference, email or description",
-        filters=[strip],
-        validators=[Optional(), Length(max=200)],
-    )
-
-
-TYPE_LABELS = {
-    "payment": "Payment",
-    "refund": "Refund",
-    "withdrawal": "Withdrawal",
-    "withdrawal_reversal": "Withdrawal reversal",
-    "welcome_credit": "Welcome credit",
-    "top_up": "Top-up",
+STATUS_LABELS = {
+    "open": _l("Open"),
+    "complete": _l("Complete"),
+    "expired": _l("Expired"),
+    "canceled": _l("Canceled"),
 }
 
 
-class TransactionFilterForm(Form):
-    start = DateField("From", validators=[Optional()])
-    end = DateField("To", validators=[Optional()])
+class SessionFilterForm(PageForm):
+    status = SelectField(
+        _l("Status"),
+        choices=[SelectChoice("", _l("Any status"))]
+        + [SelectChoice(s, STATUS_LABELS.get(s, s.capitalize())) for s in SESSION_STATUSES],
+        default="",
+    )
+    q = StringField(
+        _l("Trace id, reference, email or description"),
+        filters=[strip],
+        validators=[Optional(), Length(max=200, message=_l("Use at most 200 characters."))],
+    )
+
+
+# The CSV export keeps its own English type codes; these label the page and its filter.
+TYPE_LABELS = {
+    "payment": _l("Payment"),
+    "refund": _l("Refund"),
+    "withdrawal": _l("Withdrawal"),
+    "withdrawal_reversal": _l("Withdrawal reversal"),
+    "welcome_credit": _l("Welcome credit"),
+    "top_up": _l("Top-up"),
+}
+
+
+class TransactionFilterForm(PageForm):
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])
     type = SelectField(
-        "Type",
-        choices=[SelectChoice("", "All types")]
+        _l("Type"),
+        choices=[SelectChoice("", _l("All types"))]
         + [SelectChoice(t, TYPE_LABELS.get(t, t)) for t in TRANSACTION_TYPES],
         default="",
     )
 
     def validate_end(self, field):
         if field.data and self.start.data and self.start.data > field.data:
-            raise ValidationError("The end date is before the start date.")
+            raise ValidationError(gettext("The end date is before the start date."))
 
 
 def checked_by(check, name: str, translated):

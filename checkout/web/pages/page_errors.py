@@ -42,6 +42,15 @@ CODE_MESSAGES = {
     ),
     "idempotency_in_flight": _l("This request is still being processed. Reload the page."),
     "store_unavailable": _l("A data store is unavailable. Try again shortly."),
+    # sign-in mail links, payment sessions and their refunds (the dashboard, part A)
+    "invalid_token": _l("This link is invalid, expired or already used. Ask for a new one."),
+    "session_not_found": _l("No payment session has this id."),
+    "session_not_open": _l("This payment is no longer open: it cannot be canceled."),
+    "session_not_paid": _l("Only a paid payment can be refunded."),
+    "already_refunded": _l("This payment has been refunded in full."),
+    "refund_too_large": _l("The refund is larger than what is left to refund."),
+    "merchant_only": _l("Only a merchant account can do this."),
+    "payment_contended": _l("Too many payments are being made right now. Try again in a moment."),
 }
 
 # invalid_request names the field it refuses; its English message says exactly why.
