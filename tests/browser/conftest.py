@@ -2,7 +2,8 @@
 
 Fixtures: browser, page (1280x800), new_context (any viewport, locale, JavaScript off),
 merchant_site, session_records (change a session's durable record as the sweeper or a
-cancel would). Helpers: screenshot(), axe_violations(), layout_problems().
+cancel would), store_env and live_server (shared by the browser modules, see there).
+Helpers: screenshot(), axe_violations(), layout_problems().
 """
 
 import os
@@ -16,6 +17,8 @@ from playwright.sync_api import sync_playwright
 from pymongo import MongoClient
 
 from checkout.storage import sessions as session_store
+from tests.conftest import module_name, new_store_env
+from tests.servers import start_app
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 # axe-core from npm (tests/browser/package.json; scripts/setup --browser runs npm ci).
@@ -37,6 +40,42 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@pytest.fixture(scope="session")
+def shared_store_env(mongo_server, redis_server):
+    return new_store_env(mongo_server, redis_server, "browser")
+
+
+@pytest.fixture(scope="module")
+def store_env(mongo_server, redis_server, shared_store_env, request):
+    """The browser modules share one database and one live server: starting Hypercorn's
+    workers per module was most of their set-up. Each test signs up merchants of its own
+    and looks only at their pages, so another module's data changes nothing it checks. A
+    module whose pages show the whole platform (the admin console) sets OWN_DATABASE = True
+    and gets a database and a live server of its own."""
+    if getattr(request.module, "OWN_DATABASE", False):
+        return new_store_env(mongo_server, redis_server, module_name(request))
+    return shared_store_env
+
+
+@pytest.fixture(scope="session")
+def shared_live_server(shared_store_env):
+    server = start_app(shared_store_env, workers=2)
+    yield f"http://127.0.0.1:{server.port}"
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def live_server(store_env, shared_store_env, request):
+    """The shared server (started by the first module that asks), or, for a module with
+    its own database or settings (a store_env override), a server of its own."""
+    if store_env == shared_store_env:
+        yield request.getfixturevalue("shared_live_server")
+        return
+    server = start_app(store_env, workers=2)
+    yield f"http://127.0.0.1:{server.port}"
+    server.stop()
 
 
 @pytest.fixture(scope="session")
