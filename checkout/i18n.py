@@ -1,8 +1,9 @@
 """Languages for the pages: locale choice, gettext catalogs and Babel formatting.
 
 The locale comes from ?lang= (a shopper's explicit choice), else Accept-Language, else
-English. Catalogs are the .po files under translations/, compiled in memory when the app is
-created, so a fresh clone needs no build step and no compiled .mo files in git.
+English. Catalogs are the .po files under translations/, compiled in memory when the
+process creates its first app, so a fresh clone needs no build step and no compiled .mo
+files in git.
 Templates call `_()` / `ngettext()` (Jinja's i18n extension, new-style: `_("Pay %(total)s",
 total=...)`); Python code calls gettext/ngettext/lazy_gettext from here.
 """
@@ -179,8 +180,10 @@ def language_url(code: str) -> str:
 
 
 def init_app(app) -> None:
-    _catalogs.clear()
-    _catalogs.update(load_catalogs())
+    # Compiled once per process (as services/mail.py does): a server creates one app, the
+    # test suite one per test, and compiling the .po files is most of an app's creation.
+    if not _catalogs:
+        _catalogs.update(load_catalogs())
 
     @app.before_request
     async def choose_locale():

@@ -296,9 +296,16 @@ class Settings(BaseSettings):
     topup_approval_threshold: Decimal = Field(
         Decimal("1000"), validation_alias="TOPUP_APPROVAL_THRESHOLD", ge=0
     )
-    # Not configurable: password hashing cost; tests lower it so the suite stays fast.
-    argon2_time_cost: int = 3
-    argon2_memory_cost: int = 65536
+    # Not configurable: password hashing cost. CHECKOUT_ENV=test (the test suite's servers
+    # and workers, never a deployment: it makes throwaway secrets) hashes cheaply, since a
+    # sign-up and a login at production cost take about half a second of CPU; production and
+    # local keep the full cost.
+    argon2_time_cost: int = Field(
+        default_factory=lambda data: 1 if data["environment"] == "test" else 3
+    )
+    argon2_memory_cost: int = Field(
+        default_factory=lambda data: 1024 if data["environment"] == "test" else 65536
+    )
 
     @field_validator("environment", mode="before")
     @classmethod

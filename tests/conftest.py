@@ -30,16 +30,13 @@ def redis_server():
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def store_env(mongo_server, redis_server, request):
-    """Environment that points the app at this test session's own stores. Each test module
-    gets its own database, so what one module leaves behind cannot make another's counts
-    or reconcile pass or fail."""
-    module = request.module.__name__.rpartition(".")[2].removeprefix("test_")[:30]
+def new_store_env(mongo_server, redis_server, name: str) -> dict:
+    """Environment that points the app at this test session's own stores, in a new
+    database (migrated) whose name starts with `name`."""
     env = {
         "CHECKOUT_ENV": "test",
         "MONGO_URI": f"mongodb://127.0.0.1:{mongo_server.port}/",
-        "MONGO_DB": f"checkout_test_{module}_{secrets.token_hex(3)}",
+        "MONGO_DB": f"checkout_test_{name[:30]}_{secrets.token_hex(3)}",
         "REDIS_URL": f"redis://127.0.0.1:{redis_server.port}/0",
         # Every test signs up and logs in from 127.0.0.1; the limits have their own tests.
         "REGISTRATIONS_PER_HOUR": "0",
@@ -61,13 +58,21 @@ def store_env(mongo_server, redis_server, request):
     return env
 
 
+def module_name(request) -> str:
+    return request.module.__name__.rpartition(".")[2].removeprefix("test_")
+
+
+@pytest.fixture(scope="module")
+def store_env(mongo_server, redis_server, request):
+    """Each test module gets its own database, so what one module leaves behind cannot
+    make another's counts or reconcile pass or fail (tests/browser shares one: see there)."""
+    return new_store_env(mongo_server, redis_server, module_name(request))
+
+
 @pytest.fixture
 def settings(store_env):
-    base = Settings.from_env(store_env)
-    # Cheap argon2 keeps the suite fast; production uses the defaults.
-    return base.replace(
-        argon2_time_cost=1, argon2_memory_cost=1024, public_base_url="http://checkout.test"
-    )
+    # CHECKOUT_ENV=test already makes argon2 cheap, here as in the live servers and workers.
+    return Settings.from_env(store_env).replace(public_base_url="http://checkout.test")
 
 
 @pytest_asyncio.fixture

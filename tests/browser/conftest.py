@@ -2,7 +2,8 @@
 
 Fixtures: browser, page (1280x800), new_context (any viewport, locale, JavaScript off),
 merchant_site, session_records (change a session's durable record as the sweeper or a
-cancel would). Helpers: screenshot(), axe_violations(), layout_problems().
+cancel would), store_env and live_server (shared by the browser modules, see there).
+Helpers: screenshot(), axe_violations(), layout_problems().
 """
 
 import os
@@ -17,6 +18,8 @@ from pymongo import MongoClient
 
 from checkout.storage import rate_limits
 from checkout.storage import sessions as session_store
+from tests.conftest import module_name, new_store_env
+from tests.servers import start_app
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 LOCAL_ADDRESS = "127.0.0.1"  # where every browser test signs in from
@@ -39,6 +42,57 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@pytest.fixture(scope="session")
+def shared_store_env(mongo_server, redis_server):
+    return new_store_env(mongo_server, redis_server, "browser")
+
+
+@pytest.fixture(scope="module")
+def store_env(mongo_server, redis_server, shared_store_env, request):
+    """The browser modules share one database and one live server: starting Hypercorn's
+    workers per module was most of their set-up. Each test signs up merchants of its own
+    and looks only at their pages, so another module's data changes nothing it checks. A
+    module whose pages show the whole platform (the admin console) sets OWN_DATABASE = True
+    and gets a database and a live server of its own."""
+    if getattr(request.module, "OWN_DATABASE", False):
+        return new_store_env(mongo_server, redis_server, module_name(request))
+    return shared_store_env
+
+
+@pytest.fixture(scope="session")
+def shared_live_server(shared_store_env):
+    server = start_app(shared_store_env, workers=2)
+    yield f"http://127.0.0.1:{server.port}"
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def live_server(store_env, shared_store_env, request):
+    """The shared server (started by the first module that asks), or, for a module with
+    its own database or settings (a store_env override), a server of its own."""
+    if store_env == shared_store_env:
+        yield request.getfixturevalue("shared_live_server")
+        return
+    server = start_app(store_env, workers=2)
+    yield f"http://127.0.0.1:{server.port}"
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def fresh_sign_in_allowance(redis_server):
+    """Every test of the run comes from 127.0.0.1 and the run shares one Redis, so the
+    per-address limits (services/limits.py, password_reset.py: 10 dashboard sign-ins per
+    15 minutes, 10 reset requests per hour, ...) refused whichever browser test came after
+    the run's 10th: test_password_reset_pages failed in the full suite and passed alone.
+    Each test starts as if from a machine of its own; the limits have their own tests."""
+    client = redis.Redis(host="127.0.0.1", port=redis_server.port)
+    try:
+        for key in client.scan_iter("checkout:rate:*-ip:*"):
+            client.delete(key)
+    finally:
+        client.close()
 
 
 @pytest.fixture(scope="session")

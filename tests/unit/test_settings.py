@@ -25,6 +25,15 @@ def test_the_welcome_credit_is_a_demo_feature():
     assert Settings.from_env({**SECRETS, "WELCOME_CREDIT": "50"}).welcome_credit == Decimal("50")
 
 
+def test_only_the_test_environment_hashes_passwords_cheaply():
+    """The suite's live servers and workers run as CHECKOUT_ENV=test and hash cheaply;
+    production and local keep argon2's full cost."""
+    for settings in (Settings.from_env(SECRETS), Settings.from_env({"CHECKOUT_ENV": "local"})):
+        assert (settings.argon2_time_cost, settings.argon2_memory_cost) == (3, 65536)
+    cheap = Settings.from_env({"CHECKOUT_ENV": "test"})
+    assert (cheap.argon2_time_cost, cheap.argon2_memory_cost) == (1, 1024)
+
+
 def test_redis_url_wins_over_host_and_port():
     env = {**SECRETS, "REDIS_HOST": "cache", "REDIS_PORT": "6380"}
     assert Settings.from_env(env).redis_url == "redis://cache:6380/0"
