@@ -16,13 +16,11 @@ import redis
 from playwright.sync_api import sync_playwright
 from pymongo import MongoClient
 
-from checkout.storage import rate_limits
 from checkout.storage import sessions as session_store
 from tests.conftest import module_name, new_store_env
 from tests.servers import start_app
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-LOCAL_ADDRESS = "127.0.0.1"  # where every browser test signs in from
 # axe-core from npm (tests/browser/package.json; scripts/setup --browser runs npm ci).
 AXE_JS = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice"]
@@ -207,17 +205,3 @@ def merchant_site():
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
-
-
-@pytest.fixture(autouse=True)
-def fresh_sign_in_limits(store_env):
-    """Every browser test signs in from 127.0.0.1, and Redis lives for the whole test session:
-    the dashboard's per-address limit (10 sign-ins in 15 minutes) would refuse the suite's
-    eleventh sign-in, whichever test that falls on. The limits have tests of their own
-    (tests/integration/test_dashboard.py, test_admin_access.py)."""
-    client = redis.Redis.from_url(store_env["REDIS_URL"])
-    try:
-        for bucket in ("login-ip", "operator-login-ip"):
-            client.delete(rate_limits.attempts_key(bucket, LOCAL_ADDRESS))
-    finally:
-        client.close()
