@@ -49,3 +49,18 @@ def create_session(base_url: str, merchant: dict, amount, **extra) -> dict:
     )
     assert response.status_code == 201, response.text
     return response.json(parse_float=Decimal)
+
+
+def pay(base_url: str, session: dict, shopper: dict, pin: str) -> None:
+    """Pay a session over the API from a shopper's wallet, as a shopper's browser would."""
+    response = api(
+        base_url,
+        "POST",
+        f"/api/v1/txn/accept-payment/{session['transactionTraceId']}",
+        {
+            "fromWalletCode": shopper["walletCode"],
+            "totalAmount": session["totalAmount"],
+            "pin": pin,
+        },
+    )
+    assert response.status_code == 200, response.text

@@ -43,17 +43,7 @@ def seed(base: str) -> tuple[dict, str]:
         clientReferenceId="CMD-2026-00042",
         customerEmail="a.really.long.customer@example.co.uk",
     )
-    answer = live.api(
-        base,
-        "POST",
-        f"/api/v1/txn/accept-payment/{paid['transactionTraceId']}",
-        {
-            "fromWalletCode": shopper["walletCode"],
-            "totalAmount": paid["totalAmount"],
-            "pin": "246813",
-        },
-    )
-    assert answer.status_code == 200, answer.text
+    live.pay(base, paid, shopper, "246813")
     refund = live.api(
         base,
         "POST",

@@ -50,17 +50,7 @@ def seed(base: str, receiver: Receiver) -> dict:
     merchant = live.register(base, organization="Librairie du Port & Café", pin="135790")
     shopper = live.register(base, organization="Shopper", pin="246813")
     paid = live.create_session(base, merchant, Decimal("234.50"), description="Poèmes du port")
-    answer = live.api(
-        base,
-        "POST",
-        f"/api/v1/txn/accept-payment/{paid['transactionTraceId']}",
-        {
-            "fromWalletCode": shopper["walletCode"],
-            "totalAmount": paid["totalAmount"],
-            "pin": "246813",
-        },
-    )
-    assert answer.status_code == 200, answer.text
+    live.pay(base, paid, shopper, "246813")
     for path, payload in (
         (
             "/api/v1/payment-links",

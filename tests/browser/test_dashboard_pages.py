@@ -73,17 +73,7 @@ def seed(base: str) -> dict:
         customerEmail="a.really.long.customer.address@example-bookshop.co.uk",
         clientReferenceId="order-2026-11-000123456789",
     )
-    answer = live.api(
-        base,
-        "POST",
-        f"/api/v1/txn/accept-payment/{paid['transactionTraceId']}",
-        {
-            "fromWalletCode": shopper["walletCode"],
-            "totalAmount": paid["totalAmount"],
-            "pin": "246813",
-        },
-    )
-    assert answer.status_code == 200, answer.text
+    live.pay(base, paid, shopper, "246813")
     refunded = live.api(
         base,
         "POST",

@@ -68,17 +68,7 @@ def test_sign_up_then_refund_from_the_payment_page(new_context, live_server, vie
         "headers": {"Authorization": f"Bearer {login.json()['token']}"},
     }
     session = live.create_session(live_server, merchant, Decimal("12.50"), description="Atlas")
-    paid = live.api(
-        live_server,
-        "POST",
-        f"/api/v1/txn/accept-payment/{session['transactionTraceId']}",
-        {
-            "fromWalletCode": shopper["walletCode"],
-            "totalAmount": session["totalAmount"],
-            "pin": "246813",
-        },
-    )
-    assert paid.status_code == 200, paid.text
+    live.pay(live_server, session, shopper, "246813")
 
     page.get_by_role("link", name="Go to the dashboard").click()
     page.goto(f"{live_server}/dashboard/sessions/{session['transactionTraceId']}")
