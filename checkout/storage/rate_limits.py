@@ -11,14 +11,14 @@ from .scripts import LuaScript
 KEY = "checkout:rate:{}:{}"
 
 
-def attempts_key(bucket: str, subject: str) -> str:
+def _key(bucket: str, subject: str) -> str:
     return KEY.format(bucket, hashlib.sha256(subject.encode()).hexdigest()[:32])
 
 
 async def record_attempt(redis, bucket: str, subject: str, window_seconds: int) -> tuple[int, int]:
     """Count one attempt in the window that started with the first one.
     Returns (attempts in this window, seconds until the window ends)."""
-    key = attempts_key(bucket, subject)
+    key = _key(bucket, subject)
     async with redis.pipeline(transaction=True) as pipe:
         pipe.set(key, 0, ex=window_seconds, nx=True)
         pipe.incr(key)
@@ -28,7 +28,7 @@ async def record_attempt(redis, bucket: str, subject: str, window_seconds: int) 
 
 
 async def clear_attempts(redis, bucket: str, subject: str) -> None:
-    await redis.delete(attempts_key(bucket, subject))
+    await redis.delete(_key(bucket, subject))
 
 
 # A failure slot is taken before the secret is checked and given back when it proves
@@ -59,11 +59,11 @@ async def reserve_failure(
     """Take one failure slot in the window that started with the first failure.
     Returns (True, 0), or (False, seconds until the window ends) when all are taken."""
     taken, ttl = await _RESERVE_FAILURE.run(
-        redis, (attempts_key(bucket, subject),), (limit, window_seconds)
+        redis, (_key(bucket, subject),), (limit, window_seconds)
     )
     return bool(taken), max(int(ttl), 1)
 
 
 async def release_failure(redis, bucket: str, subject: str) -> None:
     """Give a slot back: the secret was right, or never compared."""
-    await _RELEASE_FAILURE.run(redis, (attempts_key(bucket, subject),), ())
+    await _RELEASE_FAILURE.run(redis, (_key(bucket, subject),), ())

@@ -5,30 +5,21 @@ axe-clean with nothing cut off (French strings are the longest, Arabic mirrors t
 layout). Forms refused come back with their field messages in the page's language.
 Screenshots: tests/browser/screenshots/languages_a_*.png (or in SHOTS_DIR)."""
 
-import os
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from tests import live
 
-from .conftest import DESKTOP, PHONE, SCREENSHOTS, axe_violations
-from .test_dashboard_languages_b import WIDEST
-from .test_dashboard_pages import CUT_OFF, PASSWORD
+from .conftest import DESKTOP, PHONE
+from .language_pages import check_translated_page
+from .test_dashboard_pages import PASSWORD
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(os.environ.get("SHOTS_DIR") or SCREENSHOTS)
 
 
 def check(page, name: str) -> None:
-    page.wait_for_load_state()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    # Before the checks, so a failure can be looked at.
-    page.screenshot(path=str(SHOTS / f"languages_a_{name}.png"), full_page=True)
-    assert axe_violations(page) == [], name
-    problems = page.evaluate(CUT_OFF)
-    assert problems == [], (name, problems, page.evaluate(WIDEST, "main"))
+    check_translated_page(page, f"languages_a_{name}", "main")
 
 
 def seed(base: str) -> tuple[dict, str]:

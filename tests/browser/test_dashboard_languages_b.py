@@ -5,21 +5,19 @@ picks the language in the switcher, and every page stays axe-clean with nothing 
 back with its field message in Arabic. Screenshots: tests/browser/screenshots/languages_b_*.png
 (or in SHOTS_DIR)."""
 
-import os
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from tests import live
 from tests.webhook_support import Receiver, start_worker
 
-from .conftest import DESKTOP, PHONE, SCREENSHOTS, axe_violations
-from .test_dashboard_pages import CUT_OFF, PASSWORD
+from .conftest import DESKTOP, PHONE
+from .language_pages import check_translated_page
+from .test_dashboard_pages import PASSWORD
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(os.environ.get("SHOTS_DIR") or SCREENSHOTS)
 
 
 @pytest.fixture(scope="module")
@@ -28,20 +26,8 @@ def store_env(store_env):
     return {**store_env, "WEBHOOK_ALLOW_PRIVATE_TARGETS": "1"}
 
 
-WIDEST = """(selector) => [...document.querySelectorAll(selector + ' *')]
-  .filter(el => el.getBoundingClientRect().right > document.querySelector(selector).getBoundingClientRect().right + 1
-             || el.getBoundingClientRect().left < document.querySelector(selector).getBoundingClientRect().left - 1)
-  .map(el => `${el.tagName}#${el.id}.${el.className} ${Math.round(el.getBoundingClientRect().width)}px`)"""
-
-
 def check(page, name: str) -> None:
-    page.wait_for_load_state()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    # Before the checks, so a failure can be looked at.
-    page.screenshot(path=str(SHOTS / f"languages_b_{name}.png"), full_page=True)
-    assert axe_violations(page) == [], name
-    problems = page.evaluate(CUT_OFF)
-    assert problems == [], (name, problems, page.evaluate(WIDEST, "main .panel"))
+    check_translated_page(page, f"languages_b_{name}", "main .panel")
 
 
 def seed(base: str, receiver: Receiver) -> dict:
